@@ -1,0 +1,124 @@
+"""Voco's configuration file: where it is, what it holds, and how it is read.
+
+The file is TOML so a sysadmin can read and edit it. Secrets never live in it: the master key is a
+separate 0600 file, and AMI/ARI secrets are generated into files that only root can read.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from asterisk_bridge.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("/etc/voco/voco.toml")
+CONFIG_ENV = "VOCO_CONFIG"
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The config path: ``--config`` wins, then ``$VOCO_CONFIG``, then the system default."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    return DEFAULT_CONFIG_PATH
+
+
+@dataclass
+class AsteriskSettings:
+    """How the bridge reaches Asterisk (AMI and ARI), and which node it speaks for."""
+
+    node: str = "node1"
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_user: str = "voco"
+    ami_secret_file: str = ""
+    ari_url: str = "http://127.0.0.1:8088"
+    ari_user: str = "voco"
+    ari_secret_file: str = ""
+    ari_app: str = "voco"
+    ast_root: str = ""
+    ast_etc_dir: str = ""
+    ast_spool_dir: str = ""
+    ast_log_dir: str = ""
+
+
+@dataclass
+class Config:
+    """The parsed configuration file."""
+
+    path: Path
+    data_dir: Path
+    db_url: str
+    master_key_file: Path
+    asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
+
+    @property
+    def status_file(self) -> Path:
+        """Where a running bridge publishes its connection state for ``voco bridge status``."""
+        return self.data_dir / "bridge-status.json"
+
+    def to_toml(self) -> str:
+        """Serialise for writing; paths become strings."""
+        doc = {
+            "data_dir": str(self.data_dir),
+            "db_url": self.db_url,
+            "master_key_file": str(self.master_key_file),
+            "asterisk": {k: v for k, v in vars(self.asterisk).items()},
+        }
+        return tomli_w.dumps(doc)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the config file, raising ConfigError with the path in the message."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} not found: run 'voco init --config {path}' "
+            f"or point --config / ${CONFIG_ENV} at an existing one"
+        ) from None
+    except PermissionError:
+        raise ConfigError(f"config file {path} is not readable by this user") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config path {path} is a directory, not a file") from None
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    try:
+        ast = doc.get("asterisk", {})
+        known = set(vars(AsteriskSettings()))
+        unknown = set(ast) - known
+        if unknown:
+            raise ConfigError(
+                f"config file {path}: unknown key(s) in [asterisk]: {', '.join(sorted(unknown))}"
+            )
+        return Config(
+            path=path,
+            data_dir=Path(doc["data_dir"]),
+            db_url=str(doc["db_url"]),
+            master_key_file=Path(doc["master_key_file"]),
+            asterisk=AsteriskSettings(**ast),
+        )
+    except KeyError as exc:
+        raise ConfigError(f"config file {path} lacks the required key {exc.args[0]!r}") from None
+    except TypeError as exc:
+        raise ConfigError(f"config file {path} has a value of the wrong type: {exc}") from None
+
+
+def write_config(cfg: Config) -> None:
+    """Write atomically with mode 0600, so a half-written file is never read."""
+    cfg.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cfg.path.with_name(cfg.path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(cfg.to_toml())
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, cfg.path)

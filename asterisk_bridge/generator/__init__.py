@@ -1,0 +1,1 @@
+"""The generator: Asterisk configuration rendered from ``dialplan_templates/``."""

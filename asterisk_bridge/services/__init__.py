@@ -1,0 +1,1 @@
+"""Domain services: what the CLI (and later the API) call to change state."""

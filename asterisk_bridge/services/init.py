@@ -1,0 +1,42 @@
+"""``voco init``: config file, data directory, master key and a migrated database, in that order.
+
+A second run never destroys anything: an existing config file is refused with a message that
+says how to proceed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from asterisk_bridge.config import AsteriskSettings, Config, write_config
+from asterisk_bridge.errors import ConfigError
+from asterisk_bridge.masterkey import create_master_key
+from asterisk_bridge.store import migrate
+from asterisk_bridge.store.engine import make_engine
+
+
+def initialise(config_path: Path, data_dir: Path, db_url: str | None,
+               asterisk: AsteriskSettings | None = None) -> Config:
+    """Create everything; refuse if the config file or the master key already exists."""
+    if config_path.exists():
+        raise ConfigError(
+            f"{config_path} already exists; nothing changed. Use 'voco db upgrade' to migrate "
+            "the database, or pass another --config to create a new installation"
+        )
+    data_dir = data_dir.resolve()
+    key_path = data_dir / "master.key"
+    if key_path.exists():
+        raise ConfigError(
+            f"{key_path} already exists; nothing changed. Reuse it by writing a config file that "
+            "points at it, or choose another --data-dir"
+        )
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    url = db_url or f"sqlite:///{data_dir / 'voco.db'}"
+    cfg = Config(path=config_path, data_dir=data_dir, db_url=url, master_key_file=key_path,
+                 asterisk=asterisk or AsteriskSettings())
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    create_master_key(key_path)
+    write_config(cfg)
+    return cfg

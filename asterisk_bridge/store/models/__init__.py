@@ -1,0 +1,6 @@
+"""The schema: one module per domain, all on one MetaData so Alembic sees every table."""
+
+from asterisk_bridge.store.models.base import Base
+from asterisk_bridge.store.models.core import ConnectionGap, OplogEntry, OplogHead
+
+__all__ = ["Base", "ConnectionGap", "OplogEntry", "OplogHead"]

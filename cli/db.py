@@ -1,0 +1,55 @@
+"""``voco db``: Alembic migrations of the store."""
+
+from __future__ import annotations
+
+import click
+
+from asterisk_bridge.store import migrate
+from cli.common import get_app, oplogged
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="heads")
+@click.pass_context
+@oplogged
+def upgrade(ctx: click.Context, revision: str) -> None:
+    """Migrate the database up to REVISION (default: newest)."""
+    app = get_app(ctx)
+    migrate.upgrade(app.engine, revision)
+    click.echo(f"database at {', '.join(migrate.current(app.engine)) or 'base'}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@click.pass_context
+def downgrade(ctx: click.Context, revision: str) -> None:
+    """Migrate the database down to REVISION ('base' drops every Voco table)."""
+    app = get_app(ctx)
+    migrate.downgrade(app.engine, revision)
+    now = migrate.current(app.engine)
+    if now:  # the operation log exists from the first revision on; at base it is gone
+        app.record("db downgrade", {"revision": revision}, "ok")
+    click.echo(f"database at {', '.join(now) or 'base'}")
+
+
+@db_group.command("current")
+@click.pass_context
+def current(ctx: click.Context) -> None:
+    """Show the revision the database is at, and the newest one shipped."""
+    app = get_app(ctx)
+    cur = migrate.current(app.engine)
+    newest = migrate.heads()
+    click.echo(f"current: {', '.join(cur) or 'base (empty)'}")
+    click.echo(f"newest:  {', '.join(newest)}")
+    if cur != newest:
+        click.echo("run 'voco db upgrade' to migrate")
+
+
+def register(group: click.Group) -> None:
+    """Add the group to the top-level group."""
+    group.add_command(db_group)

@@ -1,0 +1,28 @@
+"""Entry point of the ``voco`` command."""
+
+from __future__ import annotations
+
+import click
+
+from cli import bridge, db, init, oplog, sandbox
+from cli.common import VocoGroup
+
+
+@click.group(cls=VocoGroup)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: $VOCO_CONFIG, else /etc/voco/voco.toml).",
+)
+@click.version_option(package_name="voco")
+def voco(config: str | None) -> None:
+    """Voco: a privacy-first integration layer for Asterisk."""
+
+
+for module in (init, db, oplog, sandbox, bridge):
+    module.register(voco)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    voco(prog_name="voco")

@@ -1,0 +1,52 @@
+"""``voco oplog``: read and verify the operation log."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from asterisk_bridge import oplog as log
+from cli.common import get_app
+
+
+@click.group("oplog")
+def oplog_group() -> None:
+    """The tamper-evident operation log."""
+
+
+@oplog_group.command("list")
+@click.option("--command", help="Only commands starting with this (e.g. 'db').")
+@click.option("--actor", help="Only this actor.")
+@click.option("--result", type=click.Choice(["ok", "error"]), help="Only this outcome.")
+@click.option("--since", help="ISO time, inclusive (e.g. 2026-11-29 or 2026-11-29T10:00).")
+@click.option("--until", help="ISO time, exclusive.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many entries.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def list_cmd(ctx: click.Context, as_json: bool, **filters: str | None) -> None:
+    """List entries, oldest first."""
+    app = get_app(ctx)
+    for e in log.entries(app.engine, log.Filters(**filters)):  # type: ignore[arg-type]
+        if as_json:
+            click.echo(json.dumps({"seq": e.seq, "ts": e.ts, "actor": e.actor,
+                                   "command": e.command, "args": json.loads(e.args),
+                                   "result": e.result, "message": e.message}))
+        else:
+            tail = f"  {e.message}" if e.message else ""
+            click.echo(f"{e.seq:>6}  {e.ts}  {e.actor:<10} {e.result:<5}  {e.command} "
+                       f"{e.args}{tail}")
+
+
+@oplog_group.command("verify")
+@click.pass_context
+def verify_cmd(ctx: click.Context) -> None:
+    """Check the hash chain; exit non-zero naming the first bad entry."""
+    app = get_app(ctx)
+    report = log.verify(app.engine, app.master_key)
+    click.echo(f"operation log intact: {report.entries} entries")
+
+
+def register(group: click.Group) -> None:
+    """Add the group to the top-level group."""
+    group.add_command(oplog_group)

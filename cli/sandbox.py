@@ -1,0 +1,82 @@
+"""``voco sandbox``: a real Asterisk 22 for demos and tests, isolated in a Debian sid root."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import click
+
+from asterisk_bridge.config import load_config, write_config
+from asterisk_bridge.sandbox import rootfs
+from asterisk_bridge.sandbox.instance import Instance
+from cli.common import config_file
+
+name_option = click.option("--name", default="default", show_default=True,
+                           help="Instance name; several instances can run at once.")
+
+
+@click.group("sandbox")
+def sandbox_group() -> None:
+    """Build and run sandbox Asterisk instances."""
+
+
+@sandbox_group.command("build")
+@click.option("--rebuild", is_flag=True, help="Build again even if the cached root works.")
+def build(rebuild: bool) -> None:
+    """Build the Debian sid root with Asterisk (cached; about 20 s the first time)."""
+    root = rootfs.ensure_root(rebuild=rebuild)
+    click.echo(f"{rootfs.asterisk_version(root)} in {root}")
+
+
+@sandbox_group.command("start")
+@name_option
+@click.option("--attach/--no-attach", default=True, show_default=True,
+              help="Point the Voco config (if it exists) at this instance.")
+@click.pass_context
+def start(ctx: click.Context, name: str, attach: bool) -> None:
+    """Start an isolated Asterisk and wait until it is fully booted."""
+    root = rootfs.ensure_root()
+    inst = Instance(name, root)
+    info = inst.start()
+    click.echo(f"sandbox {name!r} running: pid {info.pid}, AMI 127.0.0.1:{info.ami_port}, "
+               f"HTTP/ARI 127.0.0.1:{info.http_port}, SIP udp 127.0.0.1:{info.sip_port}")
+    path = config_file(ctx)
+    if attach and path.exists():
+        cfg = load_config(path)
+        write_config(replace(cfg, asterisk=inst.settings(cfg.asterisk.node)))
+        click.echo(f"{path} now points at sandbox {name!r}")
+
+
+@sandbox_group.command("stop")
+@name_option
+@click.option("--destroy", is_flag=True, help="Also delete the instance's files.")
+def stop(name: str, destroy: bool) -> None:
+    """Stop an instance cleanly."""
+    inst = Instance(name)
+    if destroy:
+        inst.destroy()
+        click.echo(f"sandbox {name!r} stopped and removed")
+    else:
+        inst.stop()
+        click.echo(f"sandbox {name!r} stopped")
+
+
+@sandbox_group.command("status")
+@name_option
+def status(name: str) -> None:
+    """Show whether an instance runs, and where."""
+    root = rootfs.default_root()
+    click.echo(f"root:     {root} ({rootfs.asterisk_version(root) or 'not built'})")
+    inst = Instance(name, root)
+    if inst.is_running():
+        info = inst.info()
+        click.echo(f"instance: {name} running, pid {info.pid}, AMI {info.ami_port}, "
+                   f"HTTP {info.http_port}")
+    else:
+        click.echo(f"instance: {name} not running")
+        raise SystemExit(3)
+
+
+def register(group: click.Group) -> None:
+    """Add the group to the top-level group."""
+    group.add_command(sandbox_group)

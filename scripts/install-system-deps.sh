@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install the Debian packages Voco's sandbox and tests need, only those missing.
+#   mmdebstrap: builds the Debian sid root holding Asterisk 22 (Debian stable has none)
+#   sip-tester (sipp), baresip: real SIP clients for end-to-end calls
+#   age: the standard tool that reads Voco's exported recordings; sox: audio checks
+set -euo pipefail
+declare -A pkg_for=([mmdebstrap]=mmdebstrap [sipp]=sip-tester [baresip]=baresip [age]=age [sox]=sox)
+missing=()
+for cmd in "${!pkg_for[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}")
+done
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
