@@ -67,7 +67,7 @@ def app(config_path: Path, tmp_path: Path) -> App:
 
 
 @pytest.fixture
-def run_cli(config_path: Path) -> "CliCall":
+def run_cli(config_path: Path) -> CliCall:
     """Invoke ``voco --config <test config> ...`` in-process."""
     return CliCall(config_path)
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.errors import SandboxError
+from asterisk_bridge.generator.pbx import render_pbx
 from asterisk_bridge.generator.render import render_set
 from asterisk_bridge.sandbox import modules, ports, rootfs
 
@@ -34,10 +35,6 @@ SYSTEM_FILES = {
     "logger.conf": "logger.conf.j2",
     "rtp.conf": "rtp.conf.j2",
 }
-PBX_FILES = {name: f"{name}.j2" for name in (
-    "extensions.conf", "pjsip.conf", "voicemail.conf", "confbridge.conf", "queues.conf",
-    "features.conf", "cdr.conf", "cdr_manager.conf", "cel.conf",
-)}
 SENTINEL = "voco-sentinel-1"
 BOOT_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
@@ -138,7 +135,8 @@ class Instance:
             return self.info()
         except SandboxError:
             pass
-        for sub in ("etc", "lib", "spool/monitor", "spool/recording", "run", "log", "cache"):
+        for sub in ("etc", "lib", "spool/monitor", "spool/recording", "run", "log/cdr-csv",
+                    "cache"):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(self.base, 0o700)
         rtp_start, rtp_end = ports.rtp_range()
@@ -166,6 +164,12 @@ class Instance:
             ast_root=str(self.root), ast_etc_dir=str(self.etc_dir),
             ast_spool_dir=str(self.spool_dir), ast_log_dir=str(self.log_dir),
         )
+
+    def node_context(self, sentinel: str = SENTINEL) -> dict[str, Any]:
+        """The per-node template variables the PBX files need (SIP port, sentinel, phones)."""
+        info = self.info()
+        return {"sentinel": sentinel, "sandbox": True,
+                "sip": {"bind": "127.0.0.1", "port": info.sip_port}}
 
     def system_context(self, info: InstanceInfo) -> dict[str, Any]:
         """Template context for the files that make this an isolated instance."""
@@ -195,14 +199,11 @@ class Instance:
             os.replace(tmp, target)
 
     def configure(self, pbx_files: Mapping[str, str] | None = None) -> InstanceInfo:
-        """Render the system files, plus either ``pbx_files`` or the default sandbox dialplan."""
+        """Render the system files, plus ``pbx_files`` or, by default, an empty PBX with phones."""
         info = self.create()
         files = render_set(SYSTEM_FILES, self.system_context(info))
         if pbx_files is None:
-            pbx_files = render_set(PBX_FILES, {
-                "sentinel": SENTINEL, "sandbox": True,
-                "sip": {"bind": "127.0.0.1", "port": info.sip_port},
-            })
+            pbx_files = render_pbx(None, self.node_context())
         asterisk_conf = files.pop("asterisk.conf")
         (self.base / "asterisk.conf").write_text(asterisk_conf, encoding="utf-8")
         self.write_files({**files, **pbx_files})

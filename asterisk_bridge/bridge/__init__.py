@@ -1,0 +1,1 @@
+"""The bridge: AMI and ARI in, domain capabilities, store out."""

@@ -1,0 +1,11 @@
+"""The capabilities a bridge runs, in order. Each feature adds itself here."""
+
+from __future__ import annotations
+
+from asterisk_bridge.bridge.capability import Capability
+from asterisk_bridge.context import App
+
+
+def default_capabilities(app: App) -> list[Capability]:
+    """Every capability enabled for ``app``."""
+    return []

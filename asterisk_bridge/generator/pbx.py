@@ -1,0 +1,39 @@
+"""Render every PBX configuration file Voco owns from the store's state.
+
+Each domain (provisioning, recording, CDR, ...) contributes a fragment of the template context
+through a function in :data:`CONTRIBUTORS`; the templates in ``dialplan_templates/`` turn the
+merged context into files. With no store (``engine=None``) every contributor returns its empty
+defaults, which is what a bare sandbox boots with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import Engine
+
+from asterisk_bridge.generator.render import render_set
+
+PBX_FILES = {name: f"{name}.j2" for name in (
+    "extensions.conf", "pjsip.conf", "voicemail.conf", "confbridge.conf", "queues.conf",
+    "features.conf", "cdr.conf", "cdr_manager.conf", "cel.conf",
+)}
+
+Contributor = Callable[[Engine | None], Mapping[str, Any]]
+
+#: One function per domain; each returns the template variables it owns.
+CONTRIBUTORS: list[Contributor] = []
+
+
+def pbx_context(engine: Engine | None, node: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge the node's own settings (``sip``, ``sentinel``, ``sandbox``) with every domain's."""
+    ctx: dict[str, Any] = dict(node)
+    for contribute in CONTRIBUTORS:
+        ctx.update(contribute(engine))
+    return ctx
+
+
+def render_pbx(engine: Engine | None, node: Mapping[str, Any]) -> dict[str, str]:
+    """All PBX files as ``{file name: text}``."""
+    return render_set(PBX_FILES, pbx_context(engine, node))
