@@ -1,0 +1,118 @@
+"""Validation of every user-provided value before it reaches a template, a path or the store.
+
+Asterisk configuration has no escaping: a newline starts a new line, ``;`` a comment, ``[`` a new
+section, ``,`` / ``(`` / ``)`` split application arguments, ``$`` and ``{`` start expressions. So
+values are checked against a whitelist for their kind and refused otherwise, with a message that
+names the field and the rule. Each validator returns the (stripped) value it accepts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from asterisk_bridge.errors import ValidationError
+
+#: Characters never allowed in any value that is rendered into Asterisk configuration.
+FORBIDDEN = set("\n\r;,()[]${}\"\\`'|&<>\t")
+
+
+def _check(field: str, value: str, pattern: re.Pattern[str], rule: str,
+           allow: frozenset[str] = frozenset()) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{field}: expected text, got {type(value).__name__}")
+    bad = sorted({c for c in value if (c in FORBIDDEN and c not in allow) or not c.isprintable()})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise ValidationError(f"{field}: {value!r} contains forbidden character(s) {shown}; {rule}")
+    if not pattern.fullmatch(value):
+        raise ValidationError(f"{field}: {value!r} is not valid; {rule}")
+    return value
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_NUMBER = re.compile(r"\+?[0-9]{1,32}")
+_EXTEN = re.compile(r"[0-9]{2,10}")
+_DISPLAY = re.compile(r"[^\x00-\x1f\x7f]{1,80}")
+_PATTERN = re.compile(r"_?(?:[0-9XZN.!+*#-]|\[[0-9-]{1,20}\]){1,40}")
+_PROMPT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_DTMF = re.compile(r"[0-9*#]{1,8}")
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}")
+
+
+def name(value: str, field: str = "name") -> str:
+    """An identifier: letters, digits, '_', '.', '-'; starts with a letter or digit; ≤ 64."""
+    return _check(field, value.strip(), _NAME,
+                  "use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+
+
+def number(value: str, field: str = "number") -> str:
+    """A phone number: optional '+', then 1-32 digits."""
+    return _check(field, value.strip(), _NUMBER, "use digits only, optionally starting with '+'")
+
+
+def extension(value: str, field: str = "extension") -> str:
+    """An internal extension number: 2-10 digits."""
+    return _check(field, value.strip(), _EXTEN, "use 2 to 10 digits")
+
+
+def display_name(value: str, field: str = "name") -> str:
+    """A human name shown as caller ID: printable, no config/dialplan metacharacters, ≤ 80."""
+    return _check(field, value.strip(), _DISPLAY,
+                  "use up to 80 printable characters without ; , ( ) [ ] $ { } \" \\ ` ' | & < >")
+
+
+def dial_pattern(value: str, field: str = "pattern") -> str:
+    """An Asterisk extension pattern (``_NXXXXXX``, ``_00.``, ``_9[2-9]X.``) or a literal number."""
+    return _check(field, value.strip(), _PATTERN,
+                  "use digits and X Z N . ! + * # -, with an optional leading '_' and "
+                  "[digit-ranges]", allow=frozenset("[]"))
+
+
+def prompt_name(value: str, field: str = "prompt") -> str:
+    """A sound file name (no directories, no extension): letters, digits, '_' and '-'."""
+    return _check(field, value.strip(), _PROMPT,
+                  "use 1-64 letters, digits, '_' or '-' (no path, no file extension)")
+
+
+def dtmf_code(value: str, field: str = "code") -> str:
+    """A DTMF feature code: 1-8 of 0-9 * #."""
+    return _check(field, value.strip(), _DTMF, "use 1-8 of the keys 0-9, * and #")
+
+
+def host(value: str, field: str = "host") -> str:
+    """A hostname or IP address (IPv4 or IPv6)."""
+    v = value.strip()
+    try:
+        return str(ipaddress.ip_address(v))
+    except ValueError:
+        return _check(field, v, _HOST, "use a hostname or an IP address")
+
+
+def network(value: str, field: str = "network") -> str:
+    """An IP network in CIDR form (``10.1.2.0/24``) or a single address; returned as CIDR."""
+    v = value.strip()
+    try:
+        return str(ipaddress.ip_network(v, strict=False))
+    except ValueError:
+        raise ValidationError(
+            f"{field}: {value!r} is not an IP address or network; use e.g. 192.0.2.10 or "
+            "192.0.2.0/24"
+        ) from None
+
+
+def email(value: str, field: str = "email") -> str:
+    """An e-mail address (plain addr-spec; no display name)."""
+    return _check(field, value.strip(), _EMAIL, "use a plain address like alice@example.com")
+
+
+def port(value: int | str, field: str = "port") -> int:
+    """A TCP/UDP port, 1-65535."""
+    try:
+        p = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{field}: {value!r} is not a port number") from None
+    if not 1 <= p <= 65535:
+        raise ValidationError(f"{field}: {p} is out of range; use 1-65535")
+    return p
