@@ -63,11 +63,15 @@ def display_name(value: str, field: str = "name") -> str:
                   "use up to 80 printable characters without ; , ( ) [ ] $ { } \" \\ ` ' | & < >")
 
 
-def dial_pattern(value: str, field: str = "pattern") -> str:
+class DialPattern(str):
+    """A validated extension pattern: the one kind of value the renderer lets carry '[' and ']'."""
+
+
+def dial_pattern(value: str, field: str = "pattern") -> DialPattern:
     """An Asterisk extension pattern (``_NXXXXXX``, ``_00.``, ``_9[2-9]X.``) or a literal number."""
-    return _check(field, value.strip(), _PATTERN,
+    return DialPattern(_check(field, value.strip(), _PATTERN,
                   "use digits and X Z N . ! + * # -, with an optional leading '_' and "
-                  "[digit-ranges]", allow=frozenset("[]"))
+                  "[digit-ranges]", allow=frozenset("[]")))
 
 
 def prompt_name(value: str, field: str = "prompt") -> str:

@@ -16,14 +16,17 @@ import jinja2
 
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.resources import templates_dir
+from asterisk_bridge.validate import DialPattern
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f;\[\]\n\r]")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f;\[\]]")
+_UNSAFE_PATTERN = re.compile(r"[\x00-\x1f\x7f;]")  # validated patterns carry [digit-ranges]
 
 
 def conf_value(value: Any) -> str:
     """Finalize hook: stringify, and refuse characters that break out of a config value."""
     text = "" if value is None else str(value)
-    if _UNSAFE.search(text):
+    unsafe = _UNSAFE_PATTERN if isinstance(value, DialPattern) else _UNSAFE
+    if unsafe.search(text):
         raise ValidationError(
             f"refusing to render {text!r}: it contains a newline, control character, ';', '[' "
             "or ']', which could inject Asterisk configuration"
