@@ -48,6 +48,21 @@ class AsteriskSettings:
     ast_log_dir: str = ""
 
 
+def read_secret(path: str, what: str) -> str:
+    """Read a secret from its own file; the message names the file, never the secret."""
+    if not path:
+        raise ConfigError(f"no {what} secret file is configured ([asterisk] in the config file)")
+    try:
+        secret = Path(path).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ConfigError(f"{what} secret file {path} not found") from None
+    except PermissionError:
+        raise ConfigError(f"{what} secret file {path} is not readable by this user") from None
+    if not secret:
+        raise ConfigError(f"{what} secret file {path} is empty")
+    return secret
+
+
 @dataclass
 class Config:
     """The parsed configuration file."""

@@ -24,7 +24,7 @@ class Gap:
     """A span during which a link was down: events in it may never have been seen."""
 
     link: str  # "ami" | "ari"
-    start: datetime  # UTC; last moment the link was known up (or the previous run's last sign of life)
+    start: datetime  # UTC; last moment known up (or the previous run's last sign of life)
     end: datetime  # UTC; the moment the link came back
 
 

@@ -8,6 +8,7 @@ persistent disk.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -148,7 +149,8 @@ class Instance:
             ari_secret=secrets.token_urlsafe(24),
         )
         self._save(info)
-        for secret_name, value in (("ami.secret", info.ami_secret), ("ari.secret", info.ari_secret)):
+        for secret_name, value in (("ami.secret", info.ami_secret),
+                                   ("ari.secret", info.ari_secret)):
             fd = os.open(self.base / secret_name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as fh:
                 fh.write(value)
@@ -291,7 +293,5 @@ class Instance:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

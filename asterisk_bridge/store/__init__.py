@@ -1,1 +1,1 @@
-"""The store: SQLAlchemy engine, schema and migrations (SQLite by default, PostgreSQL for many nodes)."""
+"""The store: engine, schema and migrations (SQLite by default, PostgreSQL for many nodes)."""

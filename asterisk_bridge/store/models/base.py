@@ -1,4 +1,4 @@
-"""Declarative base with a constraint naming convention, so migrations are stable on both engines."""
+"""Declarative base with a naming convention, so migrations are stable on both engines."""
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
