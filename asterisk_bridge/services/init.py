@@ -6,6 +6,7 @@ says how to proceed.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from asterisk_bridge.config import AsteriskSettings, Config, write_config
@@ -30,13 +31,19 @@ def initialise(config_path: Path, data_dir: Path, db_url: str | None,
             f"{key_path} already exists; nothing changed. Reuse it by writing a config file that "
             "points at it, or choose another --data-dir"
         )
+    created = not data_dir.exists()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     url = db_url or f"sqlite:///{data_dir / 'voco.db'}"
     cfg = Config(path=config_path, data_dir=data_dir, db_url=url, master_key_file=key_path,
                  asterisk=asterisk or AsteriskSettings())
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
+    try:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+    except Exception:
+        if created:  # a failed init leaves nothing behind
+            shutil.rmtree(data_dir, ignore_errors=True)
+        raise
     create_master_key(key_path)
     write_config(cfg)
     return cfg

@@ -6,12 +6,17 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from asterisk_bridge.errors import StoreError
 from asterisk_bridge.resources import migrations_dir
 from asterisk_bridge.store.engine import redacted_url
+
+
+def _one_line(err: object) -> str:
+    return " ".join(str(err).split())
 
 
 def _alembic_config() -> AlembicConfig:
@@ -28,8 +33,10 @@ def _run(engine: Engine, fn: str, revision: str) -> None:
             getattr(command, fn)(cfg, revision)
     except OperationalError as exc:
         raise StoreError(
-            f"cannot migrate {redacted_url(str(engine.url))}: {exc.orig}"
+            f"cannot migrate {redacted_url(str(engine.url))}: {_one_line(exc.orig)}"
         ) from None
+    except CommandError as exc:
+        raise StoreError(f"cannot {fn} to {revision!r}: {exc}") from None
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
@@ -48,7 +55,8 @@ def current(engine: Engine) -> list[str]:
         with engine.connect() as conn:
             return sorted(MigrationContext.configure(conn).get_current_heads())
     except OperationalError as exc:
-        raise StoreError(f"cannot read {redacted_url(str(engine.url))}: {exc.orig}") from None
+        where = redacted_url(str(engine.url))
+        raise StoreError(f"cannot read {where}: {_one_line(exc.orig)}") from None
 
 
 def heads() -> list[str]:
