@@ -120,3 +120,19 @@ def port(value: int | str, field: str = "port") -> int:
     if not 1 <= p <= 65535:
         raise ValidationError(f"{field}: {p} is out of range; use 1-65535")
     return p
+
+
+_NOTE = re.compile(r"[^\x00-\x1f\x7f]{0,500}")
+
+
+def note(value: str, field: str = "notes") -> str:
+    """Free text kept in the store, never in dialplan: ≤ 500 printable characters on one line.
+
+    Commas, apostrophes, parentheses and '&' are ordinary in prose and harmless outside dialplan
+    application arguments, so they are allowed; every other config metacharacter is refused, so a
+    later feature that renders the text (a phone directory) cannot be injected through it.
+    """
+    return _check(field, value.strip(), _NOTE,
+                  "use up to 500 printable characters on one line, "
+                  "without ; [ ] $ { } \" \\ ` | < >",
+                  allow=frozenset(",'()&"))

@@ -1,0 +1,1 @@
+"""Contacts: the company directory the admin manages; personal contacts only owners read."""

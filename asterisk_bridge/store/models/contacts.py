@@ -1,0 +1,58 @@
+"""Contacts: the company directory with its per-extension grants, and encrypted personal contacts.
+
+Personal contacts are stored only as AES-GCM ciphertext under a per-extension contacts key; that key
+is stored only wrapped by a key derived from the extension owner's secret. No column here holds a
+personal contact's name or number in any form the master key can open.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from asterisk_bridge.store.models.base import Base
+
+
+class CompanyContact(Base):
+    """One entry of the company directory; the admin manages it, granted extensions see it."""
+
+    __tablename__ = "company_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    numbers: Mapped[str] = mapped_column(Text, default="")  # validated numbers joined by ","
+    email: Mapped[str] = mapped_column(String(320), default="")
+    company: Mapped[str] = mapped_column(String(80), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class ContactGrant(Base):
+    """An extension's privilege on the company directory: ``view`` or ``manage``."""
+
+    __tablename__ = "contact_grants"
+
+    extension: Mapped[str] = mapped_column(String(10), primary_key=True)
+    privilege: Mapped[str] = mapped_column(String(8))
+
+
+class PersonalKeyring(Base):
+    """An extension's contacts key, wrapped by scrypt(owner's secret, salt)."""
+
+    __tablename__ = "personal_keyrings"
+
+    extension: Mapped[str] = mapped_column(String(10), primary_key=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    scrypt_log_n: Mapped[int] = mapped_column(Integer)
+    scrypt_r: Mapped[int] = mapped_column(Integer)
+    scrypt_p: Mapped[int] = mapped_column(Integer)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PersonalContact(Base):
+    """One personal contact: only its owner extension and a random id are in the clear."""
+
+    __tablename__ = "personal_contacts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random hex; part of the AAD
+    extension: Mapped[str] = mapped_column(String(10), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # nonce ‖ AES-GCM(padded JSON) ‖ tag
