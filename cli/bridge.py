@@ -2,12 +2,83 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+from dataclasses import asdict
+
 import click
+
+from asterisk_bridge.bridge import logs
+from asterisk_bridge.bridge.runner import serve
+from asterisk_bridge.bridge.status import BridgeStatus, pid_alive, read_status
+from cli.common import get_app
+
+NOT_RUNNING_EXIT = 3
 
 
 @click.group("bridge")
 def bridge_group() -> None:
     """The bridge between Asterisk (AMI, ARI) and the store."""
+
+
+@bridge_group.command("run")
+@click.pass_context
+def run_command(ctx: click.Context) -> None:
+    """Connect to Asterisk's AMI and ARI and run every enabled capability.
+
+    Logs are JSON lines on stderr. Stops cleanly on SIGTERM or SIGINT.
+    """
+    app = get_app(ctx)
+    logs.configure()
+    asyncio.run(serve(app))
+
+
+@bridge_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the status file as JSON.")
+@click.pass_context
+def status_command(ctx: click.Context, as_json: bool) -> None:
+    """Show each link's state; exit 3 if the bridge is not running."""
+    status = read_status(get_app(ctx).config.status_file)
+    running = status.state == "running" and pid_alive(status.pid)
+    if as_json:
+        click.echo(json.dumps({**asdict(status), "running": running}, indent=1))
+    else:
+        click.echo(_describe(status, running))
+    if not running:
+        ctx.exit(NOT_RUNNING_EXIT)
+
+
+def _describe(status: BridgeStatus, running: bool) -> str:
+    now = time.time()
+    if running:
+        head = (f"bridge running (pid {status.pid}, node {status.node}, "
+                f"up {_ago(now, status.started)})")
+    elif status.state == "running":
+        head = (f"bridge not running: pid {status.pid} is gone (killed?); last status "
+                f"{_ago(now, status.updated)} ago")
+    else:
+        head = f"bridge stopped {_ago(now, status.updated)} ago (node {status.node})"
+    lines = [head]
+    for name, link in status.links.items():
+        state = link.state if running else "down"
+        line = (f"  {name}: {state} since {_when(link.since)}, last event "
+                f"{_when(link.last_event)}, {link.events} events, {link.connects} connects")
+        if link.last_error and state != "connected":
+            line += f"; last error: {link.last_error}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _when(epoch: float) -> str:
+    if not epoch:
+        return "never"
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
+
+
+def _ago(now: float, then: float) -> str:
+    seconds = max(0, int(now - then))
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m{seconds % 60:02d}s"
 
 
 def register(group: click.Group) -> None:

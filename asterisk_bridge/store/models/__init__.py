@@ -1,6 +1,7 @@
 """The schema: one module per domain, all on one MetaData so Alembic sees every table."""
 
 from asterisk_bridge.store.models import contacts  # noqa: F401  (registers its tables)
+from asterisk_bridge.store.models import bridge  # noqa: F401  (registers its tables)
 from asterisk_bridge.store.models.base import Base
 from asterisk_bridge.store.models.core import ConnectionGap, OplogEntry, OplogHead
 

@@ -1,0 +1,124 @@
+"""Routes events to handlers by exact name, each handler behind its own queue.
+
+The read loop only appends to queues (a dict lookup and a few appends per event), so a slow
+handler delays nothing but its own backlog, and events reach each handler in arrival order. A
+handler that raises or exceeds its time limit is logged with the event name and keeps receiving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from asterisk_bridge.bridge.capability import Event, EventHandler
+from asterisk_bridge.bridge.logs import fields, get_logger
+
+ANY = "*"
+HANDLER_TIMEOUT_S = 30.0
+BACKLOG_WARN = 10_000
+
+log = get_logger("dispatch")
+
+
+def _handler_name(handler: EventHandler) -> str:
+    return getattr(handler, "__qualname__", None) or repr(handler)
+
+
+class _Worker:
+    """One handler, its queue of pending events, and the task that feeds it."""
+
+    def __init__(self, link: str, handler: EventHandler, timeout: float) -> None:
+        self.link = link
+        self.handler = handler
+        self.name = _handler_name(handler)
+        self.timeout = timeout
+        self.queue: asyncio.Queue[Event] = asyncio.Queue()
+        self.warn_at = BACKLOG_WARN
+        self.task: asyncio.Task[None] | None = None
+
+    def put(self, event: Event) -> None:
+        self.queue.put_nowait(event)
+        if self.queue.qsize() >= self.warn_at:
+            log.warning("dispatch.backlog", extra=fields(
+                link=self.link, handler=self.name, backlog=self.queue.qsize()))
+            self.warn_at *= 2
+
+    async def run(self) -> None:
+        while True:
+            event = await self.queue.get()
+            try:
+                async with asyncio.timeout(self.timeout):
+                    await self.handler(event)
+            except TimeoutError:
+                log.error("dispatch.handler_timeout", extra=fields(
+                    link=self.link, handler=self.name, event=_event_name(event),
+                    timeout_s=self.timeout))
+            except Exception:
+                log.exception("dispatch.handler_failed", extra=fields(
+                    link=self.link, handler=self.name, event=_event_name(event)))
+            finally:
+                self.queue.task_done()
+            if self.queue.qsize() < self.warn_at // 4:
+                self.warn_at = max(BACKLOG_WARN, self.warn_at // 2)
+
+
+def _event_name(event: Event) -> str:
+    return str(event.get("Event") or event.get("type") or "?")
+
+
+class Dispatcher:
+    """Handlers of one link, registered by event name (``"*"``: every event)."""
+
+    def __init__(self, link: str, handler_timeout: float = HANDLER_TIMEOUT_S) -> None:
+        self.link = link
+        self.handler_timeout = handler_timeout
+        self._workers: list[_Worker] = []
+        self._exact: dict[str, list[_Worker]] = {}
+        self._any: tuple[_Worker, ...] = ()
+        self._routes: dict[str, tuple[_Worker, ...]] = {}
+        self._started = False
+
+    def add(self, name: str, handler: EventHandler) -> None:
+        """Register ``handler`` for events named ``name``."""
+        worker = _Worker(self.link, handler, self.handler_timeout)
+        self._workers.append(worker)
+        if name == ANY:
+            self._any = (*self._any, worker)
+        else:
+            self._exact.setdefault(name, []).append(worker)
+        self._routes = {n: (*ws, *self._any) for n, ws in self._exact.items()}
+        if self._started:
+            worker.task = asyncio.create_task(worker.run(), name=f"handler:{worker.name}")
+
+    def start(self) -> None:
+        """Start one task per handler (inside the running loop)."""
+        self._started = True
+        for worker in self._workers:
+            if worker.task is None:
+                worker.task = asyncio.create_task(worker.run(), name=f"handler:{worker.name}")
+
+    def dispatch(self, name: str, event: Event) -> None:
+        """Queue ``event`` for every handler of ``name`` and every ``"*"`` handler."""
+        for worker in self._routes.get(name, self._any):
+            worker.put(event)
+
+    def backlog(self) -> int:
+        """Events queued but not yet handled, over all handlers."""
+        return sum(w.queue.qsize() for w in self._workers)
+
+    async def close(self, drain_timeout: float) -> None:
+        """Let handlers finish what is queued (up to ``drain_timeout``), then stop them."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(drain_timeout):
+                for worker in self._workers:
+                    await worker.queue.join()
+        tasks = [w.task for w in self._workers if w.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        left = self.backlog()
+        if left:
+            log.warning("dispatch.dropped_at_shutdown", extra=fields(link=self.link, events=left))
+        self._started = False
+        for worker in self._workers:
+            worker.task = None

@@ -1,0 +1,53 @@
+"""Structured logs for the bridge: one JSON object per line on stderr.
+
+Callers pass fields with ``extra=fields(...)``; secrets are never passed, and URLs are logged
+without their query string (the ARI websocket URL would otherwise carry credentials).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+LOGGER_NAME = "voco.bridge"
+_FIELDS = "voco_fields"
+
+
+def get_logger(part: str) -> logging.Logger:
+    """The logger of one part of the bridge (``ami``, ``ari``, ``dispatch``, ...)."""
+    return logging.getLogger(f"{LOGGER_NAME}.{part}")
+
+
+def fields(**values: Any) -> dict[str, Any]:
+    """Structured fields for ``logger.info(event, extra=fields(...))``."""
+    return {_FIELDS: values}
+
+
+class JsonFormatter(logging.Formatter):
+    """``{"ts": ..., "level": ..., "logger": ..., "event": ..., **fields}``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        doc.update(getattr(record, _FIELDS, {}))
+        if record.exc_info:
+            doc["exception"] = self.formatException(record.exc_info)
+        return json.dumps(doc, default=str)
+
+
+def configure(level: int = logging.INFO) -> None:
+    """Send the bridge's logs to stderr as JSON lines (the ``voco bridge run`` process)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False

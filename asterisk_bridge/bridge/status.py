@@ -1,0 +1,76 @@
+"""The status file a running bridge keeps for ``voco bridge status``.
+
+It is rewritten atomically about once a second, and marked ``stopped`` at a clean shutdown. A
+bridge that was killed leaves ``running`` behind with a dead pid: readers check the pid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from asterisk_bridge.errors import VocoError
+
+
+@dataclass
+class LinkState:
+    """What the bridge knows about one link right now."""
+
+    state: str = "down"  # "connected" | "reconnecting" | "down"
+    since: float = 0.0  # POSIX time of the last state change
+    last_event: float = 0.0  # POSIX time data last arrived
+    events: int = 0
+    connects: int = 0
+    last_error: str = ""
+
+    def set(self, state: str, at: float, error: str = "") -> None:
+        """Change state; ``error`` explains a loss or a failed attempt."""
+        self.state = state
+        self.since = at
+        if error:
+            self.last_error = error
+
+
+@dataclass
+class BridgeStatus:
+    """The whole file."""
+
+    pid: int
+    node: str
+    started: float
+    state: str = "running"  # "running" | "stopped"
+    updated: float = 0.0
+    links: dict[str, LinkState] = field(default_factory=dict)
+
+
+def write_status(path: Path, status: BridgeStatus) -> None:
+    """Replace the file atomically, so a reader never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(asdict(status), indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_status(path: Path) -> BridgeStatus:
+    """Read the file; VocoError if it is missing or unreadable."""
+    try:
+        doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise VocoError(f"the bridge is not running: no status file at {path}") from None
+    except (OSError, ValueError) as exc:
+        raise VocoError(f"cannot read the bridge status file {path}: {exc}") from None
+    links = {name: LinkState(**state) for name, state in doc.pop("links", {}).items()}
+    return BridgeStatus(**doc, links=links)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is a live (non-zombie) process."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            stat = fh.read()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
