@@ -172,3 +172,31 @@ def entries(engine: Engine, filters: Filters) -> Iterator[OplogEntry]:
         q = q.limit(filters.limit)
     with Session(engine) as session:
         yield from session.scalars(q)
+
+
+def reseal(session: Session, old_master: bytes, new_master: bytes) -> int:
+    """Re-seal every entry and the head under a new master key (``voco keys rotate``).
+
+    Runs in the caller's transaction, with the rotation's other changes. Each entry's content
+    must still match its hash, and its seal must verify under the old key, or under the new one
+    when an interrupted rotation is resumed; the hash chain itself is unchanged.
+    """
+    old, new = _mac_key(old_master), _mac_key(new_master)
+    head = session.execute(
+        select(OplogHead).where(OplogHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    count = 0
+    for e in session.scalars(select(OplogEntry).order_by(OplogEntry.seq)):
+        digest = _entry_hash(e.seq, e.ts, e.actor, e.command, e.args, e.result, e.message,
+                             e.prev_hash)
+        sealed = any(hmac.compare_digest(_seal(k, e.seq, digest), e.mac) for k in (old, new))
+        if digest != e.hash or not sealed:
+            raise OplogError(
+                f"operation log broken at entry {e.seq}: refusing to re-seal it under a new key "
+                "(run 'voco oplog verify')"
+            )
+        e.mac = _seal(new, e.seq, digest)
+        count += 1
+    if head is not None:
+        head.mac = _seal(new, head.seq, head.hash)
+    return count

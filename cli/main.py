@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import bridge, contact, db, init, oplog, sandbox
+from cli import bridge, contact, db, init, keys, oplog, recording, sandbox
 from cli.common import VocoGroup
 
 
@@ -19,7 +19,7 @@ def voco(config: str | None) -> None:
     """Voco: a privacy-first integration layer for Asterisk."""
 
 
-for module in (init, db, oplog, sandbox, bridge, contact):
+for module in (init, db, oplog, sandbox, bridge, contact, recording, keys):
     module.register(voco)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from asterisk_bridge.bridge.capability import Capability
 from asterisk_bridge.context import App
+from asterisk_bridge.recording.capability_store import RecordingStore
 
 
 def default_capabilities(app: App) -> list[Capability]:
     """Every capability enabled for ``app``."""
-    return []
+    return [RecordingStore(app)]

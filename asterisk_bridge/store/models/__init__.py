@@ -2,6 +2,7 @@
 
 from asterisk_bridge.store.models import contacts  # noqa: F401  (registers its tables)
 from asterisk_bridge.store.models import bridge  # noqa: F401  (registers its tables)
+from asterisk_bridge.store.models import recording  # noqa: F401  (registers its tables)
 from asterisk_bridge.store.models.base import Base
 from asterisk_bridge.store.models.core import ConnectionGap, OplogEntry, OplogHead
 

@@ -1,0 +1,1 @@
+"""Call recording: consent policy, RAM spool, encrypted storage, export and crypto-shred."""

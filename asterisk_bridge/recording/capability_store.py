@@ -1,0 +1,127 @@
+"""The bridge capability that moves recordings from the RAM spool into the encrypted store.
+
+Events only make it prompt; correctness comes from the spool. MixMonitorStop never fires on
+hangup, so the end of a recording is noticed from Hangup and MixMonitorStop and confirmed by
+the ``.done`` marker; a sweep on every (re)connect and a periodic sweep catch whatever a crash,
+a dropped link or a failed store left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import PurePosixPath
+
+from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
+from asterisk_bridge.bridge.logs import fields, get_logger
+from asterisk_bridge.context import App
+from asterisk_bridge.errors import VocoError
+from asterisk_bridge.recording import pipeline, spool
+from asterisk_bridge.recording.vault import CallInfo
+
+INTERVAL_S = 30.0  # periodic sweep: retries a store that was full or unwritable
+SETTLE_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # quick re-sweeps while a marker is due
+
+log = get_logger("recording")
+
+
+class RecordingStore:
+    """Capability ``recordings``: encrypt finished recordings promptly, lose none."""
+
+    name = "recordings"
+
+    def __init__(self, app: App, interval_s: float = INTERVAL_S,
+                 grace_s: float = spool.PARTIAL_GRACE_S) -> None:
+        self.app = app
+        self.interval_s = interval_s
+        self.grace_s = grace_s
+        self.hints: dict[str, CallInfo] = {}
+        self._bridge: BridgeHandle | None = None
+        self._kick = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+        self._started = False
+
+    def register(self, bridge: BridgeHandle) -> None:
+        """Listen for the start (VarSet MIXMONITOR_FILENAME) and end of recordings."""
+        self._bridge = bridge
+        bridge.on_ami("VarSet", self._on_varset)
+        bridge.on_ami("Hangup", self._on_end)
+        bridge.on_ami("MixMonitorStop", self._on_end)
+
+    async def on_connected(self, link: str, gap: Gap | None) -> None:
+        """Sweep on every AMI (re)connect; the first one also repairs the store (startup)."""
+        if link != "ami":
+            return
+        if self._worker is None:
+            self._worker = asyncio.ensure_future(self._run())
+        self._kick.set()
+
+    async def close(self) -> None:
+        """Stop sweeping; anything left is in the spool for the next start."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+
+    async def _on_varset(self, event: Event) -> None:
+        if event.get("Variable") != "MIXMONITOR_FILENAME":
+            return
+        name = PurePosixPath(str(event.get("Value", ""))).name
+        if name.startswith(spool.PREFIX) and name.endswith(spool.SUFFIX):
+            self.hints[name[: -len(spool.SUFFIX)]] = CallInfo(
+                channel=str(event.get("Channel", "")), started_at=time.time())
+
+    async def _on_end(self, event: Event) -> None:
+        for info in self.hints.values():
+            if info.channel == event.get("Channel"):
+                info.ended_at = info.ended_at or time.time()
+                info.parties = info.parties or _parties(event)
+        self._kick.set()
+
+    async def _run(self) -> None:
+        settle = 0
+        while True:
+            delay = SETTLE_S[settle - 1] if settle else self.interval_s
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), delay)
+            self._kick.clear()
+            report = await self._sweep()
+            settle = min(settle + 1, len(SETTLE_S)) if report and report.settling else 0
+
+    async def _sweep(self) -> pipeline.SweepReport | None:
+        assert self._bridge is not None
+        try:
+            spool_dir = spool.spool_path(self.app.config.asterisk)
+        except VocoError:
+            return None  # no spool configured: this node does not record
+        try:
+            active: set[str] | None = await pipeline.active_uniqueids(self._bridge.ami_action)
+        except (VocoError, OSError, TimeoutError) as exc:
+            log.warning("recording.channels_unknown", extra=fields(error=str(exc)))
+            active = None
+        try:
+            report = await asyncio.to_thread(
+                pipeline.sweep, self.app, spool_dir, active, hints=dict(self.hints),
+                startup=not self._started, grace_s=self.grace_s)
+        except VocoError as exc:
+            log.error("recording.sweep_failed", extra=fields(error=str(exc)))
+            return None
+        self._started = True
+        for rec_id in (*report.stored, *report.partial):
+            self.hints.pop(rec_id, None)
+        return report
+
+
+def _parties(event: Event) -> str:
+    """``Caller <num> -> Connected <num>`` from a channel event's caller and connected line."""
+
+    def who(name_key: str, num_key: str) -> str:
+        name, num = str(event.get(name_key) or ""), str(event.get(num_key) or "")
+        name = "" if name == "<unknown>" else name
+        num = "" if num == "<unknown>" else num
+        return f"{name} <{num}>".strip() if num else name
+
+    caller = who("CallerIDName", "CallerIDNum")
+    peer = who("ConnectedLineName", "ConnectedLineNum")
+    return f"{caller} -> {peer}" if peer and peer != caller else caller

@@ -1,0 +1,97 @@
+"""Handing a recording out: a WAV to a file or a stream, or an age file for one person.
+
+Plaintext never touches disk on the way to an age file: authenticated chunks stream from the
+Voco format straight into the age encryptor. A file output appears only complete: a recording
+that fails authentication half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import BinaryIO
+
+import pyrage
+
+from asterisk_bridge.context import App
+from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.recording.vault import open_plaintext
+
+
+class _ChunkReader(io.RawIOBase):
+    """A readable stream over an iterator of byte chunks (for pyrage's streaming encryptor)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buf), len(self._pending))
+        buf[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def age_recipients(texts: Iterable[str]) -> list[pyrage.x25519.Recipient | pyrage.ssh.Recipient]:
+    """Parse age (``age1…``) or SSH public-key recipients; ValidationError names a bad one."""
+    parsed: list[pyrage.x25519.Recipient | pyrage.ssh.Recipient] = []
+    for text in texts:
+        try:
+            if text.startswith("age1"):
+                parsed.append(pyrage.x25519.Recipient.from_str(text))
+            else:
+                parsed.append(pyrage.ssh.Recipient.from_str(text))
+        except pyrage.RecipientError:
+            raise ValidationError(
+                f"age-recipient: {text[:24]!r}… is not an age (age1…) or SSH public key"
+            ) from None
+    if not parsed:
+        raise ValidationError("age-recipient: at least one recipient is needed")
+    return parsed
+
+
+def write_wav(app: App, rec_id: str, out: BinaryIO) -> int:
+    """Write the recording's WAV to *out*; returns the byte count."""
+    written = 0
+    for chunk in open_plaintext(app, rec_id):
+        out.write(chunk)
+        written += len(chunk)
+    out.flush()
+    return written
+
+
+def write_age(app: App, rec_id: str, out: BinaryIO, recipients: Iterable[str]) -> None:
+    """Write the recording as an age file (binary) readable with ``age -d -i <identity>``."""
+    parsed = age_recipients(recipients)
+    reader = io.BufferedReader(_ChunkReader(open_plaintext(app, rec_id)), 1024 * 1024)
+    pyrage.encrypt_io(reader, out, parsed)
+    out.flush()
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A 0600 temporary file beside *path*, renamed over it only if the body succeeds."""
+    path = path.expanduser().resolve()
+    if path.is_dir():
+        raise ValidationError(f"output: {path} is a directory; give a file name")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,95 @@
+"""One pass over the RAM spool: every finished or abandoned recording goes into the store.
+
+A sweep is idempotent and safe to repeat at any moment, which is what makes the bridge
+crash-proof: whatever a killed bridge left behind, the next sweep finds in the spool. Sweeps of
+one spool are serialised across processes with a lock file in the spool itself.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from asterisk_bridge.bridge.logs import fields, get_logger
+from asterisk_bridge.context import App
+from asterisk_bridge.recording import recover, spool
+from asterisk_bridge.recording.vault import CallInfo, RecordingStoreError, store
+
+log = get_logger("recording")
+LOCK_NAME = ".voco-sweep.lock"
+
+AmiAction = Callable[[Mapping[str, str]], Awaitable[Any]]
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did; ``settling`` files have lost their channel but not yet got their
+    ``.done`` marker, so a prompt second sweep is worthwhile."""
+
+    stored: list[str] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    recording: int = 0
+    settling: int = 0
+
+
+@contextmanager
+def spool_lock(spool_dir: Path) -> Iterator[None]:
+    """Hold the spool's sweep lock (blocking) for the duration."""
+    fd = (spool_dir / LOCK_NAME).open("a")
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fd.close()
+
+
+def sweep(app: App, spool_dir: Path, active: Collection[str] | None, *,
+          hints: Mapping[str, CallInfo] | None = None, startup: bool = False,
+          grace_s: float = spool.PARTIAL_GRACE_S) -> SweepReport:
+    """Store every finished recording, and every abandoned one as partial.
+
+    *active* is the set of live channel uniqueids (AMI ``CoreShowChannels``); None when Asterisk
+    cannot be asked, in which case only finished recordings are stored. With *startup*, first
+    repair what a crash may have left (:mod:`recover`).
+    """
+    hints = hints or {}
+    report = SweepReport()
+    with spool_lock(spool_dir):
+        if startup:
+            recover.recover_store(app)
+        for marker in spool.stray_markers(spool_dir):
+            marker.unlink(missing_ok=True)
+        for f in spool.scan(spool_dir):
+            if f.done:
+                partial = False
+            elif active is not None and spool.is_partial(f, active, grace_s=grace_s):
+                partial = True
+            else:
+                gone = active is not None and f.uniqueid not in active
+                report.settling += gone
+                report.recording += not gone
+                continue
+            try:
+                row = store(app, f, partial=partial, info=hints.get(f.recording_id))
+            except RecordingStoreError as exc:
+                log.error("recording.store_failed",
+                          extra=fields(recording=f.recording_id, error=str(exc)))
+                report.failed[f.recording_id] = str(exc)
+                continue
+            (report.partial if partial else report.stored).append(row.id)
+            log.info("recording.stored",
+                     extra=fields(recording=row.id, partial=partial, size=row.size))
+    return report
+
+
+async def active_uniqueids(ami_action: AmiAction) -> set[str]:
+    """Uniqueids of every channel Asterisk has now (``CoreShowChannels``)."""
+    answer = await ami_action({"Action": "CoreShowChannels"})
+    messages = answer if isinstance(answer, list) else [answer]
+    return {str(m.get("Uniqueid")) for m in messages
+            if m.get("Event") == "CoreShowChannel" and m.get("Uniqueid")}

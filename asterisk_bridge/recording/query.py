@@ -1,0 +1,66 @@
+"""Reading the recordings table for ``voco recording list`` and ``show``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from asterisk_bridge.recording.vault import RecordingNotFound
+from asterisk_bridge.store.models.recording import Recording, RecordingTombstone
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters for ``voco recording list``; times are ISO strings compared with ``started_at``."""
+
+    linkedid: str | None = None
+    since: str | None = None
+    until: str | None = None
+    partial: bool | None = None
+    limit: int | None = None
+
+
+def recordings(engine: Engine, filters: Filters) -> Sequence[Recording]:
+    """Matching recordings, oldest first."""
+    q = select(Recording).order_by(Recording.started_at, Recording.id)
+    if filters.linkedid:
+        q = q.where(Recording.linkedid == filters.linkedid)
+    if filters.since:
+        q = q.where(Recording.started_at >= filters.since)
+    if filters.until:
+        q = q.where(Recording.started_at < filters.until)
+    if filters.partial is not None:
+        q = q.where(Recording.partial == int(filters.partial))
+    if filters.limit:
+        q = q.limit(filters.limit)
+    with Session(engine) as session:
+        return session.scalars(q).all()
+
+
+def recording(engine: Engine, rec_id: str) -> Recording:
+    """One recording; RecordingNotFound says whether it was deleted, and when."""
+    with Session(engine) as session:
+        row = session.get(Recording, rec_id)
+        if row is not None:
+            return row
+        stone = session.scalars(select(RecordingTombstone).where(
+            RecordingTombstone.recording_id == rec_id)).first()
+    if stone is not None:
+        raise RecordingNotFound(
+            f"recording {rec_id} was deleted at {stone.deleted_at} by {stone.deleted_by}: "
+            f"{stone.reason}")
+    raise RecordingNotFound(f"no recording {rec_id!r} (see 'voco recording list')")
+
+
+def tombstones(engine: Engine) -> Sequence[RecordingTombstone]:
+    """Every deletion, oldest first."""
+    with Session(engine) as session:
+        return session.scalars(select(RecordingTombstone).order_by(RecordingTombstone.id)).all()
+
+
+def as_dict(row: Recording) -> dict[str, object]:
+    """The row's fields, for JSON output."""
+    return {c.key: getattr(row, c.key) for c in Recording.__table__.columns}

@@ -1,0 +1,102 @@
+"""Deleting a recording for good: crypto-shred the key, remove the file, keep a tombstone.
+
+Destroying the wrapped data key is the moment the audio becomes unrecoverable, backups of the
+ciphertext included; so it is done first, in the same transaction that writes the tombstone (what,
+when, by whom, why), so a deletion is never unaccounted for. Then the ciphertext is unlinked, then
+the row. On SQLite the key is deleted with ``secure_delete`` and the WAL checkpointed, so the key
+bytes do not linger in free pages. A crash after the first step is finished by recovery.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from asterisk_bridge.context import App
+from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.recording import query
+from asterisk_bridge.recording.vault import RecordingNotFound, iso, recordings_dir
+from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
+
+MAX_REASON = 500
+
+
+def check_reason(reason: str) -> str:
+    """A deletion needs a reason a person wrote: one line, 1 to 500 characters."""
+    text = reason.strip()
+    if not text:
+        raise ValidationError("reason: must not be empty (say why the recording is deleted)")
+    if len(text) > MAX_REASON:
+        raise ValidationError(f"reason: at most {MAX_REASON} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValidationError("reason: must be one line without control characters")
+    return text
+
+
+def delete(app: App, rec_id: str, reason: str, actor: str) -> RecordingTombstone:
+    """Shred recording *rec_id*; returns its tombstone."""
+    why = check_reason(reason)
+    now = iso(datetime.now(UTC).timestamp())
+    query.recording(app.engine, rec_id)  # raises, saying whether it was already deleted
+    with Session(app.engine, expire_on_commit=False) as session, session.begin():
+        row = session.get(Recording, rec_id)
+        if row is None:
+            raise RecordingNotFound(f"recording {rec_id} was deleted meanwhile")
+        _secure_delete(session)
+        key = session.get(RecordingKey, row.key_id)
+        if key is not None:
+            session.delete(key)
+            stone = RecordingTombstone(recording_id=row.id, linkedid=row.linkedid,
+                                       sha256=row.sha256, size=row.size, deleted_at=now,
+                                       deleted_by=actor, reason=why)
+            session.add(stone)
+        else:  # a previous deletion was interrupted after the shred: its tombstone stands
+            stone = session.scalars(select(RecordingTombstone).where(
+                RecordingTombstone.recording_id == rec_id)).one()
+    _checkpoint(app.engine)
+    _remove(app, rec_id)
+    return stone
+
+
+def finish_interrupted(app: App) -> list[str]:
+    """Complete every deletion that destroyed its key but not yet its file and row."""
+    with Session(app.engine) as session:
+        orphans = list(session.scalars(
+            select(Recording.id).where(~select(RecordingKey.key_id).where(
+                RecordingKey.key_id == Recording.key_id).exists())))
+    for rec_id in orphans:
+        _remove(app, rec_id)
+    return orphans
+
+
+def _remove(app: App, rec_id: str) -> None:
+    """Unlink the (already unreadable) ciphertext durably, then drop its row."""
+    directory = recordings_dir(app)
+    with Session(app.engine) as session, session.begin():
+        row = session.get_one(Recording, rec_id)
+        (directory / row.path).unlink(missing_ok=True)
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        session.delete(row)
+
+
+def _secure_delete(session: Session) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
+
+
+def _checkpoint(engine: Engine) -> None:
+    """Push SQLite's WAL (which holds old page images) into the main file and truncate it."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()

@@ -1,0 +1,183 @@
+"""The encrypted store: a finished recording goes in from the RAM spool, losing nothing, and
+its authenticated plaintext comes out for export.
+
+Order is everything: the ciphertext is written and fsynced (``encrypt_file``), then the row and
+its wrapped key are committed, and only then is the plaintext unlinked. A crash or error at any
+step leaves the plaintext in the spool for the next sweep; a ciphertext written before a crash
+but never registered is overwritten by the retry, because its path is the recording id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from asterisk_bridge.context import App
+from asterisk_bridge.crypto import keywrap, stream
+from asterisk_bridge.errors import KeyFileError, StoreError, VocoError
+from asterisk_bridge.masterkey import load_master_key
+from asterisk_bridge.recording import wav
+from asterisk_bridge.recording.spool import SpoolFile
+from asterisk_bridge.store.models.recording import Recording, RecordingKey
+
+CIPHER_SUFFIX = ".vrec"
+
+
+class RecordingStoreError(StoreError):
+    """The encrypted store cannot take a recording now; the plaintext stays in the spool."""
+
+
+class RecordingNotFound(VocoError):
+    """No such recording, or its key was already shredded."""
+
+
+@dataclass
+class CallInfo:
+    """What the bridge saw of the recorded call (AMI events); anything unknown stays empty."""
+
+    channel: str = ""
+    parties: str = ""
+    started_at: float | None = None  # epoch seconds
+    ended_at: float | None = None
+
+
+def recordings_dir(app: App) -> Path:
+    """``<data_dir>/recordings``, created 0700 on first use."""
+    path = app.config.data_dir / "recordings"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def iso(epoch: float) -> str:
+    """ISO 8601 UTC with seconds, as every recording timestamp is stored."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+
+
+def store(app: App, f: SpoolFile, *, partial: bool, info: CallInfo | None = None) -> Recording:
+    """Encrypt *f* into the store, register it, then remove the plaintext and its marker.
+
+    Raises RecordingStoreError (plaintext untouched) when the disk or the database fails.
+    """
+    info = info or CallInfo()
+    st = f.path.stat()
+    with f.path.open("rb") as fh:
+        lay = wav.read_layout(fh)
+    rec_id = _free_id(app, f)
+    if rec_id is None:  # already stored by a run that crashed before unlinking
+        _discard_plaintext(f)
+        return _row(app, f.recording_id)
+    target = recordings_dir(app) / f"{rec_id}{CIPHER_SUFFIX}"
+    key, key_id = keywrap.new_data_key(), str(uuid.uuid4())
+    try:
+        cipher = stream.encrypt_file(f.path, target, key, key_id)
+    except OSError as exc:
+        raise RecordingStoreError(
+            f"cannot store recording {rec_id} in {target.parent}: {exc.strerror or exc}; "
+            "the plaintext stays in the RAM spool and will be retried"
+        ) from None
+    duration = wav.duration_s(lay, st.st_size)
+    ended = info.ended_at or st.st_mtime
+    master = load_master_key(app.config.master_key_file)  # a rotation may have replaced it
+    master_id = keywrap.master_key_id(master)
+    row = Recording(
+        id=rec_id, node=app.config.asterisk.node, linkedid=f.linkedid, uniqueid=f.uniqueid,
+        channel=info.channel, parties=info.parties,
+        started_at=iso(info.started_at or ended - duration), ended_at=iso(ended),
+        duration_s=round(duration, 3), partial=int(partial), path=target.name,
+        size=cipher.size, sha256=cipher.sha256, plain_size=st.st_size, key_id=key_id,
+        master_key_id=master_id, created_at=iso(datetime.now(UTC).timestamp()),
+    )
+    wrapped = keywrap.wrap_key(master, key, key_id)
+    try:
+        with Session(app.engine, expire_on_commit=False) as session, session.begin():
+            session.add(row)
+            session.flush()
+            session.add(RecordingKey(key_id=key_id, recording_id=rec_id, wrapped=wrapped,
+                                     master_key_id=master_id))
+    except SQLAlchemyError as exc:
+        target.unlink(missing_ok=True)
+        raise RecordingStoreError(
+            f"cannot register recording {rec_id}: {type(exc.orig or exc).__name__}: "
+            f"{exc.orig or exc}; the plaintext stays in the RAM spool and will be retried"
+        ) from None
+    _discard_plaintext(f)
+    return row
+
+
+def _discard_plaintext(f: SpoolFile) -> None:
+    """The audio is safely stored: the plaintext goes first, then its marker."""
+    f.path.unlink(missing_ok=True)
+    f.marker.unlink(missing_ok=True)
+
+
+def _row(app: App, rec_id: str) -> Recording:
+    with Session(app.engine, expire_on_commit=False) as session:
+        return session.get_one(Recording, rec_id)
+
+
+def _free_id(app: App, f: SpoolFile) -> str | None:
+    """The id to store *f* under: its stem, unless a row already holds it.
+
+    A row holding the same audio means a crash came between commit and unlink (None: nothing to
+    store). Different audio under the same name is kept too, under ``<stem>~<n>``.
+    """
+    with Session(app.engine) as session:
+        taken = {rid for rid in session.scalars(
+            select(Recording.id).where(Recording.id.startswith(f.recording_id))
+        ) if rid == f.recording_id or rid.startswith(f"{f.recording_id}~")}
+    if f.recording_id not in taken:
+        return f.recording_id
+    if any(same_audio(app, rid, f.path) for rid in sorted(taken)):
+        return None
+    n = 1
+    while f"{f.recording_id}~{n}" in taken:
+        n += 1
+    return f"{f.recording_id}~{n}"
+
+
+def same_audio(app: App, rec_id: str, plaintext: Path) -> bool:
+    """Whether the stored recording *rec_id* decrypts to exactly the bytes of *plaintext*."""
+    if plaintext.stat().st_size != _row(app, rec_id).plain_size:
+        return False
+    with plaintext.open("rb") as fh:
+        for chunk in open_plaintext(app, rec_id, mend=False):
+            if fh.read(len(chunk)) != chunk:
+                return False
+        return fh.read(1) == b""
+
+
+def open_plaintext(app: App, rec_id: str, *, mend: bool = True) -> Iterator[bytes]:
+    """The recording's WAV bytes, chunk by chunk, each authenticated before it is yielded.
+
+    With *mend*, a partial recording's stale WAV header is corrected (see :mod:`wav`). The whole
+    output is genuine only if iteration ends without CryptoError.
+    """
+    with Session(app.engine) as session:
+        row = session.get(Recording, rec_id)
+        held = session.get(RecordingKey, row.key_id) if row else None
+    if row is None:
+        raise RecordingNotFound(f"no recording {rec_id!r} (see 'voco recording list')")
+    if held is None:
+        raise RecordingNotFound(
+            f"recording {rec_id} has no key: it was shredded (its deletion did not finish; "
+            f"run 'voco recording delete {rec_id}' again to complete it)"
+        )
+    have = keywrap.master_key_id(app.master_key)
+    if held.master_key_id != have:
+        raise KeyFileError(
+            f"recording {rec_id} is wrapped by master key {held.master_key_id}, but the key file "
+            f"holds {have}; if a 'voco keys rotate' was interrupted, run it again to finish it"
+        )
+    key = keywrap.unwrap_key(app.master_key, held.wrapped, held.key_id)
+    with (recordings_dir(app) / row.path).open("rb") as src:
+        first = True
+        for chunk in stream.decrypt_stream(src, key):
+            yield wav.mend_header(chunk, row.plain_size) if first and mend else chunk
+            first = False
