@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -42,6 +42,11 @@ class AmiSession:
                 f"{timeout or self._timeout:.0f} s"
             ) from None
 
+    def on_event(self, pattern: str, callback: Callable[[Any], None]) -> None:
+        """Call ``callback(message)`` for each event matching *pattern* (``*`` for all); needs a
+        session opened with ``events=True``."""
+        self._manager.register_event(pattern, lambda _m, message: callback(message))
+
     async def command(self, cli: str) -> str:
         """Run an Asterisk CLI command through AMI and return its output text."""
         resp = await self.action({"Action": "Command", "Command": cli})
@@ -50,7 +55,7 @@ class AmiSession:
 
 
 @asynccontextmanager
-async def ami_session(settings: AsteriskSettings, timeout: float = 10.0,
+async def ami_session(settings: AsteriskSettings, timeout: float = 10.0, events: bool = False,
                       ) -> AsyncIterator[AmiSession]:
     """Connect and log in; raise AsteriskError if AMI is unreachable or refuses the login."""
     secret = read_secret(settings.ami_secret_file, "AMI")
@@ -70,7 +75,8 @@ async def ami_session(settings: AsteriskSettings, timeout: float = 10.0,
             ))
 
     manager = Manager(loop=loop, host=settings.ami_host, port=settings.ami_port,
-                      username=settings.ami_user, secret=secret, events="off",
+                      username=settings.ami_user, secret=secret,
+                      events="on" if events else "off",
                       ping_delay=NEVER, ping_interval=NEVER, reconnect_timeout=NEVER,
                       on_login=on_login, on_disconnect=on_disconnect, log=_PANORAMISK_LOG)
     try:

@@ -46,6 +46,9 @@ class AsteriskSettings:
     ast_etc_dir: str = ""
     ast_spool_dir: str = ""
     ast_log_dir: str = ""
+    sip_bind: str = "0.0.0.0"  # where 'voco apply' makes PJSIP listen (UDP)
+    sip_port: int = 5060
+    sandbox: bool = False  # render the sandbox test phones into the dialplan
 
 
 def read_secret(path: str, what: str) -> str:

@@ -43,3 +43,11 @@ class CryptoError(VocoError):
 
 class OplogError(VocoError):
     """The operation log is broken; the message names the first bad entry."""
+
+
+class RenderError(VocoError):
+    """A configuration template failed to render; nothing was written."""
+
+
+class ApplyError(AsteriskError):
+    """Asterisk rejected new configuration; the message says what failed and what was restored."""

@@ -136,3 +136,18 @@ def note(value: str, field: str = "notes") -> str:
                   "use up to 500 printable characters on one line, "
                   "without ; [ ] $ { } \" \\ ` | < >",
                   allow=frozenset(",'()&"))
+
+
+_SECRET = re.compile(r"[A-Za-z0-9!#%*+./:=?@^_~-]{12,128}")
+_PIN = re.compile(r"[0-9]{4,12}")
+
+
+def sip_secret(value: str, field: str = "secret") -> str:
+    """A SIP credential: 12-128 characters without spaces or config metacharacters."""
+    return _check(field, value.strip(), _SECRET,
+                  "use 12-128 letters, digits or ! # % * + . / : = ? @ ^ _ ~ -")
+
+
+def pin(value: str, field: str = "pin") -> str:
+    """A numeric PIN typed on a keypad: 4-12 digits."""
+    return _check(field, value.strip(), _PIN, "use 4 to 12 digits")

@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import click
 
-from cli import bridge, contact, db, init, keys, oplog, recording, sandbox
+from cli import (
+    apply,
+    bridge,
+    conference,
+    contact,
+    db,
+    extension,
+    init,
+    keys,
+    oplog,
+    queue,
+    recording,
+    route,
+    sandbox,
+    speeddial,
+    trunk,
+)
 from cli.common import VocoGroup
 
 
@@ -19,7 +35,8 @@ def voco(config: str | None) -> None:
     """Voco: a privacy-first integration layer for Asterisk."""
 
 
-for module in (init, db, oplog, sandbox, bridge, contact, recording, keys):
+for module in (init, db, oplog, sandbox, bridge, contact, recording, keys,
+               extension, trunk, route, speeddial, conference, queue, apply):
     module.register(voco)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from asterisk_bridge.generator.render import render_set
+from asterisk_bridge.provisioning.context import provisioning_context
 
 PBX_FILES = {name: f"{name}.j2" for name in (
     "extensions.conf", "pjsip.conf", "voicemail.conf", "confbridge.conf", "queues.conf",
@@ -23,7 +24,7 @@ PBX_FILES = {name: f"{name}.j2" for name in (
 Contributor = Callable[[Engine | None], Mapping[str, Any]]
 
 #: One function per domain; each returns the template variables it owns.
-CONTRIBUTORS: list[Contributor] = []
+CONTRIBUTORS: list[Contributor] = [provisioning_context]
 
 
 def pbx_context(engine: Engine | None, node: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,225 @@
+"""``voco apply``: render every PBX file, write it atomically, reload, verify, or roll back.
+
+Steps: render all files (a template error stops here, nothing written); diff against the files
+in ``ast_etc_dir``; keep the current files as a backup set; write the changed ones (temp file +
+rename each); reload the modules that read them, checking each Response and Reload event; prove
+the new dialplan live with its sentinel; scan messages.log for warnings about the changed files.
+Any failure restores the previous files and reloads them again, so Asterisk keeps (or returns
+to) the last working configuration.
+
+The sentinel's name is derived from the rendered content, so identical state renders identical
+files (and export/import round trips compare byte for byte) while any change renames it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from asterisk_bridge import validate
+from asterisk_bridge.config import AsteriskSettings
+from asterisk_bridge.context import App
+from asterisk_bridge.errors import ApplyError, ConfigError, RenderError
+from asterisk_bridge.generator import diff, reload
+from asterisk_bridge.generator.pbx import render_pbx
+from asterisk_bridge.provisioning import secrets
+
+_PENDING = "voco-sentinel-pending"
+_SENTINEL = re.compile(r"^exten => (voco-sentinel-[0-9a-z]+),1,", re.MULTILINE)
+BACKUPS_KEPT = 10
+FILE_MODE = 0o640
+
+
+@dataclass
+class Plan:
+    """What an apply would do."""
+
+    files: dict[str, str]
+    previous: dict[str, str | None]
+    sentinel: str
+    diff: str
+
+    @property
+    def changed(self) -> list[str]:
+        """Files whose text differs from what is on disk, in reload order."""
+        return [n for n in reload.MODULES if n in self.files and self.files[n] !=
+                self.previous.get(n)]
+
+    @property
+    def diff_sha256(self) -> str:
+        """SHA-256 of the (secret-masked) diff: what the operation log records."""
+        return diff.sha256(self.diff)
+
+
+@dataclass
+class Outcome:
+    """What an apply did."""
+
+    changed: list[str]
+    diff_sha256: str
+    sentinel: str
+    reloaded: list[str] = field(default_factory=list)
+    backup: str = ""
+    applied: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """For ``--json`` and the operation log."""
+        return dict(vars(self))
+
+
+def node_context(settings: AsteriskSettings, sentinel: str) -> dict[str, Any]:
+    """This node's own template variables, from the config's ``[asterisk]`` section."""
+    return {"sentinel": sentinel, "sandbox": bool(settings.sandbox),
+            "sip": {"bind": validate.host(settings.sip_bind, "sip_bind"),
+                    "port": validate.port(settings.sip_port, "sip_port")}}
+
+
+def _etc_dir(settings: AsteriskSettings) -> Path:
+    if not settings.ast_etc_dir:
+        raise ConfigError("no Asterisk configuration directory: set ast_etc_dir in [asterisk] "
+                          "of the config file")
+    etc = Path(settings.ast_etc_dir)
+    if not etc.is_dir():
+        raise ConfigError(f"Asterisk configuration directory {etc} does not exist")
+    return etc
+
+
+def _fingerprint_key(master_key: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"voco-apply-diff-mask-v1").derive(master_key)
+
+
+def render(app: App) -> dict[str, str]:
+    """Render every PBX file with this node's context; RenderError names the failing template."""
+    node = node_context(app.config.asterisk, _PENDING)
+    try:
+        with secrets.unlocked(app.master_key):
+            files = render_pbx(app.engine, node)
+    except jinja2.TemplateError as exc:
+        where = f"{exc.name}:{exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) \
+            else "a template"
+        raise RenderError(f"rendering failed in {where}: {exc}; nothing was written, "
+                          "Asterisk keeps its current configuration") from None
+    digest = hashlib.sha256("".join(f"{n}\0{t}\0" for n, t in sorted(files.items())).encode())
+    sentinel = f"voco-sentinel-{digest.hexdigest()[:8]}"
+    return {name: text.replace(_PENDING, sentinel) for name, text in files.items()}
+
+
+def plan(app: App) -> Plan:
+    """Render and compare with the files on disk; touches nothing."""
+    etc = _etc_dir(app.config.asterisk)
+    files = render(app)
+    previous = {name: _read(etc / name) for name in files}
+    sentinel = _SENTINEL.search(files["extensions.conf"])
+    return Plan(files, previous, sentinel.group(1) if sentinel else "",
+                diff.unified(previous, files, _fingerprint_key(app.master_key)))
+
+
+def apply(app: App, dry_run: bool = False) -> Outcome:
+    """Plan, then (unless *dry_run*) write, reload, verify; roll back on any failure."""
+    settings = app.config.asterisk
+    p = plan(app)
+    outcome = Outcome(p.changed, p.diff_sha256, p.sentinel)
+    if dry_run:
+        return outcome
+    etc = _etc_dir(settings)
+    if not p.changed:
+        if not asyncio.run(reload.sentinel_live(settings, p.sentinel)):
+            # Files are current but Asterisk never loaded them (an earlier run was cut short).
+            outcome.reloaded = reload.modules_for(p.files)
+            _reload_or_raise(settings, outcome.reloaded, p.sentinel, p, etc, list(p.files))
+        outcome.applied = True
+        return outcome
+    outcome.backup = str(_backup(app.config.data_dir, p.previous))
+    outcome.reloaded = reload.modules_for(p.changed)
+    watch = reload.LogWatch(settings.ast_log_dir)
+    _write(etc, {n: p.files[n] for n in p.changed})
+    _reload_or_raise(settings, outcome.reloaded, p.sentinel, p, etc, p.changed, watch)
+    outcome.applied = True
+    return outcome
+
+
+def _reload_or_raise(settings: AsteriskSettings, modules: list[str], sentinel: str, p: Plan,
+                     etc: Path, changed: list[str], watch: reload.LogWatch | None = None) -> None:
+    problems = asyncio.run(reload.reload_and_check(settings, modules, sentinel))
+    if watch is not None:
+        problems += watch.problems(changed)
+    if not problems:
+        return
+    _restore(etc, {n: p.previous.get(n) for n in changed})
+    old = _SENTINEL.search(p.previous.get("extensions.conf") or "")
+    after = asyncio.run(reload.reload_and_check(settings, modules, old.group(1) if old else None))
+    state = ("the previous files were restored and are live again" if not after else
+             "the previous files were restored, but reloading them also failed: "
+             + "; ".join(after))
+    raise ApplyError(f"Asterisk rejected the new configuration ({', '.join(changed)}): "
+                     + "; ".join(problems) + f". {state}")
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _write(etc: Path, files: Mapping[str, str]) -> None:
+    """Each file whole or not at all: temp file, fsync, rename; then fsync the directory."""
+    for name, text in files.items():
+        target = etc / name
+        try:
+            mode = target.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = FILE_MODE
+        fd, tmp = tempfile.mkstemp(dir=etc, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    dir_fd = os.open(etc, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _restore(etc: Path, previous: Mapping[str, str | None]) -> None:
+    _write(etc, {n: t for n, t in previous.items() if t is not None})
+    for name, text in previous.items():
+        if text is None:
+            (etc / name).unlink(missing_ok=True)
+
+
+def _backup(data_dir: Path, previous: Mapping[str, str | None]) -> Path:
+    """Keep the files being replaced (mode 0600: they hold secrets); prune old sets."""
+    root = data_dir / "apply-backups"
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = root / datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    target.mkdir(mode=0o700)
+    for name, text in previous.items():
+        if text is not None:
+            fd = os.open(target / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+    for old in sorted(p for p in root.iterdir() if p.is_dir())[:-BACKUPS_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
+    return target

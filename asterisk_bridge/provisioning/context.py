@@ -1,0 +1,56 @@
+"""The generator contributor: provisioned entities as template variables under ``prov``.
+
+Secrets are decrypted here and only here, while :func:`secrets.unlocked` holds the master key;
+so the rendered files are the one place they exist in clear (as Asterisk requires).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from asterisk_bridge.provisioning import (
+    conferences,
+    extensions,
+    queues,
+    routes,
+    secrets,
+    speeddials,
+    trunks,
+)
+
+
+def empty() -> dict[str, Any]:
+    """The context with nothing provisioned (a bare sandbox)."""
+    return {"prov": {"extensions": [], "trunks": [], "inbound": [], "outbound": [],
+                     "speed_dials": [], "conferences": [], "queues": []}}
+
+
+def provisioning_context(engine: Engine | None) -> dict[str, Any]:
+    """Every provisioned entity, ready for the templates (see ``voco_provisioning.conf.j2``)."""
+    if engine is None:
+        return empty()
+    key = secrets.render_key()
+    exts = extensions.list_all(engine)
+    names = {e.number: e.name for e in exts}
+    rooms = conferences.list_all(engine)
+    qs = queues.list_all(engine)
+    numbers = {("conference", r.name): r.number for r in rooms}
+    numbers.update({("queue", q.name): q.number for q in qs})
+    return {"prov": {
+        "extensions": [
+            {**e.to_dict(), "secret": extensions.secret(engine, key, e.number),
+             "vm_password": secrets.mailbox_password(key, e.number)} for e in exts],
+        "trunks": [{**t.to_dict(), "secret": trunks.secret(engine, key, t.name)}
+                   for t in trunks.list_all(engine)],
+        "inbound": [{**r.to_dict(), "number": numbers.get((r.target_kind, r.target), r.target)}
+                    for r in routes.list_inbound(engine)],
+        "outbound": [{**r.to_dict(), "pattern": r.pattern}  # keeps its DialPattern type
+                     for r in routes.list_outbound(engine)],
+        "speed_dials": [d.to_dict() for d in speeddials.list_all(engine)],
+        "conferences": [{**r.to_dict(), "pin": conferences.pin(engine, key, r.name)}
+                        for r in rooms],
+        "queues": [{**q.to_dict(), "agents": [{"number": m, "name": names.get(m, m)}
+                                              for m in q.members]} for q in qs],
+    }}

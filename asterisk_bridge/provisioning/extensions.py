@@ -1,0 +1,79 @@
+"""Extensions: a phone number with its PJSIP endpoint, a generated SIP secret and options.
+
+Private by default: voicemail and WebRTC are off until asked for. The SIP secret is generated
+here, sealed with the master key, and returned once to the caller to show; it is never logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from asterisk_bridge import validate
+from asterisk_bridge.provisioning import links, secrets
+from asterisk_bridge.provisioning.records import Repo, Spec, transaction
+from asterisk_bridge.store.models.provisioning import ProvExtension
+
+
+@dataclass(frozen=True)
+class Extension(Spec):
+    """An internal phone."""
+
+    KEY = "number"
+    WHAT = "extension"
+
+    number: str
+    name: str
+    email: str = ""
+    mobile: str = ""
+    voicemail: bool = False
+    webrtc: bool = False
+
+    def __post_init__(self) -> None:
+        self._norm("number", validate.extension)
+        self._norm("name", validate.display_name)
+        if self.email:
+            self._norm("email", validate.email)
+        if self.mobile:
+            self._norm("mobile", validate.number)
+        self._flag("voicemail")
+        self._flag("webrtc")
+
+
+def _label(number: str) -> str:
+    return f"extension:{number}:sip"
+
+
+def _check(session: Session, ext: Extension, old: str | None) -> None:
+    links.ensure_number_free(session, ext.number, "number", f"extension {ext.number}")
+
+
+_REPO = Repo(ProvExtension, Extension, _check, links.users_of_extension)
+list_all = _REPO.list_all
+get = _REPO.get
+update = _REPO.update
+remove = _REPO.remove
+
+
+def add(engine: Engine, master_key: bytes, ext: Extension, secret: str | None = None) -> str:
+    """Store *ext* with *secret* (generated when None); return the secret, to be shown once."""
+    secret = validate.sip_secret(secret) if secret is not None else secrets.generate()
+    _REPO.add(engine, ext, sip_secret=secrets.seal(master_key, _label(ext.number), secret))
+    return secret
+
+
+def secret(engine: Engine, master_key: bytes, number: str) -> str:
+    """The extension's SIP secret in clear (for rendering and encrypted export)."""
+    with Session(engine) as session:
+        return secrets.unseal(master_key, _label(number), _REPO.row(session, number).sip_secret)
+
+
+def reset_secret(engine: Engine, master_key: bytes, number: str,
+                 new: str | None = None) -> str:
+    """Replace the SIP secret (generated when None); return it, to be shown once."""
+    new = validate.sip_secret(new) if new is not None else secrets.generate()
+    with transaction(engine) as session:
+        _REPO.row(session, number).sip_secret = secrets.seal(master_key, _label(number), new)
+    return new

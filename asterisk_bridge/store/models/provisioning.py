@@ -1,0 +1,104 @@
+"""Provisioned PBX entities: extensions, trunks, routes, speed dials, conferences, queues.
+
+Values are stored as validated by :mod:`asterisk_bridge.provisioning`; list-valued fields are JSON
+text. Secrets Asterisk needs in clear (SIP passwords, conference PINs) are AES-GCM blobs sealed
+with a key derived from the master key, never plaintext.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from asterisk_bridge.store.models.base import Base
+
+
+class ProvExtension(Base):
+    """A phone: one PJSIP endpoint/auth/aor and, if enabled, a mailbox."""
+
+    __tablename__ = "prov_extensions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(280), default="")
+    mobile: Mapped[str] = mapped_column(String(33), default="")
+    voicemail: Mapped[bool] = mapped_column(Boolean, default=False)
+    webrtc: Mapped[bool] = mapped_column(Boolean, default=False)
+    sip_secret: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ProvTrunk(Base):
+    """A SIP provider: outbound registration and/or identification by source network."""
+
+    __tablename__ = "prov_trunks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int] = mapped_column(Integer, default=5060)
+    username: Mapped[str] = mapped_column(String(64), default="")
+    register: Mapped[bool] = mapped_column(Boolean, default=False)
+    identify: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of CIDR networks
+    sip_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class ProvInboundRoute(Base):
+    """A DID and where calls to it go."""
+
+    __tablename__ = "prov_inbound_routes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    did: Mapped[str] = mapped_column(String(33), unique=True)
+    target_kind: Mapped[str] = mapped_column(String(16))  # extension | queue | conference
+    target: Mapped[str] = mapped_column(String(64))
+
+
+class ProvOutboundRoute(Base):
+    """A dial pattern sent out through trunks in order; ``position`` orders the routes."""
+
+    __tablename__ = "prov_outbound_routes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    pattern: Mapped[str] = mapped_column(String(64))
+    strip: Mapped[int] = mapped_column(Integer, default=0)
+    prepend: Mapped[str] = mapped_column(String(33), default="")
+    trunks: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of trunk names, in order
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProvSpeedDial(Base):
+    """A short code that dials a number."""
+
+    __tablename__ = "prov_speed_dials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    number: Mapped[str] = mapped_column(String(33))
+    name: Mapped[str] = mapped_column(String(80), default="")
+
+
+class ProvConference(Base):
+    """A ConfBridge room reachable on an internal number, optionally behind a PIN."""
+
+    __tablename__ = "prov_conferences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(String(10), unique=True)
+    max_members: Mapped[int] = mapped_column(Integer, default=0)
+    pin: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class ProvQueue(Base):
+    """A call queue on an internal number; members are extension numbers (JSON list)."""
+
+    __tablename__ = "prov_queues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(String(10), unique=True)
+    strategy: Mapped[str] = mapped_column(String(16), default="ringall")
+    timeout: Mapped[int] = mapped_column(Integer, default=15)
+    members: Mapped[str] = mapped_column(Text, default="[]")

@@ -1,0 +1,52 @@
+"""``voco apply``: render Voco's Asterisk configuration, reload it, and prove it is live."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from asterisk_bridge.errors import VocoError
+from asterisk_bridge.generator import apply as applier
+from cli.common import get_app
+
+
+@click.command("apply")
+@click.option("--dry-run", is_flag=True, help="Show the unified diff; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+@click.pass_context
+def apply_cmd(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
+    """Write the configuration files and reload Asterisk; roll back if it rejects them.
+
+    Logged explicitly rather than with @oplogged: the entry carries the diff's SHA-256.
+    """
+    app = get_app(ctx)
+    if dry_run:
+        p = applier.plan(app)
+        if as_json:
+            click.echo(json.dumps({"changed": p.changed, "diff": p.diff,
+                                   "diff_sha256": p.diff_sha256, "sentinel": p.sentinel}))
+        else:
+            click.echo(p.diff, nl=False)
+            click.echo(f"{len(p.changed)} file(s) would change: {', '.join(p.changed) or '-'}")
+        return
+    try:
+        outcome = applier.apply(app)
+    except VocoError as err:
+        app.record("apply", {"dry_run": False}, "error", str(err))
+        raise
+    app.record("apply", {"changed": outcome.changed, "diff_sha256": outcome.diff_sha256,
+                         "sentinel": outcome.sentinel, "reloaded": outcome.reloaded}, "ok")
+    if as_json:
+        click.echo(json.dumps(outcome.to_dict()))
+    elif outcome.changed:
+        click.echo(f"applied {', '.join(outcome.changed)}; reloaded "
+                   f"{', '.join(outcome.reloaded)}; {outcome.sentinel} is live")
+        click.echo(f"diff sha256 {outcome.diff_sha256}; previous files kept in {outcome.backup}")
+    else:
+        click.echo(f"nothing to change; {outcome.sentinel} is live")
+
+
+def register(group: click.Group) -> None:
+    """Add the command to the top-level group."""
+    group.add_command(apply_cmd)

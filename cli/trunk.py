@@ -1,0 +1,87 @@
+"""``voco trunk``: SIP providers (registration and/or identification by network)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+from sqlalchemy import Engine
+
+from asterisk_bridge.provisioning import trunks
+from asterisk_bridge.provisioning.records import Spec
+from asterisk_bridge.provisioning.trunks import Trunk
+from cli.common import get_app, oplogged
+from cli.provision_output import add_read_commands, changes, emit, json_option
+
+
+@click.group("trunk")
+def trunk_group() -> None:
+    """Trunks: the provider's host, credentials (stored encrypted) and source networks."""
+
+
+def _secret(read: bool) -> str | None:
+    """The provider password from standard input: never an argument (ps, shell history, log)."""
+    if not read:
+        return None
+    return click.get_text_stream("stdin").readline().rstrip("\r\n")
+
+
+def _has_secret(engine: Engine, trunk: Spec) -> dict[str, str]:
+    return {"secret": "set" if trunks.secret_is_set(engine, trunk.key) else "none"}
+
+
+@trunk_group.command("add")
+@click.argument("name")
+@click.option("--host", required=True, help="Provider hostname or IPv4 address.")
+@click.option("--port", type=int, default=5060, show_default=True)
+@click.option("--username", default="", help="Account name at the provider.")
+@click.option("--register/--no-register", default=False,
+              help="Register to the provider (needs --username and --secret-stdin).")
+@click.option("--identify", multiple=True,
+              help="Accept calls from this network as the trunk (repeatable), e.g. 192.0.2.0/24.")
+@click.option("--secret-stdin", is_flag=True, help="Read the provider password from stdin.")
+@json_option
+@click.pass_context
+@oplogged
+def add_cmd(ctx: click.Context, name: str, host: str, port: int, username: str, register: bool,
+            identify: tuple[str, ...], secret_stdin: bool, as_json: bool) -> None:
+    """Create trunk NAME."""
+    app = get_app(ctx)
+    trunk = Trunk(name=name, host=host, port=port, username=username, register=register,
+                  identify=identify)
+    trunks.add(app.engine, app.master_key, trunk, _secret(secret_stdin))
+    emit(trunk, as_json, app.engine, _has_secret)
+
+
+@trunk_group.command("set")
+@click.argument("name")
+@click.option("--host")
+@click.option("--port", type=int)
+@click.option("--username")
+@click.option("--register/--no-register", default=None)
+@click.option("--identify", multiple=True, help="Replace the identify networks (repeatable).")
+@click.option("--no-identify", is_flag=True, help="Remove every identify network.")
+@click.option("--secret-stdin", is_flag=True, help="Read a new provider password from stdin.")
+@json_option
+@click.pass_context
+@oplogged
+def set_cmd(ctx: click.Context, name: str, identify: tuple[str, ...], no_identify: bool,
+            secret_stdin: bool, as_json: bool, **opts: str | int | bool | None) -> None:
+    """Change trunk NAME."""
+    app = get_app(ctx)
+    new = changes(**opts)
+    if identify or no_identify:
+        new["identify"] = () if no_identify else identify
+    dataclasses.replace(trunks.get(app.engine, name), **new)  # validate before writing anything
+    if secret_stdin:
+        trunks.set_secret(app.engine, app.master_key, name, _secret(True))
+    emit(trunks.update(app.engine, name, **new), as_json, app.engine, _has_secret)
+
+
+add_read_commands(trunk_group, "trunk", "name", trunks.list_all, trunks.get, trunks.remove,
+                  _has_secret)
+
+
+def register(group: click.Group) -> None:
+    """Add the group to the top-level group."""
+    group.add_command(trunk_group)
