@@ -159,9 +159,12 @@ class AriLink:
         """A websocket ping with a deadline; raises if no pong comes back."""
         if self._ws is None or not self.is_up:
             raise AsteriskError("ARI websocket is not connected")
-        pong = await self._ws.ping()
-        async with asyncio.timeout(timeout):
-            await pong
+        try:
+            pong = await self._ws.ping()
+            async with asyncio.timeout(timeout):
+                await pong
+        except ConnectionClosed as exc:
+            raise AsteriskError(f"ARI websocket closed: {exc}") from None
         self.last_alive = time.time()
 
     def pause(self) -> None:

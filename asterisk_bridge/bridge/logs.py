@@ -43,11 +43,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, default=str)
 
 
+QUIET = ("httpx", "httpcore", "websockets", "panoramisk", "asyncio")
+
+
 def configure(level: int = logging.INFO) -> None:
-    """Send the bridge's logs to stderr as JSON lines (the ``voco bridge run`` process)."""
+    """Send every log of the ``voco bridge run`` process (capabilities' too) to stderr as JSON
+    lines. Libraries are held at WARNING: httpx would log every ARI request, and panoramisk logs
+    whole actions."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger(LOGGER_NAME)
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
-    logger.propagate = False
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))

@@ -33,7 +33,7 @@ from asterisk_bridge.bridge.capabilities import default_capabilities
 from asterisk_bridge.bridge.capability import Capability, Event, EventHandler, Gap
 from asterisk_bridge.bridge.dispatch import HANDLER_TIMEOUT_S, Dispatcher
 from asterisk_bridge.bridge.logs import fields, get_logger
-from asterisk_bridge.bridge.status import BridgeStatus, LinkState, write_status
+from asterisk_bridge.bridge.status import BridgeStatus, LinkState, single_instance, write_status
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import AsteriskError, ConfigError, StoreError, VocoError
 
@@ -368,8 +368,9 @@ class Bridge:
 
 async def serve(app: App) -> None:
     """``voco bridge run``: the bridge with every enabled capability, until SIGTERM/SIGINT."""
-    bridge = Bridge(app)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, bridge.stop)
-    await bridge.run()
+    with single_instance(app.config.data_dir / "bridge.lock"):
+        bridge = Bridge(app)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, bridge.stop)
+        await bridge.run()

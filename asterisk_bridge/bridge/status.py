@@ -6,8 +6,11 @@ bridge that was killed leaves ``running`` behind with a dead pid: readers check 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,3 +77,21 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+@contextlib.contextmanager
+def single_instance(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` for the block: two bridges on one data directory
+    would store every event twice and overwrite each other's status file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise VocoError(
+                f"another bridge is already running on data directory {path.parent} "
+                f"(it holds {path}); stop it first") from None
+        yield
+    finally:
+        os.close(fd)

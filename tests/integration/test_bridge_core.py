@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from asterisk_bridge.bridge import gaps
+from asterisk_bridge.bridge.ami import AmiAuthError
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.bridge.status import read_status
@@ -24,6 +26,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
 from asterisk_bridge.sandbox.ports import free_tcp_port
 from asterisk_bridge.store.models import ConnectionGap
+from asterisk_bridge.store.models.bridge import BridgeHeartbeat
 
 pytestmark = pytest.mark.asterisk
 VOCO = [str(Path(sys.executable).with_name("voco"))]
@@ -162,9 +165,9 @@ def test_survives_core_restart(bridge_app: App, asterisk: Instance) -> None:
             await originate(bridge, "Local/talk-1@sandbox-calls/n")
             await until(lambda: len(rec.channels("Hangup", mark)) >= 4, "Hangups after restart")
             assert len(rec.channels("Newchannel", mark)) == 4
-            gaps = {link: gap for link, gap in rec.connected if gap is not None}
-            assert set(gaps) == {"ami", "ari"}
-            assert all(g.start < g.end for g in gaps.values())
+            seen = {link: gap for link, gap in rec.connected if gap is not None}
+            assert set(seen) == {"ami", "ari"}
+            assert all(g.start < g.end for g in seen.values())
 
     run(main)
     for link in ("ami", "ari"):
@@ -257,20 +260,28 @@ def test_unreachable_ami_is_one_actionable_line(app: App, tmp_path: Path) -> Non
         "running and manager.conf enabled?"]
 
 
+def _wait_running(config: Path, proc: subprocess.Popen[str]) -> str:
+    """Poll ``voco bridge status`` until both links are connected; return its output."""
+    deadline = time.monotonic() + DEADLINE_S
+    while True:
+        status = _voco(config, "bridge", "status")
+        if status.returncode == 0 and status.stdout.count(": connected since") == 2:
+            return status.stdout
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline, status.stdout + status.stderr
+        time.sleep(0.2)
+
+
 def test_sigterm_shuts_down_cleanly_and_status_reports_links(bridge_app: App) -> None:
     config = bridge_app.config.path
     proc = _bridge_process(config)
     try:
-        deadline = time.monotonic() + DEADLINE_S
-        while True:
-            status = _voco(config, "bridge", "status")
-            if status.returncode == 0 and status.stdout.count(": connected since") == 2:
-                break
-            assert proc.poll() is None, proc.communicate()[1]
-            assert time.monotonic() < deadline, status.stdout + status.stderr
-            time.sleep(0.2)
-        assert f"bridge running (pid {proc.pid}" in status.stdout
-        assert "ami: connected" in status.stdout and "ari: connected" in status.stdout
+        status = _wait_running(config, proc)
+        assert f"bridge running (pid {proc.pid}" in status
+        assert "ami: connected" in status and "ari: connected" in status
+        second = _voco(config, "bridge", "run")
+        assert second.returncode != 0
+        assert second.stderr.startswith("Error: another bridge is already running")
         os.kill(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=DEADLINE_S)
     finally:
@@ -283,3 +294,64 @@ def test_sigterm_shuts_down_cleanly_and_status_reports_links(bridge_app: App) ->
     after = _voco(config, "bridge", "status")
     assert after.returncode == 3
     assert after.stdout.startswith("bridge stopped")
+
+
+def _heartbeats(app: App) -> dict[str, str]:
+    with app.engine.connect() as conn:
+        rows = conn.execute(select(BridgeHeartbeat.link, BridgeHeartbeat.last_seen)).all()
+    return dict(rows)  # type: ignore[arg-type]
+
+
+def test_after_sigkill_the_next_start_records_the_gap_since_the_heartbeat(
+        bridge_app: App) -> None:
+    config = bridge_app.config.path
+    proc = _bridge_process(config)
+    try:
+        _wait_running(config, proc)
+        first = _heartbeats(bridge_app)
+        asyncio.run(until(lambda: all(_heartbeats(bridge_app)[k] > first[k] for k in first),
+                          "the periodic heartbeat to advance"))
+    finally:
+        proc.kill()
+        proc.communicate()
+    last = _heartbeats(bridge_app)
+    status = _voco(config, "bridge", "status")
+    assert status.returncode == 3
+    assert f"pid {proc.pid} is gone" in status.stdout
+    rec = Recorder()
+
+    async def main() -> None:
+        async with Bridge(bridge_app, [rec]):
+            await until(lambda: len(rec.connected) == 2, "on_connected for both links")
+
+    run(main)
+    for link in ("ami", "ari"):
+        rows = gap_rows(bridge_app, link)
+        assert len(rows) == 1 and rows[0].reason.startswith("bridge start")
+        assert rows[0].gap_from == last[link] < rows[0].gap_to
+        gap = dict(rec.connected)[link]
+        assert gap is not None and gaps.iso(gap.start) == last[link]
+
+
+def test_a_refused_relogin_stops_the_bridge_instead_of_retrying(
+        bridge_app: App, asterisk: Instance) -> None:
+    info = asterisk.info()
+    bridge = Bridge(bridge_app, [Recorder()])
+
+    async def main() -> None:
+        task = asyncio.create_task(bridge.run())
+        await bridge.wait_connected("ami", DEADLINE_S)
+        conf = asterisk.etc_dir / "manager.conf"
+        conf.write_text(conf.read_text().replace(f"secret = {info.ami_secret}",
+                                                 "secret = rotated-elsewhere"))
+        await asyncio.to_thread(asterisk.rx, "manager reload")
+        subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", str(info.ami_port)],
+                       capture_output=True, check=False)
+        with pytest.raises(AmiAuthError, match="AMI refused login for user 'voco'"):
+            await asyncio.wait_for(task, DEADLINE_S)
+
+    run(main)
+    assert bridge.status.links["ami"].state == "down"
+    assert read_status(bridge_app.config.status_file).state == "stopped"
+    log = asterisk.log_dir / "messages.log"
+    assert log.read_text(errors="replace").count("failed to authenticate as 'voco'") == 1
