@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from asterisk_bridge.recording.vault import RecordingNotFound
+from asterisk_bridge.recording.vault import missing
 from asterisk_bridge.store.models.recording import Recording, RecordingTombstone
 
 
@@ -44,15 +44,9 @@ def recording(engine: Engine, rec_id: str) -> Recording:
     """One recording; RecordingNotFound says whether it was deleted, and when."""
     with Session(engine) as session:
         row = session.get(Recording, rec_id)
-        if row is not None:
-            return row
-        stone = session.scalars(select(RecordingTombstone).where(
-            RecordingTombstone.recording_id == rec_id)).first()
-    if stone is not None:
-        raise RecordingNotFound(
-            f"recording {rec_id} was deleted at {stone.deleted_at} by {stone.deleted_by}: "
-            f"{stone.reason}")
-    raise RecordingNotFound(f"no recording {rec_id!r} (see 'voco recording list')")
+        if row is None:
+            raise missing(session, rec_id)
+        return row
 
 
 def tombstones(engine: Engine) -> Sequence[RecordingTombstone]:

@@ -25,7 +25,7 @@ from asterisk_bridge.errors import KeyFileError, StoreError, VocoError
 from asterisk_bridge.masterkey import load_master_key
 from asterisk_bridge.recording import wav
 from asterisk_bridge.recording.spool import SpoolFile
-from asterisk_bridge.store.models.recording import Recording, RecordingKey
+from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
 
 CIPHER_SUFFIX = ".vrec"
 
@@ -142,6 +142,17 @@ def _free_id(app: App, f: SpoolFile) -> str | None:
     return f"{f.recording_id}~{n}"
 
 
+def missing(session: Session, rec_id: str) -> RecordingNotFound:
+    """The error for an id with no row: it says when and by whom it was deleted, if it was."""
+    stone = session.scalars(select(RecordingTombstone).where(
+        RecordingTombstone.recording_id == rec_id)).first()
+    if stone is not None:
+        return RecordingNotFound(
+            f"recording {rec_id} was deleted at {stone.deleted_at} by {stone.deleted_by}: "
+            f"{stone.reason}")
+    return RecordingNotFound(f"no recording {rec_id!r} (see 'voco recording list')")
+
+
 def same_audio(app: App, rec_id: str, plaintext: Path) -> bool:
     """Whether the stored recording *rec_id* decrypts to exactly the bytes of *plaintext*."""
     if plaintext.stat().st_size != _row(app, rec_id).plain_size:
@@ -162,8 +173,8 @@ def open_plaintext(app: App, rec_id: str, *, mend: bool = True) -> Iterator[byte
     with Session(app.engine) as session:
         row = session.get(Recording, rec_id)
         held = session.get(RecordingKey, row.key_id) if row else None
-    if row is None:
-        raise RecordingNotFound(f"no recording {rec_id!r} (see 'voco recording list')")
+        if row is None:
+            raise missing(session, rec_id)
     if held is None:
         raise RecordingNotFound(
             f"recording {rec_id} has no key: it was shredded (its deletion did not finish; "
