@@ -212,7 +212,7 @@ def personal_add(ctx: click.Context, extension: str, name: str, numbers: tuple[s
     fields = personal.clean(name, numbers, email, notes)
     secret = _secret(secret_file, f"Secret of extension {extension}")
     with _session(ctx) as s:
-        record_id = personal.add(s, extension, secret, fields)
+        record_id = personal.add(s, get_app(ctx).master_key, extension, secret, fields)
     click.echo(f"added personal contact {record_id}")
 
 

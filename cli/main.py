@@ -8,6 +8,7 @@ from cli import (
     apply,
     bridge,
     conference,
+    configio,
     contact,
     db,
     extension,
@@ -35,7 +36,7 @@ def voco(config: str | None) -> None:
     """Voco: a privacy-first integration layer for Asterisk."""
 
 
-for module in (init, db, oplog, sandbox, bridge, contact, recording, keys,
+for module in (init, db, oplog, sandbox, bridge, contact, recording, keys, configio,
                extension, trunk, route, speeddial, conference, queue, apply):
     module.register(voco)
 

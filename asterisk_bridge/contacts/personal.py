@@ -1,9 +1,12 @@
 """Personal contacts: readable only with the owning extension's secret, countable by the admin.
 
-The first contact an extension adds creates its keyring under the secret presented. If the admin
-later resets the extension's secret, the keyring stays under the old one: the owner moves it with
-:func:`rewrap` (old and new secret). An owner who lost the old secret cannot recover the contacts;
-the admin can only :func:`purge` them (crypto-shredding), never read them.
+The first contact an extension adds creates its keyring, under the extension's SIP secret (checked
+against the provisioned one). The owner may then :func:`rewrap` it under a passphrase of their own,
+which nothing the admin holds can open; until then, someone holding both the master key and the
+database could unseal the SIP secret and so the contacts. If the admin resets the SIP secret, the
+keyring stays under the old one: the owner moves it with :func:`rewrap` (old and new secret).
+An owner who lost the old secret cannot recover the contacts; the admin can only :func:`purge`
+them (crypto-shredding), never read them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy.orm import Session
 from asterisk_bridge import validate
 from asterisk_bridge.contacts import crypto
 from asterisk_bridge.contacts.company import MAX_NUMBERS, NotFoundError
-from asterisk_bridge.contacts.extensions import check_extension
+from asterisk_bridge.contacts.extensions import check_extension, is_sip_secret
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.store.models.contacts import PersonalContact, PersonalKeyring
 
@@ -64,14 +67,20 @@ def _store_keyring(row: PersonalKeyring, ring: crypto.Keyring) -> None:
     row.scrypt_log_n, row.scrypt_r, row.scrypt_p = ring.log_n, ring.r, ring.p
 
 
-def unlock(session: Session, extension: str, secret: str, *, create: bool = False) -> bytes:
-    """The extension's contacts key; with *create*, a first use makes the keyring."""
+def unlock(session: Session, extension: str, secret: str,
+           master_key: bytes | None = None) -> bytes:
+    """The extension's contacts key; given the *master_key*, a first use makes the keyring,
+    provided *secret* is the extension's SIP secret."""
     ext = check_extension(session, extension)
     row = _keyring(session, ext)
     if row is not None:
         return crypto.unlock(ext, _as_keyring(row), secret)
-    if not create:
+    if master_key is None:
         raise NotFoundError(f"extension {ext} has no personal contacts")
+    if not is_sip_secret(session, master_key, ext, secret):
+        raise crypto.WrongSecretError(
+            f"wrong secret for extension {ext}: the first personal contact needs the "
+            "extension's SIP secret")
     ring, key = crypto.new_keyring(ext, secret)
     row = PersonalKeyring(extension=ext)
     _store_keyring(row, ring)
@@ -80,10 +89,12 @@ def unlock(session: Session, extension: str, secret: str, *, create: bool = Fals
     return key
 
 
-def add(session: Session, extension: str, secret: str, fields: dict[str, object]) -> str:
-    """Encrypt and store one contact; returns its id."""
+def add(session: Session, master_key: bytes, extension: str, secret: str,
+        fields: dict[str, object]) -> str:
+    """Encrypt and store one contact; returns its id. The master key only serves to check the
+    SIP secret when the keyring is created; it never touches the contacts key."""
     extension = validate.extension(extension)
-    key = unlock(session, extension, secret, create=True)
+    key = unlock(session, extension, secret, master_key)
     record_id = pysecrets.token_hex(16)
     session.add(PersonalContact(id=record_id, extension=extension,
                                 sealed=crypto.seal(key, extension, record_id, fields)))

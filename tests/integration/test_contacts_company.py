@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.contacts import company
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.provisioning import extensions
 from asterisk_bridge.store import migrate
 from asterisk_bridge.store.models.contacts import CompanyContact
 from tests.conftest import CliCall
@@ -20,9 +21,15 @@ FORBIDDEN = ["\n", "\r", ";", ",", "(", ")", "[", "]", "$", "{", "}", '"', "\\",
 NOTES_ALLOWED = {",", "'", "(", ")", "&"}  # prose punctuation; notes never reach dialplan
 
 
+def _extensions(engine: Engine, master_key: bytes, *numbers: str) -> None:
+    for number in numbers:
+        extensions.add(engine, master_key, extensions.Extension(number, f"Phone {number}"))
+
+
 def test_crud_and_grants_on_both_stores(db_url: str) -> None:
     engine = create_engine(db_url)
     migrate.upgrade(engine)
+    _extensions(engine, bytes(32), "1001", "1002")
     with Session(engine) as s, s.begin():
         row = company.add(s, company.clean("Acme Support", [" +4930123 ", "0800"],
                                            "help@acme.example", "Acme", "Mon-Fri"))
@@ -30,6 +37,8 @@ def test_crud_and_grants_on_both_stores(db_url: str) -> None:
         with pytest.raises(ValidationError, match="already exists"):
             company.add(s, company.clean("Acme Support"))
         company.grant(s, "1001", "view")
+        with pytest.raises(ValidationError, match="extension '1003' does not exist"):
+            company.grant(s, "1003", "view")
         company.grant(s, "1002", "manage")
         company.grant(s, "1001", "manage")  # replaces
     with Session(engine) as s, s.begin():
@@ -50,6 +59,7 @@ def test_crud_and_grants_on_both_stores(db_url: str) -> None:
 
 
 def test_view_grant_does_not_allow_manage(app: App) -> None:
+    _extensions(app.engine, app.master_key, "1001")
     with Session(app.engine) as s, s.begin():
         company.grant(s, "1001", "view")
         with pytest.raises(company.AccessDeniedError, match="grant 1001 manage"):
@@ -90,6 +100,7 @@ def test_cli_crud_json_and_oplog(app: App, run_cli: CliCall) -> None:
     listed = json.loads(run_cli("contact", "list", "--json").output)
     assert [(c["name"], c["numbers"], c["email"]) for c in listed] == [("Acme Support", [], "")]
 
+    _extensions(app.engine, app.master_key, "1001")
     assert run_cli("contact", "grant", "1001", "manage").exit_code == 0
     bad = run_cli("contact", "grant", "10;01", "view")
     assert bad.exit_code == 2 and "extension:" in bad.output

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from asterisk_bridge.contacts import personal
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import CryptoError
+from asterisk_bridge.provisioning import extensions
 from asterisk_bridge.services.init import initialise
 from asterisk_bridge.store.models.contacts import PersonalContact
 from tests.conftest import CliCall
@@ -24,7 +25,11 @@ OTHER_NAME, OTHER_NUMBER = "Yannick Hidden", "+4917099988877"
 def installed(db_url: str, config_path: Path, tmp_path: Path) -> App:
     """A Voco installation on the parametrised store (SQLite or PostgreSQL)."""
     url = None if db_url.startswith("sqlite") else db_url
-    return App(initialise(config_path, tmp_path / "data", url))
+    app = App(initialise(config_path, tmp_path / "data", url))
+    for number, name, secret in (("1001", "Owner One", "owner-secret-1001"),
+                                 ("1002", "Owner Two", "other-secret")):
+        extensions.add(app.engine, app.master_key, extensions.Extension(number, name), secret)
+    return app
 
 
 def _secret_file(tmp_path: Path, name: str, value: str) -> str:
@@ -146,7 +151,8 @@ def test_swapped_or_moved_rows_are_detected(installed: App, run_cli: CliCall,
 
     # Another extension copying 1001's ciphertext under its own keyring cannot open it either.
     with Session(installed.engine) as s, s.begin():
-        personal.add(s, "1002", "other-secret", personal.clean("Mine", ["555"]))
+        personal.add(s, installed.master_key, "1002", "other-secret",
+                     personal.clean("Mine", ["555"]))
         stolen = s.scalars(select(PersonalContact).where(PersonalContact.extension == "1001")
                            ).first()
         assert stolen is not None
@@ -156,11 +162,24 @@ def test_swapped_or_moved_rows_are_detected(installed: App, run_cli: CliCall,
         personal.entries(s, "1002", "other-secret")
 
 
+def test_first_contact_needs_the_sip_secret_and_a_provisioned_extension(
+    installed: App, run_cli: CliCall, tmp_path: Path
+) -> None:
+    guess = run_cli("contact", "personal", "add", "--extension", "1001", NAME, "--secret-file",
+                    _secret_file(tmp_path, "guess", "admin-chosen-secret"))
+    assert guess.exit_code != 0 and "needs the extension's SIP secret" in guess.output
+    ghost = run_cli("contact", "personal", "add", "--extension", "1009", NAME, "--secret-file",
+                    _secret_file(tmp_path, "s", "owner-secret-1001"))
+    assert ghost.exit_code == 2 and "extension '1009' does not exist" in ghost.output
+    assert run_cli("contact", "personal", "count", "1001").output.strip() == "0"
+
+
 def test_rewrap_after_secret_reset_and_purge(installed: App, run_cli: CliCall,
                                              tmp_path: Path) -> None:
     old = _secret_file(tmp_path, "old", "owner-secret-1001")
     new = _secret_file(tmp_path, "new", "reset-by-admin-7f3a")
     _provision(run_cli, old)
+    extensions.reset_secret(installed.engine, installed.master_key, "1001", "reset-by-admin-7f3a")
 
     stale = run_cli("contact", "personal", "list", "--extension", "1001", "--secret-file", new)
     assert stale.exit_code != 0 and "rewrap" in stale.output
