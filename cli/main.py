@@ -14,7 +14,9 @@ from cli import (
     extension,
     init,
     keys,
+    live,
     oplog,
+    policy,
     queue,
     recording,
     route,
@@ -37,7 +39,7 @@ def voco(config: str | None) -> None:
 
 
 for module in (init, db, oplog, sandbox, bridge, contact, recording, keys, configio,
-               extension, trunk, route, speeddial, conference, queue, apply):
+               extension, trunk, route, speeddial, conference, queue, apply, policy, live):
     module.register(voco)
 
 

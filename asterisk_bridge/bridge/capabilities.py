@@ -5,8 +5,9 @@ from __future__ import annotations
 from asterisk_bridge.bridge.capability import Capability
 from asterisk_bridge.context import App
 from asterisk_bridge.recording.capability_store import RecordingStore
+from asterisk_bridge.recording.consent_capability import ConsentCapability
 
 
 def default_capabilities(app: App) -> list[Capability]:
     """Every capability enabled for ``app``."""
-    return [RecordingStore(app)]
+    return [RecordingStore(app), ConsentCapability(app)]

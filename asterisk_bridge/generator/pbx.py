@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from asterisk_bridge.generator.render import render_set
 from asterisk_bridge.provisioning.context import provisioning_context
+from asterisk_bridge.recording.dialplan import recording_context
 
 PBX_FILES = {name: f"{name}.j2" for name in (
     "extensions.conf", "pjsip.conf", "voicemail.conf", "confbridge.conf", "queues.conf",
@@ -24,7 +25,7 @@ PBX_FILES = {name: f"{name}.j2" for name in (
 Contributor = Callable[[Engine | None], Mapping[str, Any]]
 
 #: One function per domain; each returns the template variables it owns.
-CONTRIBUTORS: list[Contributor] = [provisioning_context]
+CONTRIBUTORS: list[Contributor] = [provisioning_context, recording_context]
 
 
 def pbx_context(engine: Engine | None, node: Mapping[str, Any]) -> dict[str, Any]:

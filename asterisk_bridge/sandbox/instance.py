@@ -171,7 +171,8 @@ class Instance:
         """The per-node template variables the PBX files need (SIP port, sentinel, phones)."""
         info = self.info()
         return {"sentinel": sentinel, "sandbox": True,
-                "sip": {"bind": "127.0.0.1", "port": info.sip_port}}
+                "sip": {"bind": "127.0.0.1", "port": info.sip_port},
+                "rec_spool": str(self.inner / "spool" / "monitor")}
 
     def system_context(self, info: InstanceInfo) -> dict[str, Any]:
         """Template context for the files that make this an isolated instance."""

@@ -1,0 +1,88 @@
+"""``voco live``: pause, resume or stop the recording of a live call, and show its evidence."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import click
+
+from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge.context import App
+from asterisk_bridge.oplog import current_actor
+from asterisk_bridge.recording import control, evidence
+from cli.common import get_app, oplogged
+
+
+@click.group("live")
+def live_group() -> None:
+    """Live calls: recording control and consent evidence."""
+
+
+async def _control(app: App, target: str, action: str) -> list[tuple[control.Recorder, str]]:
+    async with ami_session(app.config.asterisk) as ami:
+        recs = await control.recorders(ami.action, target)
+        if not recs:
+            raise control.ControlError(f"no Voco recording is running on a call matching "
+                                       f"{target!r} (give a channel, uniqueid, linkedid or "
+                                       "recording id)")
+        return [(rec, await control.apply(ami.action, rec, action)) for rec in recs]
+
+
+def _run(ctx: click.Context, target: str, action: str) -> None:
+    app = get_app(ctx)
+    actor = f"cli:{current_actor()}"
+    for rec, state in asyncio.run(_control(app, target, action)):
+        evidence.record(app.engine, app.config.asterisk.node, evidence.Fact(
+            linkedid=rec.linkedid, event=action, channel=rec.channel,
+            recording_id=rec.recording_id, outcome=state, actor=actor, source="cli",
+            detail=f"target={target}"))
+        click.echo(f"{rec.recording_id}: {state}")
+
+
+@live_group.command("pause")
+@click.argument("target")
+@click.pass_context
+@oplogged
+def pause_cmd(ctx: click.Context, target: str) -> None:
+    """Pause the recording of the call TARGET names (the paused span is silent)."""
+    _run(ctx, target, "pause")
+
+
+@live_group.command("resume")
+@click.argument("target")
+@click.pass_context
+@oplogged
+def resume_cmd(ctx: click.Context, target: str) -> None:
+    """Resume a paused recording."""
+    _run(ctx, target, "resume")
+
+
+@live_group.command("stop-recording")
+@click.argument("target")
+@click.pass_context
+@oplogged
+def stop_cmd(ctx: click.Context, target: str) -> None:
+    """Stop the recording for the rest of the call (the call goes on)."""
+    _run(ctx, target, "stop")
+
+
+@live_group.command("evidence")
+@click.argument("linkedid")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def evidence_cmd(ctx: click.Context, linkedid: str, as_json: bool) -> None:
+    """Consent evidence of call LINKEDID: prompts, answers, start/pause/resume/stop."""
+    for f in evidence.for_call(get_app(ctx).engine, linkedid):
+        if as_json:
+            click.echo(json.dumps(f))
+            continue
+        what = " ".join(f"{k}={f[k]}" for k in ("prompt", "digit", "outcome", "recording_id")
+                        if f[k])
+        click.echo(f"{f['at']}  {f['event']:<8} {f['leg'] or '-':<6} by {f['actor']:<12} "
+                   f"{what}  {f['detail']}")
+
+
+def register(group: click.Group) -> None:
+    """Add the group to the top-level group."""
+    group.add_command(live_group)

@@ -1,0 +1,194 @@
+"""``voco recording-policy`` and ``voco prompt``: who is recorded, and what they hear first.
+
+Changes are stored only; ``voco apply`` compiles them into the dialplan Asterisk enforces.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from asterisk_bridge.context import App
+from asterisk_bridge.recording import policy, prompts
+from cli.common import get_app, oplogged
+
+APPLY_HINT = "stored; run 'voco apply' to enforce it in Asterisk"
+DEFAULT_LIB_DIR = Path("/var/lib/asterisk")
+
+
+@click.group("recording-policy")
+def policy_group() -> None:
+    """Recording rules per extension, trunk and route (off by default), consent and codes."""
+
+
+@policy_group.command("set")
+@click.argument("scope", type=click.Choice(policy.SCOPES))
+@click.argument("key")
+@click.argument("mode", type=click.Choice(policy.MODES))
+@click.option("--priority", default=policy.DEFAULT_PRIORITY, show_default=True,
+              help="0-99; the higher party's yes/no wins when caller and callee disagree.")
+@click.option("--consent", type=click.Choice((*policy.CONSENTS, "inherit")), default="inherit",
+              show_default=True, help="Who must consent when this rule decides to record.")
+@click.pass_context
+@oplogged
+def set_cmd(ctx: click.Context, scope: str, key: str, mode: str, priority: int,
+            consent: str) -> None:
+    """Set the recording MODE of extension/trunk/route KEY."""
+    rule = policy.make_rule(scope, key, mode, priority, "" if consent == "inherit" else consent)
+    policy.set_rule(get_app(ctx).engine, rule)
+    click.echo(f"{rule.ref}: {rule.mode} (priority {rule.priority}, consent "
+               f"{rule.consent or 'inherit'}) {APPLY_HINT}")
+
+
+@policy_group.command("clear")
+@click.argument("scope", type=click.Choice(policy.SCOPES))
+@click.argument("key")
+@click.pass_context
+@oplogged
+def clear_cmd(ctx: click.Context, scope: str, key: str) -> None:
+    """Remove the rule of KEY (it falls back to the default)."""
+    if not policy.clear_rule(get_app(ctx).engine, scope, key):
+        raise click.ClickException(f"{scope}:{key} has no rule")
+    click.echo(f"{scope}:{key}: rule removed; {APPLY_HINT}")
+
+
+@policy_group.command("defaults")
+@click.option("--mode", type=click.Choice(policy.DEFAULT_MODES), help="Global default mode.")
+@click.option("--consent", type=click.Choice(policy.CONSENTS), help="Global consent rule.")
+@click.option("--timeout", help="Seconds a party has to answer the consent question (1-30).")
+@click.option("--digit", help="The key that gives consent (0-9).")
+@click.option("--pause-code", help="DTMF code to pause a recording (e.g. *7).")
+@click.option("--resume-code", help="DTMF code to resume it.")
+@click.option("--stop-code", help="DTMF code to stop it.")
+@click.pass_context
+@oplogged
+def defaults_cmd(ctx: click.Context, **options: str | None) -> None:
+    """Change global settings; with no option, show them."""
+    names = {"mode": "default_mode", "consent": "consent", "timeout": "consent_timeout",
+             "digit": "consent_digit", "pause_code": "code_pause",
+             "resume_code": "code_resume", "stop_code": "code_stop"}
+    changes = {names[k]: v for k, v in options.items() if v is not None}
+    engine = get_app(ctx).engine
+    values = policy.update_settings(engine, changes) if changes else policy.settings(engine)
+    for name in policy.DEFAULTS:
+        click.echo(f"{name:<16} {values[name]}")
+    if changes:
+        click.echo(APPLY_HINT)
+
+
+@policy_group.command("list")
+@click.pass_context
+def list_cmd(ctx: click.Context) -> None:
+    """Every rule, then the defaults and the prompts in use."""
+    app = get_app(ctx)
+    for r in policy.rules(app.engine):
+        click.echo(f"{r.ref:<40} {r.mode:<9} priority {r.priority:<3} consent "
+                   f"{r.consent or 'inherit'}")
+    cfg = policy.settings(app.engine)
+    click.echo(f"{'default':<40} {cfg['default_mode']:<9} consent {cfg['consent']}")
+    for kind, roles in prompts.refs(app.engine).items():
+        for role, ref in roles.items():
+            click.echo(f"prompt {kind}/{role}: {ref}")
+
+
+@policy_group.command("explain")
+@click.argument("kind", type=click.Choice(policy.KINDS))
+@click.argument("caller")
+@click.argument("callee")
+@click.option("--route", default="", help="The route the call takes, if any.")
+@click.pass_context
+def explain_cmd(ctx: click.Context, kind: str, caller: str, callee: str, route: str) -> None:
+    """What the stored policy decides for a call (the dialplan decides the same)."""
+    engine = get_app(ctx).engine
+    d = policy.decide(policy.rules(engine), policy.settings(engine), kind, caller, callee, route)
+    asked = [leg for leg, ask in (("caller", d.ask_caller), ("callee", d.ask_callee)) if ask]
+    click.echo(f"{'record' if d.record else 'do not record'}: rule {d.rule} ({d.mode}); "
+               f"consent {d.consent}, asking {' and '.join(asked) or 'nobody'}")
+
+
+@click.group("prompt")
+def prompt_group() -> None:
+    """Recording announcements and consent questions."""
+
+
+def _lib_dir(app: App, explicit: str | None) -> Path:
+    """Asterisk's lib directory: --lib-dir, else the sandbox layout's etc/../lib, else Debian's."""
+    if explicit:
+        return Path(explicit)
+    etc = app.config.asterisk.ast_etc_dir
+    if etc and (Path(etc).parent / "lib").is_dir():
+        return Path(etc).parent / "lib"
+    return DEFAULT_LIB_DIR
+
+
+@prompt_group.command("upload")
+@click.argument("name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lib-dir", help="Asterisk's astvarlibdir to install into.")
+@click.pass_context
+@oplogged
+def upload_cmd(ctx: click.Context, name: str, file: Path, lib_dir: str | None) -> None:
+    """Convert FILE (any WAV) for Asterisk and store it as prompt NAME."""
+    app = get_app(ctx)
+    p = prompts.upload(app.engine, name, file)
+    target = _lib_dir(app, lib_dir)
+    prompts.install(app.engine, target)
+    click.echo(f"prompt {p.name}: {p.duration_ms / 1000:.1f} s, installed in "
+               f"{target / prompts.PROMPT_DIR}")
+
+
+@prompt_group.command("install")
+@click.option("--lib-dir", help="Asterisk's astvarlibdir to install into.")
+@click.pass_context
+def install_cmd(ctx: click.Context, lib_dir: str | None) -> None:
+    """Write every stored prompt where this node's Asterisk plays it from."""
+    app = get_app(ctx)
+    target = _lib_dir(app, lib_dir)
+    written = prompts.install(app.engine, target)
+    click.echo(f"{len(written)} prompt(s) in {target / prompts.PROMPT_DIR}")
+
+
+@prompt_group.command("list")
+@click.pass_context
+def prompt_list_cmd(ctx: click.Context) -> None:
+    """Uploaded prompts and the slots that use them."""
+    app = get_app(ctx)
+    used: dict[str, list[str]] = {}
+    for slot, name in prompts.assignments(app.engine).items():
+        used.setdefault(name, []).append(slot.removeprefix("prompt."))
+    for p in prompts.prompts(app.engine):
+        click.echo(f"{p.name:<24} {p.duration_ms / 1000:5.1f} s  {p.sha256[:12]}  "
+                   f"{', '.join(sorted(used.get(p.name, []))) or 'unused'}")
+
+
+@prompt_group.command("assign")
+@click.argument("kind", type=click.Choice(policy.KINDS))
+@click.argument("role", type=click.Choice(prompts.ROLES))
+@click.argument("name", required=False)
+@click.option("--builtin", is_flag=True, help="Go back to the built-in prompt.")
+@click.pass_context
+@oplogged
+def assign_cmd(ctx: click.Context, kind: str, role: str, name: str | None,
+               builtin: bool) -> None:
+    """Play prompt NAME as the ROLE prompt of KIND calls."""
+    if builtin == (name is not None):
+        raise click.UsageError("give either a prompt NAME or --builtin")
+    prompts.assign(get_app(ctx).engine, kind, role, None if builtin else name)
+    click.echo(f"{kind}/{role}: {'built-in' if builtin else name}; {APPLY_HINT}")
+
+
+@prompt_group.command("remove")
+@click.argument("name")
+@click.pass_context
+@oplogged
+def remove_cmd(ctx: click.Context, name: str) -> None:
+    """Delete an uploaded prompt that no slot uses."""
+    prompts.remove(get_app(ctx).engine, name)
+    click.echo(f"prompt {name} removed")
+
+
+def register(group: click.Group) -> None:
+    """Add the groups to the top-level group."""
+    group.add_command(policy_group)
+    group.add_command(prompt_group)
