@@ -7,6 +7,8 @@ import click
 from cli import (
     apply,
     bridge,
+    calls,
+    cdr,
     conference,
     configio,
     contact,
@@ -19,6 +21,7 @@ from cli import (
     policy,
     queue,
     recording,
+    retention,
     route,
     sandbox,
     speeddial,
@@ -39,7 +42,8 @@ def voco(config: str | None) -> None:
 
 
 for module in (init, db, oplog, sandbox, bridge, contact, recording, keys, configio,
-               extension, trunk, route, speeddial, conference, queue, apply, policy, live):
+               extension, trunk, route, speeddial, conference, queue, apply, cdr, calls,
+               retention, policy, live):
     module.register(voco)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from asterisk_bridge.bridge.capability import Capability
+from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.context import App
 from asterisk_bridge.recording.capability_store import RecordingStore
 from asterisk_bridge.recording.consent_capability import ConsentCapability
@@ -10,4 +11,4 @@ from asterisk_bridge.recording.consent_capability import ConsentCapability
 
 def default_capabilities(app: App) -> list[Capability]:
     """Every capability enabled for ``app``."""
-    return [RecordingStore(app), ConsentCapability(app)]
+    return [RecordingStore(app), CdrCapture(app), ConsentCapability(app)]

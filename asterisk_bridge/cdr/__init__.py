@@ -1,0 +1,1 @@
+"""CDRs that are never lost and never wrong: capture, reconciliation, calls, retention."""

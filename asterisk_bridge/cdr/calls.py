@@ -1,0 +1,208 @@
+"""Calls, not just legs: CDR records grouped into the conversations a person would name.
+
+Grouping (transitive, union-find):
+- records with the same node and linkedid belong together (Asterisk propagates the linkedid to
+  every channel a call creates, including the consultation leg of an attended transfer);
+- records of the same node that share a channel name (as channel or dstchannel) while their
+  times overlap belong together too; the overlap check matters because channel-name counters
+  restart with Asterisk, so the same name can come back days later for an unrelated call.
+
+Figures, over the group's *dialled legs* (records with a destination channel: one per
+party A / party B pairing; records without one, such as the far half of a Local channel or the
+tail a caller's channel leaves after Dial, are kept as records but are not legs):
+- disposition: ``answered`` if any leg was answered (a queue call rung at several agents, one
+  answering, is one answered call; the unanswered attempts are legs with NO ANSWER, not extra
+  calls); else ``busy`` if any leg was busy; else ``missed`` if any leg rang unanswered; else
+  ``failed``. A call with no dialled leg (IVR, voicemail) takes its records' outcome.
+- ``start``/``end``: earliest start, latest end of all records; ``duration`` = end - start.
+- ``talk``: the length of the union of the answered legs' [answer, end] spans, so overlapping
+  legs of a transfer count once; ``wait`` = first answer - start.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, or_, select
+
+from asterisk_bridge.cdr.query import CdrFilter
+from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.store.models.cdr import CdrRecord
+
+CALL_DISPOSITIONS = ("answered", "busy", "missed", "failed")
+LEG_TO_CALL = {"ANSWERED": "answered", "BUSY": "busy", "NO ANSWER": "missed",
+               "FAILED": "failed", "CONGESTION": "failed"}
+OVERLAP_SLACK = timedelta(seconds=1)  # Master.csv times are whole seconds
+Leg = Mapping[str, Any]
+
+
+@dataclass
+class Call:
+    """One conversation."""
+
+    node: str
+    call_id: str  # linkedid of its earliest record
+    disposition: str
+    start: datetime
+    end: datetime
+    answer: datetime | None
+    caller: str
+    dialled: str
+    answered_by: str
+    legs: list[Leg] = field(default_factory=list)  # dialled legs, in start order
+    records: list[Leg] = field(default_factory=list)  # every CDR record, in start order
+
+    @property
+    def duration(self) -> int:
+        """Seconds from the first start to the last end."""
+        return round((self.end - self.start).total_seconds())
+
+    @property
+    def wait(self) -> int:
+        """Seconds until first answered (0 if never)."""
+        return round((self.answer - self.start).total_seconds()) if self.answer else 0
+
+    @property
+    def talk(self) -> int:
+        """Seconds during which at least one answered leg was connected."""
+        spans = sorted((leg["answer"], leg["end"]) for leg in self.legs
+                       if leg["disposition"] == "ANSWERED" and leg["answer"])
+        total = timedelta()
+        cur_start: datetime | None = None
+        cur_end: datetime | None = None
+        for s, e in spans:
+            if cur_end is None or s > cur_end:
+                if cur_start is not None and cur_end is not None:
+                    total += cur_end - cur_start
+                cur_start, cur_end = s, e
+            else:
+                cur_end = max(cur_end, e)
+        if cur_start is not None and cur_end is not None:
+            total += cur_end - cur_start
+        return round(total.total_seconds())
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly view."""
+        return {
+            "node": self.node, "call_id": self.call_id, "disposition": self.disposition,
+            "start": self.start.isoformat(), "end": self.end.isoformat(),
+            "duration": self.duration, "wait": self.wait, "talk": self.talk,
+            "caller": self.caller, "dialled": self.dialled, "answered_by": self.answered_by,
+            "legs": [{"channel": leg["channel"], "dstchannel": leg["dstchannel"],
+                      "disposition": leg["disposition"], "start": leg["start"].isoformat(),
+                      "billsec": leg["billsec"], "uniqueid": leg["uniqueid"],
+                      "sequence": leg["sequence"]} for leg in self.legs],
+            "records": len(self.records),
+        }
+
+
+class _Groups:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _overlap(a: Leg, b: Leg) -> bool:
+    return bool(a["start"] <= b["end"] + OVERLAP_SLACK and b["start"] <= a["end"] + OVERLAP_SLACK)
+
+
+def group_calls(records: Sequence[Leg]) -> list[Call]:
+    """Group CDR records (dicts with the ``cdr`` columns) into calls, in start order."""
+    groups = _Groups(len(records))
+    first_of_linkedid: dict[tuple[str, str], int] = {}
+    by_channel: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, rec in enumerate(records):
+        key = (rec["node"], rec["linkedid"])
+        if key in first_of_linkedid:
+            groups.union(first_of_linkedid[key], i)
+        else:
+            first_of_linkedid[key] = i
+        for chan in {rec["channel"], rec["dstchannel"]} - {""}:
+            for j in by_channel[(rec["node"], chan)]:
+                if _overlap(records[j], rec):
+                    groups.union(j, i)
+            by_channel[(rec["node"], chan)].append(i)
+    members: dict[int, list[Leg]] = defaultdict(list)
+    for i, rec in enumerate(records):
+        members[groups.find(i)].append(rec)
+    calls = [_build(sorted(m, key=lambda r: (r["start"], r["sequence"])))
+             for m in members.values()]
+    return sorted(calls, key=lambda c: (c.start, c.call_id))
+
+
+def _build(recs: list[Leg]) -> Call:
+    legs = [r for r in recs if r["dstchannel"]]
+    basis = legs or recs
+    outcomes = {LEG_TO_CALL.get(r["disposition"], "failed") for r in basis}
+    disposition = next((d for d in CALL_DISPOSITIONS if d in outcomes), "failed")
+    answered = [r for r in basis if r["disposition"] == "ANSWERED" and r["answer"]]
+    first = basis[0]
+    return Call(
+        node=first["node"], call_id=recs[0]["linkedid"], disposition=disposition,
+        start=min(r["start"] for r in recs), end=max(r["end"] for r in recs),
+        answer=min((r["answer"] for r in answered), default=None),
+        caller=first["src"], dialled=first["dst"],
+        answered_by=answered[0]["dstchannel"] if answered and legs else "",
+        legs=legs, records=recs,
+    )
+
+
+def _as_dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [dict(r) for r in rows]
+
+
+def list_calls(engine: Engine, flt: CdrFilter, disposition: str | None = None,
+               limit: int = 100) -> list[Call]:
+    """The newest ``limit`` calls with a record matching ``flt`` (and the call disposition)."""
+    if disposition is not None and disposition not in CALL_DISPOSITIONS:
+        raise ValidationError(f"disposition: {disposition!r} is not one of "
+                              f"{', '.join(CALL_DISPOSITIONS)}")
+    if not 1 <= limit <= 100_000:
+        raise ValidationError("limit: must be between 1 and 100000")
+    c = CdrRecord
+    cols = c.__table__.columns
+    # Over-fetch linkedids when filtering on the call disposition, which SQL cannot see.
+    fetch = limit * (4 if disposition else 1)
+    with engine.connect() as conn:
+        keys = conn.execute(
+            select(c.node, c.linkedid).where(flt.clause()).group_by(c.node, c.linkedid)
+            .order_by(func.min(c.start).desc()).limit(fetch)
+        ).all()
+        records: dict[int, dict[str, Any]] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            for rec in _as_dicts(conn.execute(select(*cols).where(or_(
+                    *[(c.node == n) & (c.linkedid == lid) for n, lid in chunk]))).mappings()):
+                records[rec["id"]] = rec
+        # One round of "shares a channel" across linkedids (transfers between calls).
+        chans = {(r["node"], ch) for r in records.values() for ch in (r["channel"],
+                                                                       r["dstchannel"]) if ch}
+        chan_list = sorted(chans)
+        for i in range(0, len(chan_list), 500):
+            chunk = chan_list[i:i + 500]
+            names = [ch for _, ch in chunk]
+            for rec in _as_dicts(conn.execute(select(*cols).where(
+                    or_(c.channel.in_(names), c.dstchannel.in_(names)))).mappings()):
+                if (rec["node"], rec["channel"]) in chans or (rec["node"], rec["dstchannel"]) \
+                        in chans:
+                    records.setdefault(rec["id"], rec)
+    selected = {(n, lid) for n, lid in keys}
+    calls = [call for call in group_calls(list(records.values()))
+             if any((r["node"], r["linkedid"]) in selected for r in call.records)]
+    if disposition:
+        calls = [call for call in calls if call.disposition == disposition]
+    return sorted(calls, key=lambda call: call.start, reverse=True)[:limit]

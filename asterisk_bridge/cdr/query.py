@@ -1,0 +1,162 @@
+"""Filters over stored CDR rows, shared by list, export, delete and retention.
+
+Every value comes from a user and is validated here with a message naming the field and rule.
+Times are UTC: ``since``/``until`` accept ISO 8601 (a date, or a date and time; an explicit
+offset is converted to UTC, a naive value is taken as UTC) and select on the record's start.
+``number`` matches caller or callee number anywhere in src, dst or the caller id; ``extension``
+matches src or dst exactly, or a channel of that endpoint (``PJSIP/1001-…``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, Select, and_, delete, func, or_, select, true
+
+from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.store.models.cdr import CdrRecord
+
+DISPOSITIONS = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION")
+_NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
+_EXTENSION = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
+_NODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def parse_time(text: str, field: str) -> datetime:
+    """ISO 8601 → naive UTC datetime, or ValidationError naming ``field``."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            f"{field}: {text!r} is not an ISO 8601 date or time (e.g. 2026-11-29 or "
+            "2026-11-29T13:00:00Z)"
+        ) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class CdrFilter:
+    """A validated selection of CDR rows; empty selects everything."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    number: str | None = None
+    extension: str | None = None
+    disposition: str | None = None
+    node: str | None = None
+    ids: tuple[int, ...] = ()
+
+    @classmethod
+    def build(cls, *, since: str | None = None, until: str | None = None,
+              number: str | None = None, extension: str | None = None,
+              disposition: str | None = None, node: str | None = None,
+              ids: tuple[int, ...] = ()) -> CdrFilter:
+        """Validate user strings into a filter."""
+        if number is not None and not _NUMBER.match(number):
+            raise ValidationError(f"number: {number!r} may hold only digits, * and #, "
+                                  "optionally after a leading +, at most 32")
+        if extension is not None and not _EXTENSION.match(extension):
+            raise ValidationError(f"extension: {extension!r} may hold only letters, digits, "
+                                  "_ . + -, at most 64")
+        if node is not None and not _NODE.match(node):
+            raise ValidationError(f"node: {node!r} may hold only letters, digits, _ . -")
+        disp = None
+        if disposition is not None:
+            disp = disposition.strip().upper().replace("_", " ").replace("-", " ")
+            if disp not in DISPOSITIONS:
+                raise ValidationError(f"disposition: {disposition!r} is not one of "
+                                      f"{', '.join(d.lower() for d in DISPOSITIONS)}")
+        start = parse_time(since, "since") if since else None
+        end = parse_time(until, "until") if until else None
+        if start and end and start >= end:
+            raise ValidationError("since must be earlier than until")
+        if any(i <= 0 for i in ids):
+            raise ValidationError("id: CDR ids are positive integers")
+        return cls(start, end, number, extension, disp, node, tuple(ids))
+
+    def is_empty(self) -> bool:
+        """True when the filter selects every row."""
+        return not any(asdict(self).values())
+
+    def describe(self) -> dict[str, Any]:
+        """The filter as JSON-friendly values, for the operation log."""
+        return {k: (v.isoformat() if isinstance(v, datetime) else list(v)
+                    if isinstance(v, tuple) else v)
+                for k, v in asdict(self).items() if v not in (None, ())}
+
+    def clause(self) -> ColumnElement[bool]:
+        """The SQL condition."""
+        c = CdrRecord
+        parts: list[ColumnElement[bool]] = []
+        if self.since:
+            parts.append(c.start >= self.since)
+        if self.until:
+            parts.append(c.start < self.until)
+        if self.number:
+            pat = f"%{_escape_like(self.number)}%"
+            parts.append(or_(c.src.like(pat, escape="\\"), c.dst.like(pat, escape="\\"),
+                             c.clid.like(pat, escape="\\")))
+        if self.extension:
+            chan = f"%/{_escape_like(self.extension)}-%"
+            parts.append(or_(c.src == self.extension, c.dst == self.extension,
+                             c.channel.like(chan, escape="\\"),
+                             c.dstchannel.like(chan, escape="\\")))
+        if self.disposition:
+            parts.append(c.disposition == self.disposition)
+        if self.node:
+            parts.append(c.node == self.node)
+        if self.ids:
+            parts.append(c.id.in_(self.ids))
+        return and_(true(), *parts)
+
+
+def select_cdrs(flt: CdrFilter, limit: int | None = None, newest_first: bool = False
+                ) -> Select[Any]:
+    """The SELECT of every column for ``flt``, in start order."""
+    order = (CdrRecord.start.desc(), CdrRecord.id.desc()) if newest_first else (
+        CdrRecord.start, CdrRecord.id)
+    stmt = select(*CdrRecord.__table__.columns).where(flt.clause()).order_by(*order)
+    return stmt.limit(limit) if limit else stmt
+
+
+def list_cdrs(engine: Engine, flt: CdrFilter, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` selected rows, newest first."""
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select_cdrs(flt, limit, True)).mappings()]
+
+
+def count_cdrs(engine: Engine, flt: CdrFilter) -> int:
+    """How many rows ``flt`` selects."""
+    with engine.connect() as conn:
+        return int(conn.execute(
+            select(func.count()).select_from(CdrRecord).where(flt.clause())).scalar_one())
+
+
+def stream_cdrs(engine: Engine, flt: CdrFilter, yield_per: int = 2000
+                ) -> Iterator[dict[str, Any]]:
+    """Every selected row as a dict, read through a server-side cursor (constant memory)."""
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=yield_per).execute(
+            select_cdrs(flt))
+        for row in result.mappings():
+            yield dict(row)
+
+
+def delete_batch(engine: Engine, flt: CdrFilter, batch: int) -> int:
+    """Delete up to ``batch`` selected rows in one transaction; return how many went."""
+    with engine.begin() as conn:
+        ids = conn.execute(select(CdrRecord.id).where(flt.clause()).limit(batch)).scalars().all()
+        if not ids:
+            return 0
+        conn.execute(delete(CdrRecord).where(CdrRecord.id.in_(ids)))
+        return len(ids)

@@ -1,0 +1,69 @@
+"""Where captured CDR rows go: the store, or the local journal while the store is unreachable.
+
+A batch is *durable* when ``write`` returns: committed in the store, or fsynced in the journal.
+Only then does the capture count it as processed. While the journal holds rows, new batches try
+to flush it first, so the store receives rows roughly in order and an outage never reorders
+what was already waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from asterisk_bridge.cdr.journal import Journal
+from asterisk_bridge.cdr.rows import Row
+from asterisk_bridge.cdr.store import insert_rows
+
+log = logging.getLogger(__name__)
+
+#: Errors meaning "the store is not reachable now", as opposed to a bug or bad data.
+OUTAGE = (OperationalError, InterfaceError)
+
+
+class CdrSink:
+    """Writes batches durably; thread-safe (called from a worker thread)."""
+
+    def __init__(self, engine: Engine, journal: Journal) -> None:
+        self.engine = engine
+        self.journal = journal
+        self._lock = threading.Lock()
+        self.stored = 0
+        self.journaled = 0
+
+    def write(self, rows: Sequence[Row]) -> str:
+        """Make ``rows`` durable; return ``"store"`` or ``"journal"``."""
+        with self._lock:
+            if self.journal.pending() and not self._flush_locked():
+                self.journal.append(rows)
+                self.journaled += len(rows)
+                return "journal"
+            try:
+                insert_rows(self.engine, rows)
+            except OUTAGE as exc:
+                log.warning("store unreachable (%s); %d CDR rows kept in the local journal %s",
+                            exc.orig, len(rows), self.journal.path)
+                self.journal.append(rows)
+                self.journaled += len(rows)
+                return "journal"
+            self.stored += len(rows)
+            return "store"
+
+    def flush(self) -> bool:
+        """Move journaled rows to the store; True when the journal is empty afterwards."""
+        with self._lock:
+            return self._flush_locked()
+
+    def _flush_locked(self) -> bool:
+        try:
+            moved = self.journal.flush(lambda batch: insert_rows(self.engine, batch))
+        except OUTAGE:
+            return False
+        if moved:
+            log.info("flushed %d CDR rows from the local journal into the store", moved)
+        self.stored += moved
+        return True

@@ -1,0 +1,63 @@
+"""CDR tables: one row per Asterisk CDR record (a "leg"), and per-kind retention policies.
+
+The natural key is ``(node, uniqueid, sequence)``: Asterisk gives every CDR record of a node a
+``sequence`` that is unique for the uniqueid, and the same values appear in the AMI ``Cdr`` event
+(through cdr_manager ``[mappings]``) and in Master.csv (``newcdrcolumns=yes``). Whichever copy
+arrives first is stored; the other is a no-op. Times are naive UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from asterisk_bridge.store.models.base import Base
+
+ID_TYPE = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER only
+
+
+class CdrRecord(Base):
+    """One Asterisk CDR record (one party A / party B pairing of a call)."""
+
+    __tablename__ = "cdr"
+    __table_args__ = (UniqueConstraint("node", "uniqueid", "sequence", name="uq_cdr_natural"),)
+
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True, autoincrement=True)
+    node: Mapped[str] = mapped_column(String(64))
+    uniqueid: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer)
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    accountcode: Mapped[str] = mapped_column(String(80), default="")
+    src: Mapped[str] = mapped_column(String(80), default="", index=True)
+    dst: Mapped[str] = mapped_column(String(80), default="", index=True)
+    dcontext: Mapped[str] = mapped_column(String(80), default="")
+    clid: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(255), default="")
+    dstchannel: Mapped[str] = mapped_column(String(255), default="")
+    lastapp: Mapped[str] = mapped_column(String(80), default="")
+    lastdata: Mapped[str] = mapped_column(Text, default="")
+    start: Mapped[datetime] = mapped_column(DateTime, index=True)
+    answer: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    end: Mapped[datetime] = mapped_column(DateTime)
+    duration: Mapped[int] = mapped_column(Integer)
+    billsec: Mapped[int] = mapped_column(Integer)
+    disposition: Mapped[str] = mapped_column(String(16), index=True)
+    amaflags: Mapped[str] = mapped_column(String(16), default="")
+    userfield: Mapped[str] = mapped_column(Text, default="")
+    peeraccount: Mapped[str] = mapped_column(String(80), default="")
+    rec_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    consent: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    origin: Mapped[str] = mapped_column(String(8))  # "ami" | "csv": which copy arrived first
+    stored_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RetentionPolicy(Base):
+    """How many days a kind of data is kept; no row means kept for ever (the default)."""
+
+    __tablename__ = "retention_policies"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,123 @@
+"""``voco cdr``: list, export and delete call detail records (one row per Asterisk CDR)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from asterisk_bridge.cdr.erase import delete_cdrs
+from asterisk_bridge.cdr.export import FORMATS, export
+from asterisk_bridge.cdr.query import CdrFilter, list_cdrs
+from cli.common import get_app, oplogged
+
+F = Callable[..., Any]
+
+
+def filter_options(fn: F) -> F:
+    """The filters every CDR/call command shares."""
+    for decorator in reversed((
+        click.option("--since", help="Records that started at or after this UTC time "
+                     "(ISO 8601, e.g. 2026-11-29 or 2026-11-29T13:00:00Z)."),
+        click.option("--until", help="Records that started before this UTC time."),
+        click.option("--number", help="Caller or callee number contains this (digits, * #)."),
+        click.option("--extension", help="Caller or callee is this extension."),
+        click.option("--node", help="Only this Asterisk node."),
+    )):
+        fn = decorator(fn)
+    return fn
+
+
+def build_filter(since: str | None, until: str | None, number: str | None,
+                 extension: str | None, node: str | None, disposition: str | None = None,
+                 ids: tuple[int, ...] = ()) -> CdrFilter:
+    """Validated filter from the shared options."""
+    return CdrFilter.build(since=since, until=until, number=number, extension=extension,
+                           node=node, disposition=disposition, ids=ids)
+
+
+@click.group("cdr")
+def cdr_group() -> None:
+    """Call detail records: one row per Asterisk CDR record (a leg of a call), times in UTC.
+
+    The bridge stores every record Asterisk writes, from AMI and, to fill any gap, from
+    Asterisk's own Master.csv. They are kept for ever unless a retention policy is set
+    ('voco retention set cdr DAYS').
+    """
+
+
+@cdr_group.command("list")
+@filter_options
+@click.option("--disposition", help="answered, no-answer, busy, failed or congestion.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def list_command(ctx: click.Context, since: str | None, until: str | None, number: str | None,
+                 extension: str | None, node: str | None, disposition: str | None, limit: int,
+                 as_json: bool) -> None:
+    """The newest records matching the filters."""
+    flt = build_filter(since, until, number, extension, node, disposition)
+    rows = list_cdrs(get_app(ctx).engine, flt, limit)
+    if as_json:
+        click.echo(json.dumps(rows, default=_iso, indent=1))
+        return
+    click.echo(f"{'ID':>7}  {'START (UTC)':19}  {'FROM':12} {'TO':12} {'DISPOSITION':11} "
+               f"{'DUR':>5} {'BILL':>5}  NODE")
+    for r in rows:
+        click.echo(f"{r['id']:>7}  {r['start']:%Y-%m-%d %H:%M:%S}  {r['src'][:12]:12} "
+                   f"{r['dst'][:12]:12} {r['disposition']:11} {r['duration']:>5} "
+                   f"{r['billsec']:>5}  {r['node']}")
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() + "Z"
+
+
+@cdr_group.command("export")
+@filter_options
+@click.option("--disposition", help="answered, no-answer, busy, failed or congestion.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file (default: standard output).")
+@click.pass_context
+def export_command(ctx: click.Context, since: str | None, until: str | None,
+                   number: str | None, extension: str | None, node: str | None,
+                   disposition: str | None, fmt: str, output: str | None) -> None:
+    """Stream every matching record as CSV or JSON (constant memory, any row count)."""
+    flt = build_filter(since, until, number, extension, node, disposition)
+    engine = get_app(ctx).engine
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            n = export(engine, flt, fmt, out)
+        click.echo(f"exported {n} records to {output}", err=True)
+    else:
+        export(engine, flt, fmt, sys.stdout)
+
+
+@cdr_group.command("delete")
+@click.option("--id", "ids", type=int, multiple=True, help="A record id (repeatable).")
+@filter_options
+@click.option("--disposition", help="answered, no-answer, busy, failed or congestion.")
+@click.option("--reason", required=True, help="Why (kept in the operation log's tombstone).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@oplogged
+def delete_command(ctx: click.Context, ids: tuple[int, ...], since: str | None,
+                   until: str | None, number: str | None, extension: str | None,
+                   node: str | None, disposition: str | None, reason: str, yes: bool) -> None:
+    """Permanently delete records by id or filter; a tombstone (what, how many, filter, why,
+    who) goes into the operation log. At least one id or filter is required."""
+    flt = build_filter(since, until, number, extension, node, disposition, ids)
+    app = get_app(ctx)
+    if not yes:
+        click.confirm("Permanently delete the matching CDRs?", abort=True)
+    n = delete_cdrs(app, flt, reason)
+    click.echo(f"deleted {n} CDR records")
+
+
+def register(group: click.Group) -> None:
+    """Add the group to the top-level group."""
+    group.add_command(cdr_group)

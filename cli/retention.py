@@ -1,0 +1,60 @@
+"""``voco retention``: how long data is kept. Off by default: everything is kept for ever."""
+
+from __future__ import annotations
+
+import click
+
+from asterisk_bridge.cdr import retention
+from asterisk_bridge.errors import ValidationError
+from cli.common import get_app, oplogged
+
+
+@click.group("retention")
+def retention_group() -> None:
+    """Retention policies. OFF by default: data is kept for ever until an administrator sets
+    a policy. A set policy is enforced hourly by the running bridge and by 'voco retention
+    run'; every purge leaves a tombstone in the operation log."""
+
+
+@retention_group.command("set")
+@click.argument("kind", type=click.Choice(retention.KINDS))
+@click.argument("days")
+@click.pass_context
+@oplogged
+def set_command(ctx: click.Context, kind: str, days: str) -> None:
+    """Keep KIND for DAYS days (1-36500), or 'off' to keep it for ever."""
+    if days.strip().lower() == "off":
+        value = None
+    else:
+        try:
+            value = int(days)
+        except ValueError:
+            raise ValidationError(f"days: {days!r} is not a whole number of days or 'off'") \
+                from None
+    retention.set_policy(get_app(ctx).engine, kind, value)
+    click.echo(f"{kind}: " + (f"kept {value} days" if value else "kept for ever"))
+
+
+@retention_group.command("show")
+@click.pass_context
+def show_command(ctx: click.Context) -> None:
+    """Every kind and its policy."""
+    for kind, days in retention.policies(get_app(ctx).engine).items():
+        click.echo(f"{kind}: " + (f"{days} days" if days else "kept for ever (no policy)"))
+
+
+@retention_group.command("run")
+@click.pass_context
+@oplogged
+def run_command(ctx: click.Context) -> None:
+    """Delete now whatever the policies say is too old."""
+    done = retention.enforce(get_app(ctx))
+    if not done:
+        click.echo("no retention policy set: nothing deleted")
+    for kind, n in done.items():
+        click.echo(f"{kind}: deleted {n}")
+
+
+def register(group: click.Group) -> None:
+    """Add the group to the top-level group."""
+    group.add_command(retention_group)
