@@ -44,9 +44,8 @@ def list_cmd(ctx: click.Context, as_json: bool, **filters: object) -> None:
 @click.argument("recording_id")
 @click.pass_context
 def show_cmd(ctx: click.Context, recording_id: str) -> None:
-    """Show everything the store holds about one recording (never its key)."""
-    row = query.recording(get_app(ctx).engine, recording_id)
-    click.echo(json.dumps(query.as_dict(row), indent=1))
+    """Show a recording, its paused spans and its call's consent evidence (never its key)."""
+    click.echo(json.dumps(query.describe(get_app(ctx).engine, recording_id), indent=1))
 
 
 @recording_group.command("export")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.vault import missing
 from asterisk_bridge.store.models.recording import Recording, RecordingTombstone
 
@@ -58,3 +59,25 @@ def tombstones(engine: Engine) -> Sequence[RecordingTombstone]:
 def as_dict(row: Recording) -> dict[str, object]:
     """The row's fields, for JSON output."""
     return {c.key: getattr(row, c.key) for c in Recording.__table__.columns}
+
+
+def pauses(facts: Sequence[dict[str, str]], rec_id: str) -> list[dict[str, str]]:
+    """Paused spans of *rec_id* from its call's evidence: ``{"from", "to"}``, "to" empty if the
+    recording ended paused."""
+    spans: list[dict[str, str]] = []
+    for fact in facts:
+        if fact.get("recording_id") not in (rec_id, ""):
+            continue
+        if fact["event"] == "pause" and (not spans or spans[-1]["to"]):
+            spans.append({"from": fact["at"], "to": ""})
+        elif fact["event"] == "resume" and spans and not spans[-1]["to"]:
+            spans[-1]["to"] = fact["at"]
+    return spans
+
+
+def describe(engine: Engine, rec_id: str) -> dict[str, object]:
+    """A recording with its call's consent evidence and its paused spans (``voco recording
+    show``)."""
+    row = recording(engine, rec_id)
+    facts = evidence.for_call(engine, row.linkedid)
+    return {"recording": as_dict(row), "pauses": pauses(facts, rec_id), "evidence": facts}

@@ -18,7 +18,17 @@ from asterisk_bridge import oplog
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import CryptoError, ValidationError
 from asterisk_bridge.masterkey import create_master_key, load_master_key
-from asterisk_bridge.recording import check, export, keys, pipeline, shred, spool, wav
+from asterisk_bridge.recording import (
+    check,
+    evidence,
+    export,
+    keys,
+    pipeline,
+    query,
+    shred,
+    spool,
+    wav,
+)
 from asterisk_bridge.recording.vault import RecordingNotFound, open_plaintext, recordings_dir
 from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
 from tests.audio_tones import ALICE_HZ, BOB_HZ, tone_wav, tone_windows
@@ -238,3 +248,19 @@ def test_age_export_opens_with_the_age_cli(app: App, ram_spool: Path, tmp_path: 
         export.age_recipients(["age1notakey"])
     assert not any(p.name.endswith(".part") for p in tmp_path.iterdir())
     assert os.stat(out).st_mode & 0o077 == 0
+
+
+def test_show_joins_the_calls_consent_evidence_and_pauses(app: App, ram_spool: Path) -> None:
+    finished(ram_spool)
+    pipeline.sweep(app, ram_spool, active=set())
+    node = app.config.asterisk.node
+    for event, at in (("start", "2026-11-29T10:00:00"), ("pause", "2026-11-29T10:00:05"),
+                      ("resume", "2026-11-29T10:00:09"), ("pause", "2026-11-29T10:00:12")):
+        evidence.record(app.engine, node, evidence.Fact(
+            linkedid="1795911331.0", event=event, recording_id=NAME, actor="callee", at=at))
+    evidence.record(app.engine, node, evidence.Fact(linkedid="other", event="pause"))
+    shown = query.describe(app.engine, NAME)
+    assert shown["pauses"] == [{"from": "2026-11-29T10:00:05", "to": "2026-11-29T10:00:09"},
+                               {"from": "2026-11-29T10:00:12", "to": ""}]
+    assert [f["event"] for f in shown["evidence"]] == ["start", "pause", "resume", "pause"]
+    assert shown["recording"]["sha256"]  # type: ignore[index]
