@@ -107,6 +107,9 @@ class RecordingStore:
         except VocoError as exc:
             log.error("recording.sweep_failed", extra=fields(error=str(exc)))
             return None
+        except Exception:  # the worker must outlive any bug: the next sweep retries
+            log.exception("recording.sweep_crashed")
+            return None
         self._started = True
         for rec_id in (*report.stored, *report.partial):
             self.hints.pop(rec_id, None)

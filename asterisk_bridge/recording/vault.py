@@ -69,7 +69,10 @@ def store(app: App, f: SpoolFile, *, partial: bool, info: CallInfo | None = None
     st = f.path.stat()
     with f.path.open("rb") as fh:
         lay = wav.read_layout(fh)
-    rec_id = _free_id(app, f)
+    try:
+        rec_id = _free_id(app, f)
+    except SQLAlchemyError as exc:
+        raise _unavailable(f.recording_id, exc) from None
     if rec_id is None:  # already stored by a run that crashed before unlinking
         _discard_plaintext(f)
         return _row(app, f.recording_id)
@@ -103,12 +106,17 @@ def store(app: App, f: SpoolFile, *, partial: bool, info: CallInfo | None = None
                                      master_key_id=master_id))
     except SQLAlchemyError as exc:
         target.unlink(missing_ok=True)
-        raise RecordingStoreError(
-            f"cannot register recording {rec_id}: {type(exc.orig or exc).__name__}: "
-            f"{exc.orig or exc}; the plaintext stays in the RAM spool and will be retried"
-        ) from None
+        raise _unavailable(rec_id, exc) from None
     _discard_plaintext(f)
     return row
+
+
+def _unavailable(rec_id: str, exc: SQLAlchemyError) -> RecordingStoreError:
+    cause = getattr(exc, "orig", None) or exc
+    return RecordingStoreError(
+        f"cannot register recording {rec_id}: database error {type(cause).__name__}: "
+        f"{' '.join(str(cause).split())[:200]}; the plaintext stays in the RAM spool and will "
+        "be retried")
 
 
 def _discard_plaintext(f: SpoolFile) -> None:

@@ -30,6 +30,7 @@ from asterisk_bridge.recording import (
     wav,
 )
 from asterisk_bridge.recording.vault import RecordingNotFound, open_plaintext, recordings_dir
+from asterisk_bridge.store.engine import make_engine
 from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
 from tests.audio_tones import ALICE_HZ, BOB_HZ, tone_wav, tone_windows
 
@@ -264,3 +265,15 @@ def test_show_joins_the_calls_consent_evidence_and_pauses(app: App, ram_spool: P
                                {"from": "2026-11-29T10:00:12", "to": ""}]
     assert [f["event"] for f in shown["evidence"]] == ["start", "pause", "resume", "pause"]
     assert shown["recording"]["sha256"]  # type: ignore[index]
+
+
+def test_database_down_keeps_plaintext_for_the_next_sweep(app: App, ram_spool: Path) -> None:
+    wav_path = finished(ram_spool)
+    store_engine = app.engine
+    app.__dict__["engine"] = make_engine("postgresql+psycopg://voco@127.0.0.1:1/absent")
+    report = pipeline.sweep(app, ram_spool, active=set())
+    assert "database error" in report.failed[NAME] and wav_path.exists()
+    assert not list(recordings_dir(app).iterdir())
+    app.__dict__["engine"] = store_engine  # the database is back
+    assert pipeline.sweep(app, ram_spool, active=set()).stored == [NAME]
+    assert not wav_path.exists()
