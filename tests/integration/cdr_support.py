@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from panoramisk import Manager
 from sqlalchemy import Engine, select
 
@@ -23,6 +28,7 @@ from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.cdr.reconcile import csv_dir
 from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
+from asterisk_bridge.sandbox.ports import free_tcp_port
 from asterisk_bridge.services.init import initialise
 from asterisk_bridge.store.models.cdr import CdrRecord
 
@@ -184,3 +190,60 @@ async def wait_until(cond: Callable[[], bool], timeout: float, what: str) -> Non
 def by_key(rows: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
     """Rows indexed by (uniqueid, sequence)."""
     return {(r["uniqueid"], r["sequence"]): r for r in rows}
+
+
+def stored_keys_once(rows: list[dict[str, Any]]) -> set[tuple[str, int]]:
+    """The natural keys of ``rows``, asserting none appears twice."""
+    keys = [(r["uniqueid"], r["sequence"]) for r in rows]
+    assert len(keys) == len(set(keys)), "a CDR was stored twice"
+    return set(keys)
+
+
+def per_call(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Records per linkedid."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["linkedid"]] = counts.get(r["linkedid"], 0) + 1
+    return counts
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class ThrowawayPostgres:
+    """A private PostgreSQL cluster on a free loopback port, to stop and start at will (the
+    machine's shared server is never touched)."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="voco-pg-"))
+        self.port = free_tcp_port()
+        self.data = self.dir / "data"
+        os.chmod(self.dir, 0o755)
+        shutil.chown(self.dir, "postgres", "postgres")
+        self._pg("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                 "--no-sync", "-E", "UTF8")
+        self.start()
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres",
+                             autocommit=True) as conn:
+            conn.execute("CREATE DATABASE voco")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/voco"
+
+    def _pg(self, tool: str, *args: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / tool), *args],
+                       check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        """Start the cluster and wait until it accepts connections."""
+        self._pg("pg_ctl", "-D", str(self.data), "-w", "-l", str(self.dir / "log"), "-o",
+                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "start")
+
+    def stop(self) -> None:
+        """Stop it (fast: connections are cut, as in a real outage)."""
+        self._pg("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "stop")
+
+    def destroy(self) -> None:
+        """Stop (if running) and delete the cluster."""
+        subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D",
+                        str(self.data), "-m", "immediate", "stop"], capture_output=True,
+                       check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
