@@ -1,0 +1,217 @@
+"""Real SIP phones for the provisioning tests: sipp scenarios for REGISTER (digest), an
+answering phone, and a calling phone that authenticates its INVITE.
+
+sipp ties messages to a call by Call-ID, so a phone that registers and then receives a call is
+two runs on the same local port: ``register`` (exits once registered), then ``answer``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from asterisk_bridge.sandbox import ports
+
+_HEAD = '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="{name}">\n'
+_SDP = """v=0
+o=user1 53655765 2353687637 IN IP4 [local_ip]
+s=-
+c=IN IP4 [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+"""
+
+REGISTER = _HEAD.format(name="register") + """
+<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+To: <sip:@USER@@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 1 REGISTER
+Contact: <sip:@USER@@[local_ip]:[local_port]>
+Max-Forwards: 70
+Expires: 300
+Content-Length: 0
+
+]]></send>
+<recv response="401" auth="true"/>
+<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+To: <sip:@USER@@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 2 REGISTER
+Contact: <sip:@USER@@[local_ip]:[local_port]>
+[authentication username=@USER@ password=@SECRET@]
+Max-Forwards: 70
+Expires: 300
+Content-Length: 0
+
+]]></send>
+<recv response="200"/>
+</scenario>
+"""
+
+ANSWER = _HEAD.format(name="answer") + """
+<recv request="INVITE" crlf="true"/>
+<send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+
+]]></send>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+""" + _SDP + """
+]]></send>
+<recv request="ACK" rtd="true" crlf="true"/>
+<recv request="BYE"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+CALL = _HEAD.format(name="call") + """
+<send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+To: <sip:[service]@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:@USER@@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+""" + _SDP + """
+]]></send>
+<recv response="100" optional="true"/>
+<recv response="401" auth="true"/>
+<send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-1]
+From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+To: <sip:[service]@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+To: <sip:[service]@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 2 INVITE
+Contact: <sip:@USER@@[local_ip]:[local_port]>
+[authentication username=@USER@ password=@SECRET@]
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+""" + _SDP + """
+]]></send>
+<recv response="100" optional="true"/>
+<recv response="180" optional="true"/>
+<recv response="183" optional="true"/>
+<recv response="200" rrs="true"/>
+<send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+To: <sip:[service]@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<pause milliseconds="4000"/>
+<send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+To: <sip:[service]@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 3 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200"/>
+</scenario>
+"""
+
+
+class Phone:
+    """One sipp 'phone' bound to its own UDP port on loopback, for one account."""
+
+    def __init__(self, workdir: Path, user: str, secret: str, asterisk_port: int) -> None:
+        self.dir = workdir / f"phone-{user}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.user = user
+        self.port = ports.free_udp_port()
+        self.media_port = ports.free_udp_port()
+        self.target = f"127.0.0.1:{asterisk_port}"
+        for name, text in (("register", REGISTER), ("answer", ANSWER), ("call", CALL)):
+            (self.dir / f"{name}.xml").write_text(
+                text.replace("@USER@", user).replace("@SECRET@", secret))
+
+    def _args(self, scenario: str, *extra: str) -> list[str]:
+        return ["sipp", self.target, "-sf", str(self.dir / f"{scenario}.xml"),
+                "-i", "127.0.0.1", "-p", str(self.port),
+                "-mp", str(self.media_port), "-m", "1", "-nostdin", "-trace_err",
+                "-timeout", "60s", "-timeout_error", *extra]
+
+    def register(self) -> None:
+        """Register with digest auth; raises with sipp's errors if Asterisk refuses."""
+        proc = subprocess.run(self._args("register"), cwd=self.dir, capture_output=True,
+                              text=True, timeout=90)
+        assert proc.returncode == 0, f"REGISTER {self.user} failed: {self.errors()}"
+
+    def answer(self) -> subprocess.Popen[str]:
+        """Wait for one call and answer it (returns the running sipp)."""
+        return subprocess.Popen(self._args("answer", "-trace_msg"), cwd=self.dir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def call(self, number: str) -> subprocess.CompletedProcess[str]:
+        """Call *number* (authenticating the INVITE), talk 4 s, hang up."""
+        return subprocess.run(self._args("call", "-s", number), cwd=self.dir,
+                              capture_output=True, text=True, timeout=120)
+
+    def errors(self) -> str:
+        """What sipp logged as errors for this phone."""
+        return "\n".join(p.read_text(errors="replace")[-2000:]
+                         for p in self.dir.glob("*errors.log"))
+
+    def received_uris(self) -> str:
+        """sipp's message trace of the answering run (to check what was dialled)."""
+        return "\n".join(p.read_text(errors="replace") for p in self.dir.glob("*messages.log"))
