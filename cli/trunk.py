@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import click
 from sqlalchemy import Engine
@@ -23,7 +24,7 @@ def _secret(read: bool) -> str | None:
     """The provider password from standard input: never an argument (ps, shell history, log)."""
     if not read:
         return None
-    return click.get_text_stream("stdin").readline().rstrip("\r\n")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _has_secret(engine: Engine, trunk: Spec) -> dict[str, str]:
