@@ -21,9 +21,9 @@ from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.store.models.cdr import CdrRecord
 
 DISPOSITIONS = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION")
-_NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
-_EXTENSION = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
-_NODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
+_EXTENSION = re.compile(r"[A-Za-z0-9_.+-]{1,64}")
+_NODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def parse_time(text: str, field: str) -> datetime:
@@ -62,13 +62,13 @@ class CdrFilter:
               disposition: str | None = None, node: str | None = None,
               ids: tuple[int, ...] = ()) -> CdrFilter:
         """Validate user strings into a filter."""
-        if number is not None and not _NUMBER.match(number):
+        if number is not None and not _NUMBER.fullmatch(number):
             raise ValidationError(f"number: {number!r} may hold only digits, * and #, "
                                   "optionally after a leading +, at most 32")
-        if extension is not None and not _EXTENSION.match(extension):
+        if extension is not None and not _EXTENSION.fullmatch(extension):
             raise ValidationError(f"extension: {extension!r} may hold only letters, digits, "
                                   "_ . + -, at most 64")
-        if node is not None and not _NODE.match(node):
+        if node is not None and not _NODE.fullmatch(node):
             raise ValidationError(f"node: {node!r} may hold only letters, digits, _ . -")
         disp = None
         if disposition is not None:
