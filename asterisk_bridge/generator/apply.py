@@ -14,12 +14,14 @@ files (and export/import round trips compare byte for byte) while any change ren
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +34,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from asterisk_bridge import validate
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
-from asterisk_bridge.errors import ApplyError, ConfigError, RenderError
+from asterisk_bridge.errors import ApplyError, AsteriskError, ConfigError, RenderError
 from asterisk_bridge.generator import diff, reload
 from asterisk_bridge.generator.pbx import render_pbx
 from asterisk_bridge.provisioning import secrets
@@ -130,14 +132,35 @@ def plan(app: App) -> Plan:
 
 def apply(app: App, dry_run: bool = False) -> Outcome:
     """Plan, then (unless *dry_run*) write, reload, verify; roll back on any failure."""
+    if dry_run:
+        p = plan(app)
+        return Outcome(p.changed, p.diff_sha256, p.sentinel)
+    with _exclusive(app.config.data_dir):
+        return _apply(app)
+
+
+@contextmanager
+def _exclusive(data_dir: Path) -> Iterator[None]:
+    """One apply at a time on this host: two would interleave writes and rollbacks."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "apply.lock", "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ApplyError("another 'voco apply' is running; try again when it has finished")\
+                from None
+        yield
+
+
+def _apply(app: App) -> Outcome:
     settings = app.config.asterisk
     p = plan(app)
     outcome = Outcome(p.changed, p.diff_sha256, p.sentinel)
-    if dry_run:
-        return outcome
     etc = _etc_dir(settings)
+    # Reach AMI before touching a file: if Asterisk is down, nothing is written.
+    live = asyncio.run(reload.sentinel_live(settings, p.sentinel))
     if not p.changed:
-        if not asyncio.run(reload.sentinel_live(settings, p.sentinel)):
+        if not live:
             # Files are current but Asterisk never loaded them (an earlier run was cut short).
             outcome.reloaded = reload.modules_for(p.files)
             _reload_or_raise(settings, outcome.reloaded, p.sentinel, p, etc, list(p.files))
@@ -154,14 +177,21 @@ def apply(app: App, dry_run: bool = False) -> Outcome:
 
 def _reload_or_raise(settings: AsteriskSettings, modules: list[str], sentinel: str, p: Plan,
                      etc: Path, changed: list[str], watch: reload.LogWatch | None = None) -> None:
-    problems = asyncio.run(reload.reload_and_check(settings, modules, sentinel))
+    try:
+        problems = asyncio.run(reload.reload_and_check(settings, modules, sentinel))
+    except AsteriskError as exc:  # the link dropped mid-reload: treat it as a refusal
+        problems = [str(exc)]
     if watch is not None:
         problems += watch.problems(changed)
     if not problems:
         return
     _restore(etc, {n: p.previous.get(n) for n in changed})
     old = _SENTINEL.search(p.previous.get("extensions.conf") or "")
-    after = asyncio.run(reload.reload_and_check(settings, modules, old.group(1) if old else None))
+    try:
+        after = asyncio.run(reload.reload_and_check(settings, modules,
+                                                    old.group(1) if old else None))
+    except AsteriskError as exc:
+        after = [str(exc)]
     state = ("the previous files were restored and are live again" if not after else
              "the previous files were restored, but reloading them also failed: "
              + "; ".join(after))

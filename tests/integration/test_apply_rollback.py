@@ -154,3 +154,11 @@ def test_logged_warning_about_a_changed_file_rolls_back(
     assert result.exit_code != 0
     assert "Asterisk logged:" in result.output and "voicemail.conf" in result.output
     assert _files(asterisk) == good
+
+
+def test_unreachable_asterisk_writes_nothing(voco: CliCall, asterisk: Instance) -> None:
+    before = _files(asterisk)
+    asterisk.stop()
+    result = voco("apply")
+    assert result.exit_code != 0 and "cannot reach AMI" in result.output
+    assert _files(asterisk) == before

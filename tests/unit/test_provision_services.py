@@ -169,3 +169,24 @@ def test_trunk_and_conference_secrets_render_but_never_show(app: App,
 def test_reload_order_puts_the_dialplan_first() -> None:
     assert reload.modules_for(["cel.conf", "pjsip.conf", "extensions.conf"]) == [
         "pbx_config", "res_pjsip", "cel", "cel_manager"]
+
+
+@pytest.mark.postgres
+def test_services_and_rendering_work_on_both_stores(db_url: str, tmp_path: Path) -> None:
+    from asterisk_bridge.services.init import initialise
+
+    app = App(initialise(tmp_path / "etc" / "voco.toml", tmp_path / "data", db_url))
+    e = app.engine
+    secret = extensions.add(e, app.master_key, Extension(number="1001", name="Alice"))
+    trunks.add(e, app.master_key, Trunk(name="t1", host="192.0.2.1", identify=("192.0.2.0/24",)))
+    queues.add(e, Queue(name="q1", number="6001", members=("1001",)))
+    conferences.add(e, app.master_key, Conference(name="c1", number="7001"), pin="2468")
+    assert extensions.update(e, "1001", voicemail=True).voicemail is True
+    assert [q.members for q in queues.list_all(e)] == [("1001",)]
+    files = render(app)
+    assert f"password = {secret}" in files["pjsip.conf"] and "pin = 2468" in \
+        files["confbridge.conf"]
+    queues.remove(e, "q1")
+    extensions.remove(e, "1001")
+    assert extensions.list_all(e) == []
+    e.dispose()
