@@ -49,10 +49,11 @@ def tones(samples: list[int], rate: int, window_s: float = 0.5,
     return result
 
 
-def file_tones(path: Path, window_s: float = 0.5) -> list[set[int]]:
+def file_tones(path: Path, window_s: float = 0.5,
+               freqs: tuple[int, ...] = (ALICE_HZ, BOB_HZ)) -> list[set[int]]:
     """:func:`tones` of a WAV file."""
     samples, rate = read_pcm(path)
-    return tones(samples, rate, window_s)
+    return tones(samples, rate, window_s, freqs)
 
 
 def describe(windows: list[set[int]]) -> str:

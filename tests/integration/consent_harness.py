@@ -95,12 +95,13 @@ class Pbx:
         """Host path of the RAM spool MixMonitor writes into."""
         return self.inst.spool_dir / "monitor"
 
-    def apply(self, caller: Sequence[Step], callee: Sequence[Step]) -> None:
-        """Render the PBX files from the store plus the two phones, install prompts, reload."""
+    def apply(self, caller: Sequence[Step], callee: Sequence[Step], extra: str = "") -> None:
+        """Render the PBX files from the store plus the two phones (and ``extra`` scenario
+        dialplan), install prompts, reload."""
         with secrets.unlocked(self.app.master_key):
             files = render_pbx(self.app.engine, self.inst.node_context())
         files["extensions_test.conf"] = (SCENARIO + phone("caller", ALICE_HZ, caller)
-                                         + phone("callee", BOB_HZ, callee))
+                                         + phone("callee", BOB_HZ, callee) + extra)
         self.inst.write_files(files)
         prompts.install(self.app.engine, self.inst.base / "lib")
         for module in ("pbx_config", "features"):

@@ -3,6 +3,7 @@ store holds the evidence of who heard what and answered what, when."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
 from tests.audio import ALICE_HZ, BOB_HZ, describe, file_tones
 from tests.conftest import CliCall
-from tests.integration.consent_harness import Pbx, wait_for
+from tests.integration.consent_harness import SETTLE_S, Call, Pbx, await_for, wait_for
 
 pytestmark = pytest.mark.asterisk
 ASK = "conf-now-recording&if-correct-press&digits/1"
@@ -108,3 +109,49 @@ def test_never_beats_force(pbx: Pbx, run_cli: CliCall) -> None:
     assert facts(rows) == [("decision", "", "", "skip")]
     assert "rule=ext:1001 mode=never" in rows[0]["detail"]
     assert call.named("MixMonitorStart") == [] and pbx.recordings(call) == []
+
+
+CAROL_HZ = 800
+TRANSFER = """
+[rectransfer]
+exten => 1002,1,Gosub(voco-dial,s,1(Local/carol@recphone/n,internal,1001,1002))
+ same => n,Hangup()
+[recphone]
+exten => carol,1,Answer()
+ same => n,PlayTones(800)
+ same => n,Wait(8)
+ same => n,Hangup()
+"""
+
+
+def test_after_a_transfer_the_new_party_hears_the_announcement(pbx: Pbx,
+                                                               run_cli: CliCall) -> None:
+    ok(run_cli, "recording-policy", "set", "trunk", "carrier", "yes")  # internal calls: off
+    pbx.apply(caller=[("wait", "3"), ("dtmf", "1"), ("wait", "30")],
+              callee=[("wait", "3"), ("dtmf", "1"), ("wait", "40")], extra=TRANSFER)
+
+    async def main() -> Call:
+        async with pbx.bridge() as bridge:
+            call = await pbx.call(bridge)
+            await await_for(lambda: call.named("MixMonitorStart") and call.named("BridgeEnter")[1:],
+                            "the recorded call to be bridged")
+            await asyncio.sleep(2)
+            caller = call.named("BridgeEnter")[-1]["Channel"]
+            resp = await bridge.ami_action({"Action": "BlindTransfer", "Channel": caller,
+                                            "Context": "rectransfer", "Exten": "1002"})
+            assert resp.get("Response") == "Success", resp
+            await pbx.hung_up(call)
+            await asyncio.sleep(SETTLE_S)
+            return call
+
+    call = asyncio.run(main())
+    rows = pbx.evidence(call)
+    joined = [r for r in rows if r["event"] == "prompt" and r["channel"].startswith("Local/carol")]
+    assert len(joined) == 1 and joined[0]["outcome"] == "announce", rows
+    [wav] = pbx.recordings(call)
+    assert joined[0]["detail"] == f"joins={wav.stem}"
+    played = [e for e in call.named("VarSet") if e.get("Variable") == "PLAYBACKSTATUS"
+              and e["Channel"].startswith("Local/carol")]
+    assert [e["Value"] for e in played] == ["SUCCESS"]
+    windows = file_tones(wav, freqs=(ALICE_HZ, BOB_HZ, CAROL_HZ))
+    assert any({BOB_HZ, CAROL_HZ} <= w for w in windows), describe(windows)  # still recording
