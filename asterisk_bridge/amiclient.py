@@ -14,6 +14,7 @@ from typing import Any
 
 from panoramisk import Manager
 
+from asterisk_bridge.bridge.ami import as_sendable
 from asterisk_bridge.config import AsteriskSettings, read_secret
 from asterisk_bridge.errors import AsteriskError
 
@@ -34,7 +35,7 @@ class AmiSession:
     async def action(self, action: Mapping[str, str], timeout: float | None = None) -> Any:
         """Send one action; return its response (a list for multi-event answers)."""
         try:
-            return await asyncio.wait_for(self._manager.send_action(dict(action)),
+            return await asyncio.wait_for(self._manager.send_action(as_sendable(action)),
                                           timeout or self._timeout)
         except TimeoutError:
             raise AsteriskError(

@@ -42,13 +42,25 @@ class AsteriskSettings:
     ari_user: str = "voco"
     ari_secret_file: str = ""
     ari_app: str = "voco"
-    ast_root: str = ""
+    ast_root: str = ""  # set when Asterisk runs chrooted (the sandbox): its "/" on this host
     ast_etc_dir: str = ""
     ast_spool_dir: str = ""
     ast_log_dir: str = ""
+    ast_lib_dir: str = ""  # ASTVARLIBDIR: where uploaded prompts are installed
     sip_bind: str = "0.0.0.0"  # where 'voco apply' makes PJSIP listen (UDP)
     sip_port: int = 5060
     sandbox: bool = False  # render the sandbox test phones into the dialplan
+
+    @property
+    def rec_spool_dir(self) -> Path:
+        """The RAM-backed directory MixMonitor writes plaintext into (host path)."""
+        return Path(self.ast_spool_dir or "/var/spool/asterisk") / "monitor"
+
+    def as_seen_by_asterisk(self, host_path: Path) -> str:
+        """A host path as Asterisk names it (inside its chroot, when it has one)."""
+        if not self.ast_root:
+            return str(host_path)
+        return "/" + str(host_path.relative_to(self.ast_root))
 
 
 def read_secret(path: str, what: str) -> str:
@@ -61,6 +73,8 @@ def read_secret(path: str, what: str) -> str:
         raise ConfigError(f"{what} secret file {path} not found") from None
     except PermissionError:
         raise ConfigError(f"{what} secret file {path} is not readable by this user") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {what} secret file {path}: {exc}") from None
     if not secret:
         raise ConfigError(f"{what} secret file {path} is empty")
     return secret

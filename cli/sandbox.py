@@ -43,10 +43,7 @@ def start(ctx: click.Context, name: str, attach: bool) -> None:
     path = config_file(ctx)
     if attach and path.exists():
         cfg = load_config(path)
-        # 'voco apply' then keeps the instance's SIP port and its test phones.
-        settings = replace(inst.settings(cfg.asterisk.node), sip_bind="127.0.0.1",
-                           sip_port=info.sip_port, sandbox=True)
-        write_config(replace(cfg, asterisk=settings))
+        write_config(replace(cfg, asterisk=inst.settings(cfg.asterisk.node)))
         click.echo(f"{path} now points at sandbox {name!r}")
 
 

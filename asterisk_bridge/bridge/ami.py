@@ -43,6 +43,15 @@ class LinkLost(AsteriskError):
     """The connection dropped while an action was waiting for its answer."""
 
 
+def as_sendable(action: Mapping[str, Any]) -> dict[str, Any]:
+    """The action as panoramisk 1.4 can send it: it reads ``Async`` unconditionally when an
+    answer says "successfully queued" (Originate), so an Originate must always carry one."""
+    sendable = dict(action)
+    if str(sendable.get("Action", "")).lower() == "originate":
+        sendable.setdefault("Async", "false")
+    return sendable
+
+
 class FrameParser:
     """Splits AMI's byte stream into messages.
 
@@ -205,7 +214,7 @@ class AmiLink:
         """Send one action on the current connection and wait for its full answer."""
         if self._manager is None or not self.is_up:
             raise LinkLost("AMI is not connected")
-        future = self._manager.send_action(dict(action))
+        future = self._manager.send_action(as_sendable(action))
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:

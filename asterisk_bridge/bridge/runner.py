@@ -19,7 +19,6 @@ import os
 import signal
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -34,8 +33,9 @@ from asterisk_bridge.bridge.capability import Capability, Event, EventHandler, G
 from asterisk_bridge.bridge.dispatch import HANDLER_TIMEOUT_S, Dispatcher
 from asterisk_bridge.bridge.logs import fields, get_logger
 from asterisk_bridge.bridge.status import BridgeStatus, LinkState, single_instance, write_status
+from asterisk_bridge.config import read_secret
 from asterisk_bridge.context import App
-from asterisk_bridge.errors import AsteriskError, ConfigError, StoreError, VocoError
+from asterisk_bridge.errors import AsteriskError, StoreError, VocoError
 
 KEEPALIVE_S = 5.0  # probe a link that has been silent this long
 PROBE_TIMEOUT_S = 5.0  # ... and drop it if the probe is not answered in time
@@ -48,23 +48,6 @@ AUTH_ERRORS = (AmiAuthError, AriAuthError)
 
 log = get_logger("runner")
 Link = AmiLink | AriLink
-
-
-def read_secret(path: str, key: str) -> str:
-    """The secret in ``path`` (config key ``asterisk.<key>``); ConfigError naming the key."""
-    if not path:
-        raise ConfigError(f"asterisk.{key} is not set: point it at the file holding the secret")
-    try:
-        value = Path(path).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise ConfigError(f"asterisk.{key}: {path} does not exist") from None
-    except PermissionError:
-        raise ConfigError(f"asterisk.{key}: {path} is not readable by this user") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"asterisk.{key}: cannot read {path}: {exc}") from None
-    if not value:
-        raise ConfigError(f"asterisk.{key}: {path} is empty")
-    return value
 
 
 class Bridge:
@@ -136,8 +119,8 @@ class Bridge:
             return
         s = self.settings
         ami = AmiLink(s.ami_host, s.ami_port, s.ami_user,
-                      read_secret(s.ami_secret_file, "ami_secret_file"), self._sink("ami"))
-        ari = AriLink(s.ari_url, s.ari_user, read_secret(s.ari_secret_file, "ari_secret_file"),
+                      read_secret(s.ami_secret_file, "AMI"), self._sink("ami"))
+        ari = AriLink(s.ari_url, s.ari_user, read_secret(s.ari_secret_file, "ARI"),
                       s.ari_app, self._sink("ari"))
         self._links = {"ami": ami, "ari": ari}
         for capability in self.capabilities:

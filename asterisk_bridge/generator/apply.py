@@ -31,13 +31,13 @@ import jinja2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from asterisk_bridge import validate
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ApplyError, AsteriskError, ConfigError, RenderError
 from asterisk_bridge.generator import diff, reload
-from asterisk_bridge.generator.pbx import render_pbx
+from asterisk_bridge.generator.pbx import node_context, render_pbx
 from asterisk_bridge.provisioning import secrets
+from asterisk_bridge.recording import prompts
 
 _PENDING = "voco-sentinel-pending"
 _SENTINEL = re.compile(r"^exten => (voco-sentinel-[0-9a-z]+),1,", re.MULTILINE)
@@ -80,13 +80,6 @@ class Outcome:
     def to_dict(self) -> dict[str, Any]:
         """For ``--json`` and the operation log."""
         return dict(vars(self))
-
-
-def node_context(settings: AsteriskSettings, sentinel: str) -> dict[str, Any]:
-    """This node's own template variables, from the config's ``[asterisk]`` section."""
-    return {"sentinel": sentinel, "sandbox": bool(settings.sandbox),
-            "sip": {"bind": validate.host(settings.sip_bind, "sip_bind"),
-                    "port": validate.port(settings.sip_port, "sip_port")}}
 
 
 def _etc_dir(settings: AsteriskSettings) -> Path:
@@ -159,6 +152,8 @@ def _apply(app: App) -> Outcome:
     etc = _etc_dir(settings)
     # Reach AMI before touching a file: if Asterisk is down, nothing is written.
     live = asyncio.run(reload.sentinel_live(settings, p.sentinel))
+    if settings.ast_lib_dir:  # uploaded prompts live in the store; every node plays its copy
+        prompts.install(app.engine, Path(settings.ast_lib_dir))
     if not p.changed:
         if not live:
             # Files are current but Asterisk never loaded them (an earlier run was cut short).

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from asterisk_bridge import validate
+from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.generator.render import render_set
 from asterisk_bridge.provisioning.context import provisioning_context
 from asterisk_bridge.recording.dialplan import recording_context
@@ -26,6 +28,14 @@ Contributor = Callable[[Engine | None], Mapping[str, Any]]
 
 #: One function per domain; each returns the template variables it owns.
 CONTRIBUTORS: list[Contributor] = [provisioning_context, recording_context]
+
+
+def node_context(settings: AsteriskSettings, sentinel: str) -> dict[str, Any]:
+    """This node's own template variables, from the config's ``[asterisk]`` section."""
+    return {"sentinel": sentinel, "sandbox": bool(settings.sandbox),
+            "sip": {"bind": validate.host(settings.sip_bind, "sip_bind"),
+                    "port": validate.port(settings.sip_port, "sip_port")},
+            "rec_spool": settings.as_seen_by_asterisk(settings.rec_spool_dir)}
 
 
 def pbx_context(engine: Engine | None, node: Mapping[str, Any]) -> dict[str, Any]:

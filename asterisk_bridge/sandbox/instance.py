@@ -23,7 +23,7 @@ from typing import Any
 
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.errors import SandboxError
-from asterisk_bridge.generator.pbx import render_pbx
+from asterisk_bridge.generator.pbx import node_context, render_pbx
 from asterisk_bridge.generator.render import render_set
 from asterisk_bridge.sandbox import modules, ports, rootfs
 
@@ -165,14 +165,13 @@ class Instance:
             ari_user=info.ari_user, ari_secret_file=str(self.base / "ari.secret"),
             ast_root=str(self.root), ast_etc_dir=str(self.etc_dir),
             ast_spool_dir=str(self.spool_dir), ast_log_dir=str(self.log_dir),
+            ast_lib_dir=str(self.base / "lib"), sip_bind="127.0.0.1", sip_port=info.sip_port,
+            sandbox=True,
         )
 
     def node_context(self, sentinel: str = SENTINEL) -> dict[str, Any]:
         """The per-node template variables the PBX files need (SIP port, sentinel, phones)."""
-        info = self.info()
-        return {"sentinel": sentinel, "sandbox": True,
-                "sip": {"bind": "127.0.0.1", "port": info.sip_port},
-                "rec_spool": str(self.inner / "spool" / "monitor")}
+        return node_context(self.settings(), sentinel)
 
     def system_context(self, info: InstanceInfo) -> dict[str, Any]:
         """Template context for the files that make this an isolated instance."""

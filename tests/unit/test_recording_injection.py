@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.generator.pbx import node_context
 from asterisk_bridge.generator.render import render
 from asterisk_bridge.recording import dialplan, policy, prompts
 from asterisk_bridge.store.models.consent import RecordingRule, RecordingSetting
@@ -74,8 +76,7 @@ def test_a_tampered_setting_fails_the_render(app: App) -> None:
 
 def test_keys_reach_the_dialplan_only_hashed(app: App) -> None:
     policy.set_rule(app.engine, policy.make_rule("trunk", "carrier-1.a", "yes"))
-    ctx = {"sentinel": "s", "sandbox": False, "sip": {"bind": "127.0.0.1", "port": 5060},
-           **dialplan.recording_context(app.engine)}
+    ctx = {**node_context(AsteriskSettings(), "s"), **dialplan.recording_context(app.engine)}
     text = render("recording_globals.conf.j2", ctx)
     [line] = [ln for ln in text.splitlines() if ln.startswith("VOCO_RECP_")]
     assert line == f"{dialplan.rule_var('trunk:carrier-1.a')}=yes/1010/"
