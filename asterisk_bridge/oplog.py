@@ -27,7 +27,12 @@ from asterisk_bridge.store.models import OplogEntry, OplogHead
 
 GENESIS = "0" * 64
 REDACTED = "***"
-_SECRET_NAME = re.compile(r"secret|passw|token|pin|key|credential", re.IGNORECASE)
+# Argument names that hold secrets: "secret", "new_pin", "api_token", "master_key", ... but not
+# identifiers such as a policy "key" or "pinned".
+_SECRET_NAME = re.compile(
+    r"(^|_)(secret|password|passwd|passphrase|token|pin|credentials?)($|_)|(^|_)\w+_key$",
+    re.IGNORECASE,
+)
 
 
 def redact(args: Mapping[str, Any]) -> dict[str, Any]:
