@@ -1,7 +1,7 @@
 """Recording policy: per-key rules, global settings, uploaded prompts, consent evidence.
 
 Revision ID: 0003_recording_policy
-Revises: 0001_foundation
+Revises: 0002_bridge
 Create Date: 2026-11-29
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_recording_policy"
-down_revision = "0001_foundation"
+down_revision = "0002_bridge"
 branch_labels = None
 depends_on = None
 

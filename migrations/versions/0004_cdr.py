@@ -1,7 +1,7 @@
 """CDR records (natural key node + uniqueid + sequence) and retention policies.
 
 Revision ID: 0004_cdr
-Revises: 0001_foundation
+Revises: 0003_recording_policy
 Create Date: 2026-11-29
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_cdr"
-down_revision = "0001_foundation"
+down_revision = "0003_recording_policy"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Recordings: encrypted recordings, their wrapped data keys (the shred point), tombstones.
 
 Revision ID: 0005_recordings
-Revises: 0001_foundation
+Revises: 0004_cdr
 Create Date: 2026-11-29
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_recordings"
-down_revision = "0001_foundation"
+down_revision = "0004_cdr"
 branch_labels = None
 depends_on = None
 

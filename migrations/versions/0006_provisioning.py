@@ -1,7 +1,7 @@
 """Provisioning: extensions, trunks, inbound/outbound routes, speed dials, conferences, queues.
 
 Revision ID: 0006_provisioning
-Revises: 0001_foundation
+Revises: 0005_recordings
 Create Date: 2026-11-29
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_provisioning"
-down_revision = "0001_foundation"
+down_revision = "0005_recordings"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Contacts: company directory, grants, personal keyrings and encrypted personal contacts.
 
 Revision ID: 0007_contacts
-Revises: 0001_foundation
+Revises: 0006_provisioning
 Create Date: 2026-11-29
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_contacts"
-down_revision = "0001_foundation"
+down_revision = "0006_provisioning"
 branch_labels = None
 depends_on = None
 

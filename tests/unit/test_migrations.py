@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from asterisk_bridge.store import migrate
@@ -38,3 +41,25 @@ def test_unreachable_database_is_one_line(run_cli, config_path) -> None:
     assert len(result.output.strip().splitlines()) == 1
     assert "cannot migrate" in result.output and "Connection refused" in result.output
     assert not (config_path.parent / "data").exists() and not config_path.exists()
+
+
+def test_every_revision_downgrades_one_step_at_a_time(db_url: str) -> None:
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    script = ScriptDirectory.from_config(migrate._alembic_config())
+    chain = [rev.revision for rev in script.walk_revisions()]  # newest first
+    assert len(migrate.heads()) == 1, "the revisions must form one chain"
+    for newer, older in zip(chain, [*chain[1:], "base"], strict=True):
+        assert migrate.current(engine) == [newer]
+        migrate.downgrade(engine, older)
+    assert migrate.current(engine) == []
+
+
+def test_migrations_match_the_models(db_url: str) -> None:
+    """What the models declare is exactly what the migrations build (no drift)."""
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(ctx, Base.metadata)
+    assert diffs == []
