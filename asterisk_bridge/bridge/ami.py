@@ -22,6 +22,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
 from asterisk_bridge.bridge.capability import Event
+from asterisk_bridge.bridge.lifetime import ConnectionLifetime
 from asterisk_bridge.errors import AsteriskError
 
 CONNECT_TIMEOUT_S = 10.0
@@ -133,12 +134,13 @@ class _Manager(Manager):
                     f"AMI connection lost before {action['Action']!r} was answered"))
 
 
-class AmiLink:
+class AmiLink(ConnectionLifetime):
     """Connect, log in, send actions; report when the connection is lost."""
 
     name = "ami"
 
     def __init__(self, host: str, port: int, user: str, secret: str, sink: Sink) -> None:
+        super().__init__()
         self.host = host
         self.port = port
         self.user = user
@@ -146,7 +148,6 @@ class AmiLink:
         self.sink = sink
         self.last_alive = 0.0
         self._manager: _Manager | None = None
-        self._lost: asyncio.Future[str] | None = None
 
     @property
     def where(self) -> str:
@@ -170,13 +171,13 @@ class AmiLink:
                 f"cannot reach AMI at {self.where}: {reason} "
                 "— is Asterisk running and manager.conf enabled?") from None
         self._manager = manager
-        self._lost = loop.create_future()
+        lost = self.begin()
         done: asyncio.Future[tuple[Any, Any]] = loop.create_future()
         done.set_result((transport, protocol))
         manager.connection_made(done)
         login = manager.send_action({"Action": "Login", "Username": self.user,
                                      "Secret": self._secret, "Events": "on"})
-        await asyncio.wait({login, self._lost}, timeout=LOGIN_TIMEOUT_S,
+        await asyncio.wait({login, lost}, timeout=LOGIN_TIMEOUT_S,
                            return_when=asyncio.FIRST_COMPLETED)
         if login.done() and login.result().success:
             self.last_alive = time.time()
@@ -194,21 +195,11 @@ class AmiLink:
 
     def lost(self, exc: Any) -> None:
         """Called by the manager when the connection ends."""
-        if self._lost is not None and not self._lost.done():
-            if isinstance(exc, Message):
-                reason = f"Asterisk sent {exc.get('Event')}: {exc.get('Shutdown', '')}".strip()
-            else:
-                reason = str(exc) if exc else "connection closed by Asterisk"
-            self._lost.set_result(reason)
-
-    async def wait_lost(self) -> str:
-        """Wait until the current connection ends; return why."""
-        assert self._lost is not None, "connect() first"
-        return await asyncio.shield(self._lost)
-
-    @property
-    def is_up(self) -> bool:
-        return self._lost is not None and not self._lost.done()
+        if isinstance(exc, Message):
+            reason = f"Asterisk sent {exc.get('Event')}: {exc.get('Shutdown', '')}".strip()
+        else:
+            reason = str(exc) if exc else "connection closed by Asterisk"
+        self.end(reason)
 
     async def action(self, action: Mapping[str, Any], timeout: float) -> Any:
         """Send one action on the current connection and wait for its full answer."""
@@ -238,8 +229,7 @@ class AmiLink:
 
     def close(self) -> None:
         """Close without reporting a loss."""
-        if self._lost is not None and not self._lost.done():
-            self._lost.set_result("closed by the bridge")
+        self.end("closed by the bridge")
         if self._manager is not None:
             self._manager.close()
             self._manager.fail_pending()

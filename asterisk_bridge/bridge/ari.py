@@ -25,6 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from asterisk_bridge.bridge.capability import Event
+from asterisk_bridge.bridge.lifetime import ConnectionLifetime
 from asterisk_bridge.errors import AsteriskError
 
 CONNECT_TIMEOUT_S = 10.0
@@ -43,12 +44,13 @@ class AriAuthError(AsteriskError):
     """ARI refused the credentials: retrying cannot help."""
 
 
-class AriLink:
+class AriLink(ConnectionLifetime):
     """The event websocket (connect, read, report its loss) and REST requests."""
 
     name = "ari"
 
     def __init__(self, url: str, user: str, secret: str, app: str, sink: Sink) -> None:
+        super().__init__()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise AsteriskError(
@@ -67,7 +69,6 @@ class AriLink:
                                       timeout=REQUEST_TIMEOUT_S, trust_env=False)
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._lost: asyncio.Future[str] | None = None
         self.channels_at_connect: int | None = None
 
     @property
@@ -97,7 +98,7 @@ class AriLink:
                 f"cannot reach ARI at {self.base}: {reason} — is Asterisk running with "
                 "http.conf and ari.conf enabled?") from None
         self._ws = ws
-        self._lost = asyncio.get_running_loop().create_future()
+        self.begin()
         self.last_alive = time.time()
         self._reader = asyncio.create_task(self._read(ws), name="ari-reader")
         try:
@@ -124,17 +125,7 @@ class AriLink:
         except OSError as exc:
             reason = f"websocket failed: {exc}"
         finally:
-            if self._lost is not None and not self._lost.done():
-                self._lost.set_result(reason)
-
-    async def wait_lost(self) -> str:
-        """Wait until the websocket ends; return why."""
-        assert self._lost is not None, "connect() first"
-        return await asyncio.shield(self._lost)
-
-    @property
-    def is_up(self) -> bool:
-        return self._lost is not None and not self._lost.done()
+            self.end(reason)
 
     async def request(self, method: str, path: str, **params: Any) -> Any:
         """Call ARI; scalar params go in the query string, mappings (``variables``) in a JSON
@@ -179,8 +170,7 @@ class AriLink:
 
     def close(self) -> None:
         """Close the websocket without reporting a loss (REST stays usable until aclose)."""
-        if self._lost is not None and not self._lost.done():
-            self._lost.set_result("closed by the bridge")
+        self.end("closed by the bridge")
         if self._reader is not None:
             self._reader.cancel()
         if self._ws is not None:
@@ -188,8 +178,7 @@ class AriLink:
 
     async def aclose(self) -> None:
         """Close the websocket with a close handshake, then the HTTP client."""
-        if self._lost is not None and not self._lost.done():
-            self._lost.set_result("closed by the bridge")
+        self.end("closed by the bridge")
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -9,14 +9,11 @@ the real :class:`Bridge`, so evidence lands in the store exactly as in productio
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.context import App
@@ -26,8 +23,8 @@ from asterisk_bridge.recording import evidence, prompts
 from asterisk_bridge.recording.consent_capability import ConsentCapability
 from asterisk_bridge.sandbox.instance import Instance
 from tests.audio import ALICE_HZ, BOB_HZ
+from tests.polling import await_for
 
-DEADLINE_S = 60.0
 SETTLE_S = 0.5  # after hangup, for the handlers to store the last markers
 Step = tuple[str, str]  # ("wait", seconds) | ("dtmf", digits)
 
@@ -50,24 +47,6 @@ def phone(exten: str, hz: int, steps: Sequence[Step]) -> str:
             lines += [f" same => n,SendDTMF({arg})", f" same => n,PlayTones({hz})"]
     lines.append(" same => n,Hangup()")
     return "\n".join(lines) + "\n"
-
-
-def wait_for(cond: Callable[[], object], what: str, timeout: float = DEADLINE_S) -> None:
-    """Poll ``cond`` until true; fail naming ``what`` at the deadline (no timing is asserted)."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-async def await_for(cond: Callable[[], object], what: str, timeout: float = DEADLINE_S) -> None:
-    """:func:`wait_for` for coroutines."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 @dataclass

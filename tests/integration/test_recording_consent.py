@@ -13,7 +13,8 @@ from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
 from tests.audio import ALICE_HZ, BOB_HZ, describe, file_tones
 from tests.conftest import CliCall
-from tests.integration.consent_harness import SETTLE_S, Call, Pbx, await_for, wait_for
+from tests.integration.consent_harness import SETTLE_S, Call, Pbx
+from tests.polling import await_for, wait_for
 
 pytestmark = pytest.mark.asterisk
 ASK = "conf-now-recording&if-correct-press&digits/1"

@@ -17,7 +17,8 @@ from asterisk_bridge.provisioning import secrets
 from asterisk_bridge.recording import policy
 from asterisk_bridge.sandbox.instance import Instance
 from tests.conftest import CliCall
-from tests.integration.consent_harness import Pbx, await_for
+from tests.integration.consent_harness import Pbx
+from tests.polling import await_for
 
 pytestmark = pytest.mark.asterisk
 PROBE = """

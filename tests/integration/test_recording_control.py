@@ -14,7 +14,8 @@ from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.sandbox.instance import Instance
 from tests.audio import ALICE_HZ, BOB_HZ, describe, file_tones
 from tests.conftest import CliCall
-from tests.integration.consent_harness import SETTLE_S, Pbx, await_for, wait_for
+from tests.integration.consent_harness import SETTLE_S, Pbx
+from tests.polling import await_for, wait_for
 
 pytestmark = pytest.mark.asterisk
 CONSENT = [("wait", "3"), ("dtmf", "1")]  # both phones consent 3 s after the question starts

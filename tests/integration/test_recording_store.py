@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,9 +30,9 @@ from asterisk_bridge.sandbox.instance import Instance
 from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
 from tests.audio_tones import has_both_parties
 from tests.conftest import CliCall
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.asterisk
-DEADLINE_S = 60.0
 SCENARIO = """[voco-rec-test]
 exten => rec,1,Set(LID=${{STRREPLACE(CHANNEL(linkedid),.,_)}})
  same => n,Set(RECFILE={spool}/voco-${{LID}}-${{STRREPLACE(UNIQUEID,.,_)}}.wav)
@@ -41,15 +40,6 @@ exten => rec,1,Set(LID=${{STRREPLACE(CHANNEL(linkedid),.,_)}})
  same => n,Dial(Local/bob-n-1-${{TALK}}@phone/n,30)
  same => n,Hangup()
 """
-
-
-def wait_for(cond: Callable[[], object], what: str, timeout: float = DEADLINE_S) -> None:
-    """Poll *cond* until true; fail naming *what* at the deadline (no timing is asserted)."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture

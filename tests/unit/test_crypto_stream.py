@@ -20,33 +20,14 @@ from asterisk_bridge.crypto.stream import (
     read_header,
 )
 from asterisk_bridge.errors import CryptoError
+from tests.unit.format_vectors import load_vectors
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "recording-format.md"
 KEY = bytes(range(32))
 KEY_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 PREFIX = bytes.fromhex("a0a1a2a3a4a5a6")
 HEADER_SIZE = 20 + len(KEY_ID)
 SMALL = 64  # chunk size for the fault tests: a full chunk is 80 bytes on disk
 FULL = SMALL + 16
-
-
-def load_vectors(kind: str) -> list[dict[str, str]]:
-    """Parse the doc's fenced ``kind`` block, so the doc and the code cannot drift apart."""
-    match = re.search(rf"^```{kind}\n(.*?)^```$", DOC.read_text(encoding="utf-8"), re.M | re.S)
-    assert match, f"no {kind} block in {DOC}"
-    vectors = []
-    for record in match.group(1).strip().split("\n\n"):
-        fields: dict[str, str] = {}
-        name = ""
-        for line in record.splitlines():
-            if line[0].isspace():  # a wrapped hex value continues
-                fields[name] += line.strip()
-            else:
-                name, _, value = line.partition("=")
-                name = name.strip()
-                fields[name] = value.strip()
-        vectors.append(fields)
-    return vectors
 
 
 def pattern(size: int) -> bytes:

@@ -3,7 +3,6 @@
 import io
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -16,32 +15,15 @@ from asterisk_bridge.crypto.keywrap import (
 )
 from asterisk_bridge.crypto.stream import Encryptor, decrypt_stream, read_header
 from asterisk_bridge.errors import CryptoError, KeyFileError
+from tests.unit.format_vectors import load_vectors
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "recording-format.md"
 MASTER = bytes(range(0x40, 0x60))
 KEY_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 OTHER_ID = "9b2e1c1a-5d0e-4c39-8d6f-2f4a3f0e7b11"
 
 
-def load_vector() -> dict[str, str]:
-    """Parse the doc's ``keywrap-vectors`` block, so the doc and the code cannot drift apart."""
-    text = DOC.read_text(encoding="utf-8")
-    match = re.search(r"^```keywrap-vectors\n(.*?)^```$", text, re.M | re.S)
-    assert match, f"no keywrap-vectors block in {DOC}"
-    fields: dict[str, str] = {}
-    name = ""
-    for line in match.group(1).strip().splitlines():
-        if line[0].isspace():  # a wrapped hex value continues
-            fields[name] += line.strip()
-        else:
-            name, _, value = line.partition("=")
-            name = name.strip()
-            fields[name] = value.strip()
-    return fields
-
-
 def test_vector() -> None:
-    vector = load_vector()
+    [vector] = load_vectors("keywrap-vectors")
     master = bytes.fromhex(vector["master_key"])
     data_key = bytes.fromhex(vector["data_key"])
     wrapped = wrap_key(master, data_key, vector["key_id"], nonce=bytes.fromhex(vector["nonce"]))
