@@ -106,8 +106,8 @@ class CdrCapture:
             log.warning("CDR reconciliation disabled: [asterisk] ast_log_dir is not configured")
             return
         async with self._reconcile_lock:
-            report = await asyncio.to_thread(reconcile, self.csv_dir, self.node, self._durable,
-                                             self.csv_grace_s)
+            report = await asyncio.to_thread(reconcile, self.csv_dir, self.node,
+                                             self._reconciled, self.csv_grace_s)
         if report.records or report.malformed:
             log.info("reconciled %d CDR records from %d file(s); %d unreadable",
                      report.records, report.files, len(report.malformed))
@@ -116,6 +116,9 @@ class CdrCapture:
         where = self.sink.write(batch)
         if self.on_commit is not None:
             self.on_commit(batch, where)
+
+    def _reconciled(self, batch: Sequence[rows.Row]) -> None:
+        self.sink.write_missing(batch)
 
     # --- background tasks --------------------------------------------------------------------
     def _start_tasks(self) -> None:

@@ -8,6 +8,7 @@ what was already waiting.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.rows import Row
-from asterisk_bridge.cdr.store import insert_rows
+from asterisk_bridge.cdr.store import insert_rows, missing
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,13 @@ class CdrSink:
         self._lock = threading.Lock()
         self.stored = 0
         self.journaled = 0
+
+    def write_missing(self, rows: Sequence[Row]) -> str:
+        """Like :meth:`write`, for a reconciliation batch: only rows the store lacks are
+        written (all of them go to the journal if the store cannot even be read)."""
+        with contextlib.suppress(*OUTAGE):
+            rows = missing(self.engine, rows)
+        return self.write(rows) if rows else "store"
 
     def write(self, rows: Sequence[Row]) -> str:
         """Make ``rows`` durable; return ``"store"`` or ``"journal"``."""

@@ -8,11 +8,12 @@ batch twice, from two bridges at once, or from the journal after a crash, change
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, or_
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from asterisk_bridge.cdr.rows import Row
@@ -38,19 +39,41 @@ def _unique(rows: Sequence[Row]) -> list[Row]:
     return list(merged.values())
 
 
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """The upsert statement for ``dialect``, built once so SQLAlchemy compiles it once; rows
+    are passed as executemany parameters (batched by SQLAlchemy's insertmanyvalues)."""
+    table = CdrRecord.__table__
+    stmt = _INSERTS[dialect](table)
+    excluded = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={f: func.coalesce(table.c[f], excluded[f]) for f in VOCO_FIELDS},
+        where=or_(*[table.c[f].is_(None) & excluded[f].isnot(None) for f in VOCO_FIELDS]),
+    ).returning(table.c.id)  # rowcount is not reliable for batched inserts on psycopg
+
+
 def insert_rows(engine: Engine, rows: Sequence[Row]) -> int:
     """Store ``rows`` in one transaction; return how many rows were inserted or completed."""
     if not rows:
         return 0
     now = datetime.now(UTC).replace(tzinfo=None)
     values = [{**row, "stored_at": now} for row in _unique(rows)]
-    table = CdrRecord.__table__
-    stmt = _INSERTS[engine.dialect.name](table).values(values)
-    excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(KEY),
-        set_={f: func.coalesce(table.c[f], excluded[f]) for f in VOCO_FIELDS},
-        where=or_(*[table.c[f].is_(None) & excluded[f].isnot(None) for f in VOCO_FIELDS]),
-    ).returning(table.c.id)  # rowcount is -1 for multi-row inserts on psycopg
     with engine.begin() as conn:
-        return len(conn.execute(stmt).all())
+        return len(conn.execute(_upsert(engine.dialect.name), values).all())
+
+
+def missing(engine: Engine, rows: Sequence[Row]) -> list[Row]:
+    """The rows whose natural key is not stored yet (one indexed query per call), so that
+    reconciling a file the store mostly holds already writes only what it lacks."""
+    by_node: dict[str, set[str]] = {}
+    for row in rows:
+        by_node.setdefault(row["node"], set()).add(row["uniqueid"])
+    c = CdrRecord
+    have: set[tuple[str, str, int]] = set()
+    with engine.connect() as conn:
+        for node, uniqueids in by_node.items():
+            have.update((n, u, q) for n, u, q in conn.execute(
+                select(c.node, c.uniqueid, c.sequence)
+                .where(c.node == node, c.uniqueid.in_(sorted(uniqueids)))))
+    return [r for r in rows if (r["node"], r["uniqueid"], r["sequence"]) not in have]

@@ -194,3 +194,15 @@ def test_retention_is_off_by_default_then_purges_with_a_tombstone(store_app: App
         retention.set_policy(store_app.engine, "cdr", 0)
     with pytest.raises(ValidationError, match="kind"):
         retention.set_policy(store_app.engine, "recordings;", 5)
+
+
+def test_reconciliation_writes_only_what_the_store_lacks(store_app: App, tmp_path: Path
+                                                         ) -> None:
+    insert_rows(store_app.engine, [row(i, rec_id=f"r{i}") for i in range(5)])
+    sink = CdrSink(store_app.engine, Journal(tmp_path / "j.db"))
+    from_file = [row(i, origin="csv") for i in range(8)] + [row(2, "node2", origin="csv")]
+    assert sink.write_missing(from_file) == "store"
+    assert sink.stored == 4  # 5..7 of node1 and 2 of node2; the AMI copies were kept
+    assert count_cdrs(store_app.engine, CdrFilter()) == 9
+    kept = list_cdrs(store_app.engine, CdrFilter.build(node="node1"), 100)
+    assert {r["origin"] for r in kept if r["rec_id"]} == {"ami"}
