@@ -32,8 +32,11 @@ test: sandbox
 lint: setup
 	$(BIN)/ruff check .
 
+# Each bench measures its own baseline in the same run and rewrites its docs/benchmarks.md section.
 bench: sandbox
 	$(BIN)/python bench/bench_encryption.py
+	$(BIN)/python bench/bench_recording_pipeline.py
+	$(BIN)/python bench/bench_cdr.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -7,6 +7,7 @@ separate 0600 file, and AMI/ARI secrets are generated into files that only root 
 from __future__ import annotations
 
 import os
+import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,15 @@ def read_secret(path: str, what: str) -> str:
         raise ConfigError(f"cannot read {what} secret file {path}: {exc}") from None
     if not secret:
         raise ConfigError(f"{what} secret file {path} is empty")
+    return secret
+
+
+def write_secret(path: Path, value: str | None = None) -> str:
+    """Write a secret (a new random one by default) to its own 0600 file; return it."""
+    secret = value or secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secret)
     return secret
 
 

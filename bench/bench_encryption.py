@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cryptography
+from benchdoc import BENCHMARKS, replace_section
 
 from asterisk_bridge.crypto.keywrap import new_data_key
 from asterisk_bridge.crypto.stream import Encryptor, decrypt_file, encrypt_file
@@ -33,7 +34,6 @@ from asterisk_bridge.crypto.stream import Encryptor, decrypt_file, encrypt_file
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 8000
 SECTION = "## Recording encryption"
-BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 KEY_ID = "00000000-0000-4000-8000-000000000000"
 ENCRYPT = "Voco `encrypt_file`"
 DECRYPT = "Voco `decrypt_file`"
@@ -201,17 +201,6 @@ and 16 bytes per 64 KiB chunk), age {sizes["age"] - sizes["plaintext"]:,} bytes.
 """
 
 
-def write_section(section: str) -> None:
-    """Replace only this section of docs/benchmarks.md; other sections belong to other benches."""
-    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    BENCHMARKS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60, help="recording length (default 60)")
@@ -221,7 +210,7 @@ def main() -> None:
         rows, sizes = measure(Path(work), args.minutes, args.repeat)
     section = render(args.minutes, args.repeat, rows, sizes)
     print(section)
-    write_section(section)
+    replace_section(section)
     print(f"wrote {BENCHMARKS.relative_to(ROOT)}")
 
 

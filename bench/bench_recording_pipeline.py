@@ -17,13 +17,14 @@ import argparse
 import asyncio
 import datetime
 import os
-import re
 import shutil
 import statistics
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from benchdoc import replace_section
 
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.bridge.runner import Bridge
@@ -37,7 +38,6 @@ from tests.integration.test_recording_store import SCENARIO, originate, rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "## Recording pipeline"
-BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 
 
 def fsync_copy(src: Path, dst: Path) -> None:
@@ -120,17 +120,6 @@ def real_calls(work: Path, calls: int) -> list[float]:
         return latencies
     finally:
         inst.destroy()
-
-
-def replace_section(section: str) -> None:
-    """Replace only this section of docs/benchmarks.md."""
-    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    BENCHMARKS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> None:

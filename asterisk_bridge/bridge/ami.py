@@ -46,11 +46,9 @@ class LinkLost(AsteriskError):
 
 def as_sendable(action: Mapping[str, Any]) -> dict[str, Any]:
     """The action as panoramisk 1.4 can send it: it reads ``Async`` unconditionally when an
-    answer says "successfully queued" (Originate), so an Originate must always carry one."""
-    sendable = dict(action)
-    if str(sendable.get("Action", "")).lower() == "originate":
-        sendable.setdefault("Async", "false")
-    return sendable
+    answer says "successfully queued" (Originate, Atxfer, ...), so every action carries one;
+    Asterisk ignores the header where it means nothing."""
+    return {"Async": "false", **action}
 
 
 class FrameParser:

@@ -30,6 +30,7 @@ MODULES = {
     "cdr.conf": ("cdr", "cdr_csv"),
     "cdr_manager.conf": ("cdr_manager",),
     "cel.conf": ("cel", "cel_manager"),
+    "manager.conf": ("manager",),
 }
 SENTINEL_CONTEXT = "voco-sentinel"
 _STATUS = {"0": "success", "1": "queued", "2": "module not found", "3": "error",

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from asterisk_bridge.config import AsteriskSettings
+from asterisk_bridge.config import AsteriskSettings, write_secret
 from asterisk_bridge.errors import SandboxError
 from asterisk_bridge.generator.pbx import node_context, render_pbx
 from asterisk_bridge.generator.render import render_set
@@ -30,7 +30,6 @@ from asterisk_bridge.sandbox import modules, ports, rootfs
 SYSTEM_FILES = {
     "asterisk.conf": "asterisk.conf.j2",
     "modules.conf": "modules.conf.j2",
-    "manager.conf": "manager.conf.j2",
     "http.conf": "http.conf.j2",
     "ari.conf": "ari.conf.j2",
     "logger.conf": "logger.conf.j2",
@@ -149,11 +148,8 @@ class Instance:
             ari_secret=secrets.token_urlsafe(24),
         )
         self._save(info)
-        for secret_name, value in (("ami.secret", info.ami_secret),
-                                   ("ari.secret", info.ari_secret)):
-            fd = os.open(self.base / secret_name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(value)
+        write_secret(self.base / "ami.secret", info.ami_secret)
+        write_secret(self.base / "ari.secret", info.ari_secret)
         return info
 
     def settings(self, node: str = "node1") -> AsteriskSettings:
@@ -181,10 +177,6 @@ class Instance:
                      "run": inner / "run", "log": inner / "log", "cache": inner / "cache",
                      "modules": "/usr/lib/x86_64-linux-gnu/asterisk/modules"},
             "modules": modules.ALL,
-            "ami": {"port": info.ami_port, "bind": "127.0.0.1", "users": [
-                {"name": info.ami_user, "secret": info.ami_secret,
-                 "permit": ["127.0.0.1/255.255.255.255"], "read": "all", "write": "all"},
-            ]},
             "http": {"port": info.http_port, "bind": "127.0.0.1"},
             "ari": {"users": [{"name": info.ari_user, "secret": info.ari_secret}]},
             "rtp": {"start": info.rtp_start, "end": info.rtp_end},

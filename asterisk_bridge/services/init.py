@@ -9,11 +9,20 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from asterisk_bridge.config import AsteriskSettings, Config, write_config
+from asterisk_bridge.config import AsteriskSettings, Config, write_config, write_secret
 from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.masterkey import create_master_key
 from asterisk_bridge.store import migrate
 from asterisk_bridge.store.engine import make_engine
+
+
+def _own_credentials(data_dir: Path) -> AsteriskSettings:
+    """Fresh AMI and ARI secrets for the bridge's Asterisk users; 'voco apply' renders the AMI
+    user into manager.conf, so a new installation needs no hand-written credentials."""
+    for name in ("ami.secret", "ari.secret"):
+        write_secret(data_dir / name)
+    return AsteriskSettings(ami_secret_file=str(data_dir / "ami.secret"),
+                            ari_secret_file=str(data_dir / "ari.secret"))
 
 
 def initialise(config_path: Path, data_dir: Path, db_url: str | None,
@@ -35,7 +44,7 @@ def initialise(config_path: Path, data_dir: Path, db_url: str | None,
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     url = db_url or f"sqlite:///{data_dir / 'voco.db'}"
     cfg = Config(path=config_path, data_dir=data_dir, db_url=url, master_key_file=key_path,
-                 asterisk=asterisk or AsteriskSettings())
+                 asterisk=asterisk or _own_credentials(data_dir))
     try:
         engine = make_engine(url)
         migrate.upgrade(engine)

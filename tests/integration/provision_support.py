@@ -25,9 +25,7 @@ Event = dict[str, str]
 def attach(config_path: Path, inst: Instance) -> None:
     """Point the Voco config at the sandbox, keeping its test phones and SIP port."""
     cfg = load_config(config_path)
-    settings = replace(inst.settings(), sip_bind="127.0.0.1", sip_port=inst.info().sip_port,
-                       sandbox=True)
-    write_config(replace(cfg, asterisk=settings))
+    write_config(replace(cfg, asterisk=inst.settings()))
 
 
 def ok(result: Result) -> Result:

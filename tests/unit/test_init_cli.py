@@ -20,6 +20,9 @@ def test_init_creates_config_key_and_migrated_db(run_cli, config_path: Path) -> 
     assert len(key.read_bytes()) == 32
     assert key.read_bytes().hex() not in result.output
     assert stat.S_IMODE(config_path.stat().st_mode) == 0o600
+    for name in ("ami.secret", "ari.secret"):  # the bridge's own Asterisk credentials
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600
+        assert (data / name).read_text() not in config_path.read_text() + result.output
     current = run_cli("db", "current")
     assert "current: 0001_foundation" in current.output or "current: " in current.output
     assert "run 'voco db upgrade'" not in current.output

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.generator.pbx import node_context
@@ -76,7 +75,7 @@ def test_a_tampered_setting_fails_the_render(app: App) -> None:
 
 def test_keys_reach_the_dialplan_only_hashed(app: App) -> None:
     policy.set_rule(app.engine, policy.make_rule("trunk", "carrier-1.a", "yes"))
-    ctx = {**node_context(AsteriskSettings(), "s"), **dialplan.recording_context(app.engine)}
+    ctx = {**node_context(app.config.asterisk, "s"), **dialplan.recording_context(app.engine)}
     text = render("recording_globals.conf.j2", ctx)
     [line] = [ln for ln in text.splitlines() if ln.startswith("VOCO_RECP_")]
     assert line == f"{dialplan.rule_var('trunk:carrier-1.a')}=yes/1010/"
