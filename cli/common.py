@@ -21,7 +21,7 @@ class UserError(click.ClickException):
 
     def __init__(self, err: VocoError) -> None:
         super().__init__(str(err))
-        self.exit_code = err.exit_code
+        self.exit_code = err.exit_code  # type: ignore[misc]  # click declares a ClassVar
 
 
 class VocoGroup(click.Group):

@@ -29,7 +29,7 @@ def emit(records: Spec | Sequence[Spec], as_json: bool, engine: Engine,
          extra: Extra | None = None, note: dict[str, Any] | None = None) -> None:
     """Print one record as ``field: value`` lines (or a list as one line each), or as JSON."""
     many = not isinstance(records, Spec)
-    items = list(records) if many else [records]  # type: ignore[arg-type]
+    items: list[Spec] = [records] if isinstance(records, Spec) else list(records)
     dicts = [{**r.to_dict(), **(extra(engine, r) if extra else {})} for r in items]
     if as_json:
         payload: Any = dicts if many else {**dicts[0], **(note or {})}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -63,21 +65,21 @@ def export_cmd(ctx: click.Context, recording_id: str, output: str,
     if age_recipients:
         export.age_recipients(age_recipients)  # refuse a bad recipient before any work
     if output == "-":
-        out = click.get_binary_stream("stdout")
-        if out.isatty():
+        stdout = sys.stdout.buffer
+        if stdout.isatty():
             raise ValidationError("output: refusing to write audio to a terminal; use -o FILE")
-        _export(app, recording_id, out, age_recipients)
+        _export(app, recording_id, stdout, age_recipients)
         return
     with export.atomic_output(Path(output)) as out:
         _export(app, recording_id, out, age_recipients)
     click.echo(f"exported {recording_id} to {output}", err=True)
 
 
-def _export(app: App, recording_id: str, out: object, age_recipients: tuple[str, ...]) -> None:
+def _export(app: App, recording_id: str, out: BinaryIO, age_recipients: tuple[str, ...]) -> None:
     if age_recipients:
-        export.write_age(app, recording_id, out, age_recipients)  # type: ignore[arg-type]
+        export.write_age(app, recording_id, out, age_recipients)
     else:
-        export.write_wav(app, recording_id, out)  # type: ignore[arg-type]
+        export.write_wav(app, recording_id, out)
 
 
 @recording_group.command("delete")

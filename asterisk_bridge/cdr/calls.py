@@ -193,8 +193,7 @@ def list_calls(engine: Engine, flt: CdrFilter, disposition: str | None = None,
                                                                        r["dstchannel"]) if ch}
         chan_list = sorted(chans)
         for i in range(0, len(chan_list), 500):
-            chunk = chan_list[i:i + 500]
-            names = [ch for _, ch in chunk]
+            names = [ch for _, ch in chan_list[i:i + 500]]
             for rec in _as_dicts(conn.execute(select(*cols).where(
                     or_(c.channel.in_(names), c.dstchannel.in_(names)))).mappings()):
                 if (rec["node"], rec["channel"]) in chans or (rec["node"], rec["dstchannel"]) \

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.provisioning import links, secrets
 from asterisk_bridge.provisioning.records import Repo, Spec, transaction
+from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.provisioning import ProvConference
 
 
@@ -54,25 +54,25 @@ def _sealed(master_key: bytes, name: str, pin: str | None) -> bytes | None:
     return None if pin is None else secrets.seal(master_key, _label(name), validate.pin(pin))
 
 
-def add(engine: Engine, master_key: bytes, room: Conference, pin: str | None = None) -> Conference:
+def add(engine: Bind, master_key: bytes, room: Conference, pin: str | None = None) -> Conference:
     """Store *room*, with its PIN sealed if it has one."""
     return _REPO.add(engine, room, pin=_sealed(master_key, room.name, pin))
 
 
-def pin(engine: Engine, master_key: bytes, name: str) -> str | None:
+def pin(engine: Bind, master_key: bytes, name: str) -> str | None:
     """The room's PIN in clear, or None."""
     with Session(engine) as session:
         blob = _REPO.row(session, name).pin
     return None if blob is None else secrets.unseal(master_key, _label(name), blob)
 
 
-def has_pin(engine: Engine, name: str) -> bool:
+def has_pin(engine: Bind, name: str) -> bool:
     """Whether the room asks for a PIN (without decrypting it)."""
     with Session(engine) as session:
         return _REPO.row(session, name).pin is not None
 
 
-def set_pin(engine: Engine, master_key: bytes, name: str, new: str | None) -> None:
+def set_pin(engine: Bind, master_key: bytes, name: str, new: str | None) -> None:
     """Replace the PIN, or with None open the room to anyone who dials it."""
     sealed = _sealed(master_key, name, new)
     with transaction(engine) as session:

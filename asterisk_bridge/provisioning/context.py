@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine
-
 from asterisk_bridge.provisioning import (
     conferences,
     extensions,
@@ -19,6 +17,7 @@ from asterisk_bridge.provisioning import (
     speeddials,
     trunks,
 )
+from asterisk_bridge.store.engine import Bind
 
 
 def empty() -> dict[str, Any]:
@@ -27,7 +26,7 @@ def empty() -> dict[str, Any]:
                      "speed_dials": [], "conferences": [], "queues": []}}
 
 
-def provisioning_context(engine: Engine | None) -> dict[str, Any]:
+def provisioning_context(engine: Bind | None) -> dict[str, Any]:
     """Every provisioned entity, ready for the templates (see ``voco_provisioning.conf.j2``)."""
     if engine is None:
         return empty()

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.provisioning import links, secrets
 from asterisk_bridge.provisioning.records import Repo, Spec, transaction
+from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.provisioning import ProvExtension
 
 
@@ -57,20 +57,20 @@ update = _REPO.update
 remove = _REPO.remove
 
 
-def add(engine: Engine, master_key: bytes, ext: Extension, secret: str | None = None) -> str:
+def add(engine: Bind, master_key: bytes, ext: Extension, secret: str | None = None) -> str:
     """Store *ext* with *secret* (generated when None); return the secret, to be shown once."""
     secret = validate.sip_secret(secret) if secret is not None else secrets.generate()
     _REPO.add(engine, ext, sip_secret=secrets.seal(master_key, _label(ext.number), secret))
     return secret
 
 
-def secret(engine: Engine, master_key: bytes, number: str) -> str:
+def secret(engine: Bind, master_key: bytes, number: str) -> str:
     """The extension's SIP secret in clear (for rendering and encrypted export)."""
     with Session(engine) as session:
         return secrets.unseal(master_key, _label(number), _REPO.row(session, number).sip_secret)
 
 
-def reset_secret(engine: Engine, master_key: bytes, number: str,
+def reset_secret(engine: Bind, master_key: bytes, number: str,
                  new: str | None = None) -> str:
     """Replace the SIP secret (generated when None); return it, to be shown once."""
     new = validate.sip_secret(new) if new is not None else secrets.generate()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.provisioning import links
 from asterisk_bridge.provisioning.records import Repo, Spec
+from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.provisioning import ProvQueue
 
 STRATEGIES = ("ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear")
@@ -61,13 +61,13 @@ update = _REPO.update
 remove = _REPO.remove
 
 
-def add_member(engine: Engine, name: str, number: str) -> Queue:
+def add_member(engine: Bind, name: str, number: str) -> Queue:
     """Add extension *number* as a member of queue *name* (no-op if it already is)."""
     queue = get(engine, name)
     return update(engine, name, members=(*queue.members, number))
 
 
-def remove_member(engine: Engine, name: str, number: str) -> Queue:
+def remove_member(engine: Bind, name: str, number: str) -> Queue:
     """Take extension *number* out of queue *name*."""
     queue = get(engine, name)
     number = validate.extension(number, "member")

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.store.engine import Bind
 
 
 class Spec:
@@ -71,7 +72,7 @@ Users = Callable[[Session, str], list[str]]
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
+def transaction(engine: Bind) -> Iterator[Session]:
     """One write transaction."""
     with Session(engine) as session, session.begin():
         yield session
@@ -117,7 +118,7 @@ class Repo(Generic[S]):
         return found
 
     # --- service API -------------------------------------------------------------------------
-    def add(self, engine: Engine, spec: S, **extra: Any) -> S:
+    def add(self, engine: Bind, spec: S, **extra: Any) -> S:
         """Insert *spec* (``extra`` carries non-spec columns such as sealed secrets)."""
         with transaction(engine) as session:
             self.add_in(session, spec, **extra)
@@ -139,18 +140,19 @@ class Repo(Generic[S]):
                 f"{self.spec.WHAT} {spec.key!r} clashes with an existing record") from None
         return row
 
-    def list_all(self, engine: Engine) -> list[S]:
+    def list_all(self, engine: Bind) -> list[S]:
         """Every record, ordered by key."""
         with Session(engine) as session:
-            rows = session.scalars(select(self.model).order_by(self._column())).all()
+            rows: Sequence[Any] = session.scalars(
+                select(self.model).order_by(self._column())).all()
             return [self.to_spec(r) for r in rows]
 
-    def get(self, engine: Engine, key: str) -> S:
+    def get(self, engine: Bind, key: str) -> S:
         """One record by key."""
         with Session(engine) as session:
             return self.to_spec(self.row(session, key))
 
-    def update(self, engine: Engine, key: str, **changes: Any) -> S:
+    def update(self, engine: Bind, key: str, **changes: Any) -> S:
         """Change fields (validated like new values); the key itself cannot change."""
         if self.spec.KEY in changes and changes[self.spec.KEY] != key:
             raise ValidationError(f"{self.spec.KEY}: cannot be changed; remove and add instead")
@@ -166,7 +168,7 @@ class Repo(Generic[S]):
                 setattr(row, column, value)
         return spec
 
-    def remove(self, engine: Engine, key: str) -> None:
+    def remove(self, engine: Bind, key: str) -> None:
         """Delete; refused while other records refer to it."""
         with transaction(engine) as session:
             row = self.row(session, key)

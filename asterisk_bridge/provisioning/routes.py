@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.provisioning import links
 from asterisk_bridge.provisioning.records import Repo, Spec, transaction
+from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.provisioning import ProvInboundRoute, ProvOutboundRoute
 
 TARGET_KINDS = ("extension", "queue", "conference")
@@ -95,7 +96,7 @@ update_outbound = _OUTBOUND.update
 remove_outbound = _OUTBOUND.remove
 
 
-def add_outbound(engine: Engine, route: OutboundRoute) -> OutboundRoute:
+def add_outbound(engine: Bind, route: OutboundRoute) -> OutboundRoute:
     """Store *route*; position 0 means "after every existing route"."""
     with transaction(engine) as session:
         if route.position == 0:
@@ -105,6 +106,6 @@ def add_outbound(engine: Engine, route: OutboundRoute) -> OutboundRoute:
     return route
 
 
-def list_outbound(engine: Engine) -> list[OutboundRoute]:
+def list_outbound(engine: Bind) -> list[OutboundRoute]:
     """Outbound routes in the order they are tried."""
     return sorted(_OUTBOUND.list_all(engine), key=lambda r: (r.position, r.name))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.provisioning import links, secrets
 from asterisk_bridge.provisioning.records import Repo, Spec, transaction
+from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.provisioning import ProvTrunk
 
 
@@ -72,7 +72,7 @@ update = _REPO.update
 remove = _REPO.remove
 
 
-def add(engine: Engine, master_key: bytes, trunk: Trunk, secret: str | None = None) -> Trunk:
+def add(engine: Bind, master_key: bytes, trunk: Trunk, secret: str | None = None) -> Trunk:
     """Store *trunk* with its provider password (sealed), if it has one."""
     if trunk.register and secret is None:
         raise ValidationError("secret: a registering trunk needs the provider's password")
@@ -81,14 +81,14 @@ def add(engine: Engine, master_key: bytes, trunk: Trunk, secret: str | None = No
     return _REPO.add(engine, trunk, sip_secret=sealed)
 
 
-def secret(engine: Engine, master_key: bytes, name: str) -> str | None:
+def secret(engine: Bind, master_key: bytes, name: str) -> str | None:
     """The provider password in clear, or None."""
     with Session(engine) as session:
         blob = _REPO.row(session, name).sip_secret
     return None if blob is None else secrets.unseal(master_key, _label(name), blob)
 
 
-def set_secret(engine: Engine, master_key: bytes, name: str, new: str | None) -> None:
+def set_secret(engine: Bind, master_key: bytes, name: str, new: str | None) -> None:
     """Replace (or, with None, drop) the provider password."""
     sealed = None if new is None else secrets.seal(master_key, _label(name),
                                                    validate.sip_secret(new))
@@ -99,7 +99,7 @@ def set_secret(engine: Engine, master_key: bytes, name: str, new: str | None) ->
         row.sip_secret = sealed
 
 
-def secret_is_set(engine: Engine, name: str) -> bool:
+def secret_is_set(engine: Bind, name: str) -> bool:
     """Whether the trunk has a provider password (without decrypting it)."""
     with Session(engine) as session:
         return _REPO.row(session, name).sip_secret is not None

@@ -40,8 +40,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import CursorResult, Engine, delete, select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
@@ -162,7 +163,7 @@ def clear_rule(engine: Engine, scope: str, key: str) -> bool:
     with Session(engine) as s, s.begin():
         res = s.execute(delete(RecordingRule).where(RecordingRule.scope == scope,
                                                     RecordingRule.key == key))
-        return bool(res.rowcount)
+        return bool(cast(CursorResult[Any], res).rowcount)
 
 
 def rules(engine: Engine | None) -> list[Rule]:

@@ -97,6 +97,7 @@ def _checkpoint(engine: Engine) -> None:
         return
     raw = engine.raw_connection()
     try:
+        assert raw.driver_connection is not None
         raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         raw.close()

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from asterisk_bridge.errors import StoreError
 
 SQLITE_BUSY_TIMEOUT_S = 30
+
+Bind = Engine | Connection
+"""What a service function runs on: an engine, or an open connection whose transaction it joins
+(``voco config import`` applies everything in one transaction)."""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
