@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.store.models.contacts import (
+    ContactGrant,
+    PersonalContact,
+    PersonalKeyring,
+)
 from asterisk_bridge.store.models.provisioning import (
     ProvConference,
     ProvExtension,
@@ -59,10 +64,18 @@ def _inbound_to(session: Session, kind: str, key: str) -> list[str]:
 
 
 def users_of_extension(session: Session, number: str) -> list[str]:
-    """Inbound routes to it and queues it is a member of."""
+    """Inbound routes to it, queues it is a member of, its directory grant and its personal
+    contacts (which only its owner can read, so only the owner or a purge may remove them)."""
     queues = [f"queue {q.name}" for q in session.scalars(select(ProvQueue))
               if number in json.loads(q.members)]
-    return _inbound_to(session, "extension", number) + queues
+    grant = session.get(ContactGrant, number)
+    granted = [f"contact grant ({grant.privilege}; 'voco contact revoke {number}')"] if grant \
+        else []
+    personal = session.scalar(select(func.count()).select_from(PersonalContact)
+                              .where(PersonalContact.extension == number)) or 0
+    owned = [f"{personal} personal contact(s) ('voco contact personal purge {number}')"] \
+        if personal or session.get(PersonalKeyring, number) else []
+    return _inbound_to(session, "extension", number) + queues + granted + owned
 
 
 def users_of_queue(session: Session, name: str) -> list[str]:
