@@ -14,7 +14,7 @@ import codecs
 import contextlib
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from panoramisk import Manager
@@ -22,7 +22,9 @@ from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
 from asterisk_bridge.bridge.capability import Event
+from asterisk_bridge.bridge.eventfilter import ANY, include_actions, wanted_names
 from asterisk_bridge.bridge.lifetime import ConnectionLifetime
+from asterisk_bridge.bridge.logs import fields, get_logger
 from asterisk_bridge.errors import AsteriskError
 
 CONNECT_TIMEOUT_S = 10.0
@@ -30,6 +32,9 @@ LOGIN_TIMEOUT_S = 10.0
 FRAME_END = "\r\n\r\n"
 
 Sink = Callable[[str, Event], None]
+Wanted = Callable[[], frozenset[str] | None]
+
+log = get_logger("ami")
 
 
 class AmiUnreachable(AsteriskError):
@@ -133,18 +138,26 @@ class _Manager(Manager):
 
 
 class AmiLink(ConnectionLifetime):
-    """Connect, log in, send actions; report when the connection is lost."""
+    """Connect, log in, filter events, send actions; report when the connection is lost.
+
+    ``wanted`` returns the event names the handlers want (None: every event); after each login
+    the session is filtered to those (see :mod:`~asterisk_bridge.bridge.eventfilter`).
+    """
 
     name = "ami"
 
-    def __init__(self, host: str, port: int, user: str, secret: str, sink: Sink) -> None:
+    def __init__(self, host: str, port: int, user: str, secret: str, sink: Sink,
+                 wanted: Wanted = lambda: None) -> None:
         super().__init__()
         self.host = host
         self.port = port
         self.user = user
         self._secret = secret
         self.sink = sink
+        self._wanted = wanted
         self.last_alive = 0.0
+        self.event_filter: frozenset[str] | None = None  # what the session passes; None: all
+        self._refusal_logged = False
         self._manager: _Manager | None = None
 
     @property
@@ -152,7 +165,63 @@ class AmiLink(ConnectionLifetime):
         return f"{self.host}:{self.port}"
 
     async def connect(self) -> None:
-        """Open a connection and log in; AmiUnreachable or AmiAuthError if that fails."""
+        """Open a connection, log in and filter its events; AmiUnreachable or AmiAuthError if
+        that fails. If Asterisk refuses the filter the session stays unfiltered; if it refuses
+        only part of it, that session would drop events, so a fresh (unfiltered) one replaces
+        it: events in between fall in the gap the runner records."""
+        await self._login()
+        if not await self._narrow(filtered=False):
+            self.close()
+            await self._login()
+
+    async def widen_filter(self) -> None:
+        """Let the current session pass what handlers registered since its filter was set; if
+        Asterisk refuses, drop the session (the next one is filtered afresh)."""
+        if self.is_up and self.event_filter is not None and not await self._narrow(True):
+            self.abort()
+
+    async def _narrow(self, filtered: bool) -> bool:
+        """Add include filters until the session passes what the handlers want now; False if
+        Asterisk accepted some filters and refused others (the session then misses events)."""
+        installed = self.event_filter or frozenset()
+        while True:
+            handler_names = self._wanted()
+            if handler_names is None and not filtered:
+                return True
+            missing = wanted_names(handler_names) - installed
+            if not missing:
+                return True
+            refused = await self._add_filters(missing)
+            if refused:
+                self._log_refusal(refused)
+                self.event_filter = None
+                return not filtered and len(refused) == len(missing)
+            filtered = True
+            installed |= missing
+            self.event_filter = None if ANY in installed else installed
+
+    async def _add_filters(self, names: Iterable[str]) -> dict[str, str]:
+        """Send one include filter per name at once; {name: why} for those refused."""
+        actions = include_actions(names)
+        answers = await asyncio.gather(*(self.action(a, LOGIN_TIMEOUT_S) for a in actions),
+                                       return_exceptions=True)
+        if not self.is_up:
+            raise AmiUnreachable(f"AMI at {self.where} closed the connection while the bridge "
+                                 "was installing its event filter")
+        return {a["MatchCriteria"]: str(r if isinstance(r, BaseException) else r.get("Message", ""))
+                for a, r in zip(actions, answers, strict=True)
+                if isinstance(r, BaseException) or not r.success}
+
+    def _log_refusal(self, refused: Mapping[str, str]) -> None:
+        if not self._refusal_logged:
+            self._refusal_logged = True
+            log.warning("ami.filter_refused", extra=fields(
+                at=self.where, refused=sorted(refused), reason=next(iter(refused.values())),
+                effect="sessions receive every event the AMI user may read (Asterisk without "
+                       "advanced filters, or an AMI user without write=system?)"))
+
+    async def _login(self) -> None:
+        """Open a connection and log in."""
         loop = asyncio.get_running_loop()
         manager = _Manager(self, loop=loop, host=self.host, port=self.port)
         try:
@@ -179,6 +248,7 @@ class AmiLink(ConnectionLifetime):
                            return_when=asyncio.FIRST_COMPLETED)
         if login.done() and login.result().success:
             self.last_alive = time.time()
+            self.event_filter = None
             return
         self.close()
         if login.done():

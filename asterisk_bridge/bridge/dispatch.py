@@ -90,6 +90,11 @@ class Dispatcher:
         if self._started:
             worker.task = asyncio.create_task(worker.run(), name=f"handler:{worker.name}")
 
+    def wanted(self) -> frozenset[str] | None:
+        """The event names some handler was registered for; None if a ``"*"`` handler wants
+        every event (the AMI link asks Asterisk for no more than this)."""
+        return None if self._any else frozenset(self._exact)
+
     def start(self) -> None:
         """Start one task per handler (inside the running loop)."""
         self._started = True

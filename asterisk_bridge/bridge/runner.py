@@ -74,8 +74,12 @@ class Bridge:
 
     # --- BridgeHandle -------------------------------------------------------------------------
     def on_ami(self, event_name: str, handler: EventHandler) -> None:
-        """Call ``handler`` for every AMI event named ``event_name`` (``"*"``: every event)."""
+        """Call ``handler`` for every AMI event named ``event_name`` (``"*"``: every event).
+        Registered while running, it widens the live session's event filter."""
         self._dispatch["ami"].add(event_name, handler)
+        link = self._links.get("ami")
+        if self._started and isinstance(link, AmiLink):
+            self._spawn(self._widen_filter(link), "ami:widen_filter")
 
     def on_ari(self, event_type: str, handler: EventHandler) -> None:
         """Call ``handler`` for every ARI event of ``event_type`` (``"*"``: every event)."""
@@ -119,7 +123,8 @@ class Bridge:
             return
         s = self.settings
         ami = AmiLink(s.ami_host, s.ami_port, s.ami_user,
-                      read_secret(s.ami_secret_file, "AMI"), self._sink("ami"))
+                      read_secret(s.ami_secret_file, "AMI"), self._sink("ami"),
+                      self._dispatch["ami"].wanted)
         ari = AriLink(s.ari_url, s.ari_user, read_secret(s.ari_secret_file, "ARI"),
                       s.ari_app, self._sink("ari"))
         self._links = {"ami": ami, "ari": ari}
@@ -252,8 +257,21 @@ class Bridge:
                          gap_s=round((gap.end - gap.start).total_seconds(), 3))
         if isinstance(link, AriLink):
             extra["channels"] = link.channels_at_connect
+        else:
+            extra["events"] = self._show_filter(link) or "all"
         log.info("link.connected", extra=fields(**extra))
         self._spawn(self._notify(name, gap), f"on_connected:{name}")
+
+    async def _widen_filter(self, link: AmiLink) -> None:
+        await link.widen_filter()
+        if link.is_up:
+            self._show_filter(link)
+
+    def _show_filter(self, link: AmiLink) -> list[str] | None:
+        """Copy the session's event filter into the status (None: every event)."""
+        state = self.status.links["ami"]
+        state.event_filter = sorted(link.event_filter) if link.event_filter is not None else None
+        return state.event_filter
 
     async def _notify(self, name: str, gap: Gap | None) -> None:
         for capability in self.capabilities:

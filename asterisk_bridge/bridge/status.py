@@ -28,6 +28,7 @@ class LinkState:
     events: int = 0
     connects: int = 0
     last_error: str = ""
+    event_filter: list[str] | None = None  # the only events Asterisk sends; None: all it may
 
     def set(self, state: str, at: float, error: str = "") -> None:
         """Change state; ``error`` explains a loss or a failed attempt."""
