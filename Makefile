@@ -24,13 +24,14 @@ run: sandbox
 	$(BIN)/python -m asterisk_bridge.demo
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
-test: sandbox
+test: sandbox lint
 	@$(BIN)/pytest -n $(PYTEST_N) -p no:cacheprovider $(ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is broken" >&2; exit 1; fi; \
 	exit $$rc
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Each bench measures its own baseline in the same run and rewrites its docs/benchmarks.md section.
 bench: sandbox

@@ -42,7 +42,7 @@ def add_cmd(ctx: click.Context, number: str, name: str | None, as_json: bool,
     """Create extension NUMBER; prints its generated SIP secret once."""
     app = get_app(ctx)
     ext = Extension(number=number, name=name if name is not None else number,
-                    **{k: v for k, v in changes(**opts).items()})  # type: ignore[arg-type]
+                    **changes(**opts))
     secret = extensions.add(app.engine, app.master_key, ext)
     emit(ext, as_json, app.engine, note={"secret": secret} if as_json else None)
     if not as_json:

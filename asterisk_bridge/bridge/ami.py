@@ -108,6 +108,8 @@ class _Protocol(AMIProtocol):
 class _Manager(Manager):
     """panoramisk's Manager minus its own reconnect, pinger and pattern matching."""
 
+    pinger: asyncio.TimerHandle | None  # set by panoramisk, which has no annotations
+
     def __init__(self, link: AmiLink, **config: Any) -> None:
         super().__init__(**config)
         self.link = link

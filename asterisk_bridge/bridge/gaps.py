@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from asterisk_bridge.bridge.capability import Gap
 from asterisk_bridge.store.models.bridge import BridgeHeartbeat
@@ -41,7 +41,7 @@ def last_seen(engine: Engine, node: str) -> dict[str, datetime]:
 def record_gap(engine: Engine, node: str, gap: Gap, reason: str) -> None:
     """Write the gap and move the link's heartbeat to its end, in one transaction."""
     with engine.begin() as conn:
-        conn.execute(ConnectionGap.__table__.insert().values(
+        conn.execute(insert(ConnectionGap).values(
             node=node, link=gap.link, gap_from=iso(gap.start), gap_to=iso(gap.end),
             reason=reason, reconciled=0))
         _upsert(conn, node, gap.link, gap.end)
@@ -57,8 +57,8 @@ def beat(engine: Engine, node: str, seen: Mapping[str, datetime]) -> None:
 
 
 def _upsert(conn: Connection, node: str, link: str, moment: datetime) -> None:
-    table = BridgeHeartbeat.__table__
-    done = conn.execute(update(table).where(table.c.node == node, table.c.link == link)
+    hb = BridgeHeartbeat
+    done = conn.execute(update(hb).where(hb.node == node, hb.link == link)
                         .values(last_seen=iso(moment)))
     if done.rowcount == 0:
-        conn.execute(table.insert().values(node=node, link=link, last_seen=iso(moment)))
+        conn.execute(insert(hb).values(node=node, link=link, last_seen=iso(moment)))

@@ -74,7 +74,8 @@ def users_of_extension(session: Session, number: str) -> list[str]:
     personal = session.scalar(select(func.count()).select_from(PersonalContact)
                               .where(PersonalContact.extension == number)) or 0
     owned = [f"{personal} personal contact(s) ('voco contact personal purge {number}')"] \
-        if personal or session.get(PersonalKeyring, number) else []
+        if personal or session.scalars(select(PersonalKeyring.extension).where(
+            PersonalKeyring.extension == number)).first() else []
     return _inbound_to(session, "extension", number) + queues + granted + owned
 
 

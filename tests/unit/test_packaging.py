@@ -11,8 +11,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_wheel_ships_templates_and_migrations_and_runs_init(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path), str(REPO)], check=True, capture_output=True)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                            "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
     wheel = next(tmp_path.glob("voco-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "asterisk_bridge/dialplan_templates/extensions.conf.j2" in names
