@@ -47,7 +47,7 @@ from asterisk_bridge.bridge.ami import FRAME_END, FrameParser
 from asterisk_bridge.bridge.capabilities import default_capabilities
 from asterisk_bridge.bridge.capability import Capability, EventHandler
 from asterisk_bridge.bridge.dispatch import Dispatcher
-from asterisk_bridge.bridge.eventfilter import wanted_names
+from asterisk_bridge.bridge.eventfilter import matches, wanted_names
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.cdr.rows import Row
@@ -245,13 +245,29 @@ class ReplayHandle:
         raise AsteriskError("no Asterisk behind a replay")
 
 
-def only_events(chunks: Sequence[bytes], names: frozenset[str]) -> list[bytes]:
-    """What a session filtered to ``names`` receives: the same frames minus the other events
+def header_value(frame: bytes, spec: str) -> str | None:
+    """The value in ``frame`` of the header a ``Name:Header=Value`` spec tests, if any."""
+    header = spec.partition(":")[2].partition("=")[0]
+    if not header:
+        return None
+    m = re.search(rb"\r\n" + re.escape(header.encode()) + rb": ([^\r]*)", frame)
+    return m.group(1).decode() if m else None
+
+
+def only_events(chunks: Sequence[bytes], specs: frozenset[str]) -> list[bytes]:
+    """What a session filtered to ``specs`` receives: the same frames minus the other events
     (non-event frames, such as the login response, stay), re-cut into socket-sized reads."""
     frames = b"".join(chunks).split(FRAME_END.encode())
     tail = frames.pop()
-    kept = b"".join(f + FRAME_END.encode() for f in frames
-                    if (m := EVENT_NAME.match(f)) is None or m.group(1).decode() in names)
+
+    def passes(frame: bytes) -> bool:
+        m = EVENT_NAME.match(frame)
+        if m is None:
+            return True
+        name = m.group(1).decode()
+        return any(matches(spec, name, header_value(frame, spec)) for spec in specs)
+
+    kept = b"".join(f + FRAME_END.encode() for f in frames if passes(f))
     data = kept + tail
     return [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
 

@@ -33,8 +33,13 @@ class BridgeHandle(Protocol):
 
     node: str
 
-    def on_ami(self, event_name: str, handler: EventHandler) -> None:
-        """Call ``handler`` for every AMI event named ``event_name`` (``"*"``: every event)."""
+    def on_ami(self, event_name: str, handler: EventHandler,
+               where: tuple[str, str] | None = None) -> None:
+        """Call ``handler`` for every AMI event named ``event_name`` (``"*"``: every event).
+
+        ``where=(header, value)`` says the handler only cares for events whose header has that
+        exact value: Asterisk is then asked to send no others. It is a hint for the session
+        filter, not a guarantee (an unfiltered session sends everything): check it anyway."""
 
     def on_ari(self, event_type: str, handler: EventHandler) -> None:
         """Call ``handler`` for every ARI event of ``event_type`` (``"*"``: every event)."""

@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 
 from asterisk_bridge.bridge.capability import Event, EventHandler
+from asterisk_bridge.bridge.eventfilter import ANY, filter_spec
 from asterisk_bridge.bridge.logs import fields, get_logger
 
-ANY = "*"
 HANDLER_TIMEOUT_S = 30.0
 BACKLOG_WARN = 10_000
 
@@ -76,24 +76,37 @@ class Dispatcher:
         self._exact: dict[str, list[_Worker]] = {}
         self._any: tuple[_Worker, ...] = ()
         self._routes: dict[str, tuple[_Worker, ...]] = {}
+        self._whole: set[str] = set()  # names some handler wants every event of
+        self._narrowed: dict[str, set[str]] = {}  # name -> filter specs of narrowed handlers
         self._started = False
 
-    def add(self, name: str, handler: EventHandler) -> None:
-        """Register ``handler`` for events named ``name``."""
+    def add(self, name: str, handler: EventHandler,
+            where: tuple[str, str] | None = None) -> None:
+        """Register ``handler`` for events named ``name``; ``where=(header, value)`` narrows
+        what the session filter asks for (the handler still checks it)."""
         worker = _Worker(self.link, handler, self.handler_timeout)
         self._workers.append(worker)
         if name == ANY:
             self._any = (*self._any, worker)
         else:
             self._exact.setdefault(name, []).append(worker)
+            if where is None:
+                self._whole.add(name)
+            else:
+                self._narrowed.setdefault(name, set()).add(filter_spec(name, *where))
         self._routes = {n: (*ws, *self._any) for n, ws in self._exact.items()}
         if self._started:
             worker.task = asyncio.create_task(worker.run(), name=f"handler:{worker.name}")
 
     def wanted(self) -> frozenset[str] | None:
-        """The event names some handler was registered for; None if a ``"*"`` handler wants
-        every event (the AMI link asks Asterisk for no more than this)."""
-        return None if self._any else frozenset(self._exact)
+        """The filter specs the handlers need (event names, or ``Name:Header=Value`` where
+        every handler of that name narrowed it); None if a ``"*"`` handler wants every event.
+        The AMI link asks Asterisk for no more than this."""
+        if self._any:
+            return None
+        narrowed = {spec for name, specs in self._narrowed.items() if name not in self._whole
+                    for spec in specs}
+        return frozenset(self._whole | narrowed)
 
     def start(self) -> None:
         """Start one task per handler (inside the running loop)."""

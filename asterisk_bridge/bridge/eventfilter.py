@@ -25,14 +25,39 @@ CORE_EVENTS = frozenset({"Shutdown", "OriginateResponse"})
 EVERY_EVENT = "action(include),header(Event),method(none)"
 
 
+def filter_spec(name: str, header: str, value: str) -> str:
+    """``Name:Header=Value``: pass only ``name`` events whose ``header`` is exactly ``value``
+    (e.g. the one VarSet of the ~25 per call that the recording store needs)."""
+    return f"{name}:{header}={value}"
+
+
 def wanted_names(handler_names: frozenset[str] | None) -> frozenset[str]:
-    """What the session must pass: the handlers' names plus the core's, or ``{"*"}``."""
+    """What the session must pass: the handlers' specs plus the core's names, or ``{"*"}``."""
     return frozenset({ANY}) if handler_names is None else handler_names | CORE_EVENTS
 
 
-def include_actions(names: Iterable[str]) -> list[dict[str, str]]:
-    """One ``Filter`` action per name, in a stable order."""
-    return [{"Action": "Filter", "Operation": "Add",
-             "MatchCriteria": EVERY_EVENT if name == ANY else f"action(include),name({name})",
-             "Filter": ""}
-            for name in sorted(names)]
+def matches(spec: str, name: str, header_value: str | None) -> bool:
+    """Whether an event called ``name`` (with ``header_value`` for the spec's header) passes."""
+    event, _, condition = spec.partition(":")
+    if spec == ANY or event != name:
+        return spec == ANY
+    return not condition or condition.partition("=")[2] == header_value
+
+
+def include_actions(specs: Iterable[str]) -> list[dict[str, str]]:
+    """One ``Filter`` action per spec, in a stable order."""
+    return [_action(spec) for spec in sorted(specs)]
+
+
+def _action(spec: str) -> dict[str, str]:
+    if spec == ANY:
+        return {"Action": "Filter", "Operation": "Add", "MatchCriteria": EVERY_EVENT,
+                "Filter": ""}
+    name, _, condition = spec.partition(":")
+    if not condition:
+        return {"Action": "Filter", "Operation": "Add",
+                "MatchCriteria": f"action(include),name({name})", "Filter": ""}
+    header, _, value = condition.partition("=")
+    return {"Action": "Filter", "Operation": "Add",
+            "MatchCriteria": f"action(include),name({name}),header({header}),method(exact)",
+            "Filter": value}

@@ -73,10 +73,12 @@ class Bridge:
         self._closed = False
 
     # --- BridgeHandle -------------------------------------------------------------------------
-    def on_ami(self, event_name: str, handler: EventHandler) -> None:
-        """Call ``handler`` for every AMI event named ``event_name`` (``"*"``: every event).
-        Registered while running, it widens the live session's event filter."""
-        self._dispatch["ami"].add(event_name, handler)
+    def on_ami(self, event_name: str, handler: EventHandler,
+               where: tuple[str, str] | None = None) -> None:
+        """Call ``handler`` for every AMI event named ``event_name`` (``"*"``: every event),
+        asking Asterisk only for those whose header matches ``where`` when given. Registered
+        while running, it widens the live session's event filter."""
+        self._dispatch["ami"].add(event_name, handler, where)
         link = self._links.get("ami")
         if self._started and isinstance(link, AmiLink):
             self._spawn(self._widen_filter(link), "ami:widen_filter")

@@ -45,7 +45,7 @@ class RecordingStore:
     def register(self, bridge: BridgeHandle) -> None:
         """Listen for the start (VarSet MIXMONITOR_FILENAME) and end of recordings."""
         self._bridge = bridge
-        bridge.on_ami("VarSet", self._on_varset)
+        bridge.on_ami("VarSet", self._on_varset, where=("Variable", "MIXMONITOR_FILENAME"))
         bridge.on_ami("Hangup", self._on_end)
         bridge.on_ami("MixMonitorStop", self._on_end)
 

@@ -71,6 +71,36 @@ async def one_call(bridge: Bridge, catcher: Catcher) -> int:
     return bridge.status.links["ami"].events - mark
 
 
+def test_a_header_narrowed_subscription_gets_only_that_header_value(bridge_app: App,
+                                                                    asterisk: Instance) -> None:
+    """Only the VarSet of MIXMONITOR_FILENAME reaches a narrowed VarSet handler."""
+    asterisk.write_files({"extensions_test.conf": (
+        "[rec-filter]\n"
+        f"exten => s,1,MixMonitor({asterisk.inner}/spool/monitor/filter-${{STRREPLACE("
+        "UNIQUEID,.,_)}.wav)\n"
+        " same => n,Set(SOMETHING_ELSE=1)\n"
+        " same => n,Dial(Local/bob-n-1-1@phone/n,10)\n")})
+    asterisk.rx("dialplan reload")
+
+    class Narrowed(Catcher):
+        def register(self, bridge: BridgeHandle) -> None:
+            bridge.on_ami("VarSet", self.keep, where=("Variable", "MIXMONITOR_FILENAME"))
+            bridge.on_ami("Hangup", self.keep)
+
+    catcher = Narrowed([])
+
+    async def main() -> None:
+        async with Bridge(bridge_app, [catcher]) as bridge:
+            await bridge.ami_action({"Action": "Originate", "Channel": "Local/s@rec-filter/n",
+                                     "Context": "phone", "Exten": "alice-n-1-1",
+                                     "Priority": "1", "Async": "true"}, timeout=30)
+            await await_for(lambda: len(catcher.named("Hangup")) >= CALL_LEGS, "the hangups")
+
+    asyncio.run(main())
+    varsets = catcher.named("VarSet")
+    assert varsets and {e.get("Variable") for e in varsets} == {"MIXMONITOR_FILENAME"}
+
+
 def test_only_registered_events_arrive_and_star_gets_everything(bridge_app: App) -> None:
     hangups, everything = Catcher(["Hangup"]), Catcher(["*"])
 
