@@ -232,8 +232,9 @@ class ReplayHandle:
         self.node = node
         self.dispatcher = dispatcher
 
-    def on_ami(self, event_name: str, handler: EventHandler) -> None:
-        self.dispatcher.add(event_name, handler)
+    def on_ami(self, event_name: str, handler: EventHandler,
+               where: tuple[str, str] | None = None) -> None:
+        self.dispatcher.add(event_name, handler, where)
 
     def on_ari(self, event_type: str, handler: EventHandler) -> None:
         """ARI carries nothing in these calls."""
