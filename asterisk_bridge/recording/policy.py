@@ -42,11 +42,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.consent import RecordingRule, RecordingSetting
 
 MODES = ("never", "no", "dontcare", "yes", "force")
@@ -145,7 +146,7 @@ def _now() -> str:
 
 
 # --- store ------------------------------------------------------------------------------------
-def set_rule(engine: Engine, rule: Rule) -> None:
+def set_rule(engine: Bind, rule: Rule) -> None:
     """Create or replace the rule for ``rule.scope``/``rule.key``."""
     with Session(engine) as s, s.begin():
         row = s.scalar(select(RecordingRule).where(RecordingRule.scope == rule.scope,
@@ -157,7 +158,7 @@ def set_rule(engine: Engine, rule: Rule) -> None:
         row.updated_at = _now()
 
 
-def clear_rule(engine: Engine, scope: str, key: str) -> bool:
+def clear_rule(engine: Bind, scope: str, key: str) -> bool:
     """Remove a rule; False if there was none."""
     key = check_key(scope, key)
     with Session(engine) as s, s.begin():
@@ -166,7 +167,7 @@ def clear_rule(engine: Engine, scope: str, key: str) -> bool:
         return bool(cast(CursorResult[Any], res).rowcount)
 
 
-def rules(engine: Engine | None) -> list[Rule]:
+def rules(engine: Bind | None) -> list[Rule]:
     """Every rule, ordered by scope and key."""
     if engine is None:
         return []
@@ -175,7 +176,7 @@ def rules(engine: Engine | None) -> list[Rule]:
         return [Rule(r.scope, r.key, r.mode, r.priority, r.consent) for r in rows]
 
 
-def settings(engine: Engine | None) -> dict[str, str]:
+def settings(engine: Bind | None) -> dict[str, str]:
     """The global settings, defaults filled in."""
     values = dict(DEFAULTS)
     if engine is not None:
@@ -209,7 +210,7 @@ def check_setting(name: str, value: str) -> str:
     raise ValidationError(f"setting: {name!r} is unknown")
 
 
-def update_settings(engine: Engine, changes: Mapping[str, str]) -> dict[str, str]:
+def update_settings(engine: Bind, changes: Mapping[str, str]) -> dict[str, str]:
     """Validate and store several settings at once; nothing is stored if one is invalid."""
     checked = {name: check_setting(name, value) for name, value in changes.items()}
     merged = {**settings(engine), **checked}
@@ -225,7 +226,7 @@ def update_settings(engine: Engine, changes: Mapping[str, str]) -> dict[str, str
     return merged
 
 
-def store_settings(engine: Engine, values: Mapping[str, str | None]) -> None:
+def store_settings(engine: Bind, values: Mapping[str, str | None]) -> None:
     """Write already-validated settings; ``None`` removes one (back to its default)."""
     with Session(engine) as s, s.begin():
         for name, value in values.items():
