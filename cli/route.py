@@ -29,10 +29,13 @@ def _target(value: str) -> tuple[str, str]:
     return kind, target
 
 
+to_option = click.option("--to", "to", required=True,
+                         help="extension:NUMBER, queue:NAME or conference:NAME")
+
+
 @inbound_group.command("add")
 @click.argument("did")
-@click.option("--to", "to", required=True,
-              help="extension:NUMBER, queue:NAME or conference:NAME")
+@to_option
 @json_option
 @click.pass_context
 @oplogged
@@ -46,8 +49,7 @@ def inbound_add(ctx: click.Context, did: str, to: str, as_json: bool) -> None:
 
 @inbound_group.command("set")
 @click.argument("did")
-@click.option("--to", "to", required=True,
-              help="extension:NUMBER, queue:NAME or conference:NAME")
+@to_option
 @json_option
 @click.pass_context
 @oplogged
