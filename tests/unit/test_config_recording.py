@@ -38,8 +38,8 @@ def test_an_injected_rule_is_refused_and_nothing_changes(run_cli: CliCall,
                                                          tmp_path: Path) -> None:
     _ok(run_cli, "init")
     bad = tmp_path / "bad.toml"
-    bad.write_text('[voco]\nformat = 1\n\n[[recording_rules]]\nrule = "trunk:x;y"\nmode = "yes"\npriority = 10\n'
-                   'consent = ""\n')
+    bad.write_text('[voco]\nformat = 1\n\n[[recording_rules]]\nrule = "trunk:x;y"\n'
+                   'mode = "yes"\npriority = 10\nconsent = ""\n')
     refused = run_cli("config", "import", str(bad))
     assert refused.exit_code != 0 and "forbidden character" in refused.output
     assert "trunk" not in _ok(run_cli, "recording-policy", "list")
