@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.vault import missing
+from asterisk_bridge.store.models.cdr import CdrRecord
 from asterisk_bridge.store.models.recording import Recording, RecordingTombstone
 
 
@@ -75,9 +76,22 @@ def pauses(facts: Sequence[dict[str, str]], rec_id: str) -> list[dict[str, str]]
     return spans
 
 
+def call_records(engine: Engine, node: str, linkedid: str) -> list[dict[str, object]]:
+    """The call's CDR records (who called whom, and how it ended), oldest first: the channel
+    a recording ran on names only one side of the call."""
+    with Session(engine) as session:
+        rows = session.scalars(select(CdrRecord).where(
+            CdrRecord.node == node, CdrRecord.linkedid == linkedid).order_by(CdrRecord.start,
+                                                                             CdrRecord.id))
+        return [{"cdr": r.id, "from": r.src, "to": r.dst, "clid": r.clid,
+                 "disposition": r.disposition, "billsec": r.billsec,
+                 "recording": r.rec_id or "", "consent": r.consent or ""} for r in rows]
+
+
 def describe(engine: Engine, rec_id: str) -> dict[str, object]:
-    """A recording with its call's consent evidence and its paused spans (``voco recording
-    show``)."""
+    """A recording with its call's CDR records, consent evidence and paused spans (``voco
+    recording show``)."""
     row = recording(engine, rec_id)
     facts = evidence.for_call(engine, row.linkedid)
-    return {"recording": as_dict(row), "pauses": pauses(facts, rec_id), "evidence": facts}
+    return {"recording": as_dict(row), "call": call_records(engine, row.node, row.linkedid),
+            "pauses": pauses(facts, rec_id), "evidence": facts}
