@@ -24,7 +24,8 @@ def test_init_creates_config_key_and_migrated_db(run_cli, config_path: Path) -> 
         assert stat.S_IMODE((data / name).stat().st_mode) == 0o600
         assert (data / name).read_text() not in config_path.read_text() + result.output
     current = run_cli("db", "current")
-    assert "current: 0001_foundation" in current.output or "current: " in current.output
+    lines = dict(line.split(":", 1) for line in current.output.splitlines() if ":" in line)
+    assert lines["current"].strip() == lines["newest"].strip() != "base (empty)"
     assert "run 'voco db upgrade'" not in current.output
 
 
