@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,8 +123,8 @@ def load_config(path: Path) -> Config:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
-            f"config file {path} not found: run 'voco init --config {path}' "
-            f"or point --config / ${CONFIG_ENV} at an existing one"
+            f"config file {path} not found: run voco --config {shlex.quote(str(path))} init "
+            f"to create it, or point --config / ${CONFIG_ENV} at an existing one"
         ) from None
     except PermissionError:
         raise ConfigError(f"config file {path} is not readable by this user") from None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import stat
 from pathlib import Path
 
@@ -48,12 +50,22 @@ def test_config_from_environment_variable(tmp_path: Path) -> None:
     assert runner.invoke(voco, ["db", "current"]).exit_code == 0
 
 
-def test_missing_config_is_one_actionable_line(run_cli) -> None:
-    result = run_cli("oplog", "list")
+def test_missing_config_is_one_actionable_line(tmp_path: Path) -> None:
+    """The command the error suggests is one that exists: run it verbatim, and it works."""
+    cfg = tmp_path / "a dir" / "voco.toml"  # a space: the suggestion must be shell-quoted
+    runner = CliRunner()
+    result = runner.invoke(voco, ["--config", str(cfg), "oplog", "list"])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
-    assert "not found: run 'voco init" in lines[0]
+    suggested = re.search(r"not found: run (voco .+) to create it", lines[0])
+    assert suggested, lines[0]
+    prog, *args = shlex.split(suggested[1])
+    assert prog == "voco"
+    created = runner.invoke(voco, args)
+    assert created.exit_code == 0, created.output
+    assert cfg.is_file()
+    assert runner.invoke(voco, ["--config", str(cfg), "oplog", "list"]).exit_code == 0
 
 
 def test_unreadable_and_invalid_config(run_cli, config_path: Path) -> None:
