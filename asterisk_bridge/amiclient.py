@@ -16,7 +16,7 @@ from panoramisk import Manager
 
 from asterisk_bridge.bridge.ami import as_sendable
 from asterisk_bridge.config import AsteriskSettings, read_secret
-from asterisk_bridge.errors import AsteriskError
+from asterisk_bridge.errors import AsteriskError, AsteriskUnreachable
 
 NEVER = 10**6  # seconds: a one-shot session neither pings nor reconnects
 # panoramisk narrates its reconnect plans, which a one-shot session never follows: keep it quiet.
@@ -85,7 +85,7 @@ async def ami_session(settings: AsteriskSettings, timeout: float = 10.0, events:
     except (OSError, TimeoutError) as exc:
         manager.close()
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "timed out"
-        raise AsteriskError(
+        raise AsteriskUnreachable(
             f"cannot reach AMI at {where}: {reason.lower()} — is Asterisk running, and is "
             "manager.conf enabled on that address?"
         ) from None

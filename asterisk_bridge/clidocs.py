@@ -12,10 +12,25 @@ from pathlib import Path
 
 import click
 
+from asterisk_bridge.errors import EXIT_CODE_MEANINGS
+
 HEADER = """# `voco` command reference
 
 Generated from `voco … --help` by `python -m asterisk_bridge.clidocs`; do not edit by hand.
+
+## Exit codes
+
+Every command exits with one of these; a failing command prints one line on standard error
+saying what went wrong and what to do, never a traceback (a traceback is a bug: report it).
+
+| Code | Meaning |
+|------|---------|
 """
+
+
+def _exit_codes() -> str:
+    return "".join(f"| {code.value} ({code.name.lower().replace('_', ' ')}) | {meaning} |\n"
+                   for code, meaning in EXIT_CODE_MEANINGS.items())
 
 
 def _walk(cmd: click.Command, path: list[str]) -> Iterator[tuple[list[str], click.Command]]:
@@ -29,7 +44,7 @@ def _walk(cmd: click.Command, path: list[str]) -> Iterator[tuple[list[str], clic
 
 def render(root: click.Command) -> str:
     """Markdown: one section per command, holding its help text as ``--help`` prints it."""
-    parts = [HEADER]
+    parts = [HEADER + _exit_codes()]
     for path, cmd in _walk(root, ["voco"]):
         with click.Context(cmd, info_name=" ".join(path), terminal_width=100) as ctx:
             text = cmd.get_help(ctx)

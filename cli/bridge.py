@@ -12,9 +12,8 @@ import click
 from asterisk_bridge.bridge import logs
 from asterisk_bridge.bridge.runner import serve
 from asterisk_bridge.bridge.status import BridgeStatus, pid_alive, read_status
+from asterisk_bridge.errors import ExitCode
 from cli.common import get_app
-
-NOT_RUNNING_EXIT = 3
 
 
 @click.group("bridge")
@@ -46,7 +45,7 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
     else:
         click.echo(_describe(status, running))
     if not running:
-        ctx.exit(NOT_RUNNING_EXIT)
+        ctx.exit(ExitCode.NOT_RUNNING)
 
 
 def _describe(status: BridgeStatus, running: bool) -> str:

@@ -9,6 +9,7 @@ import click
 
 from asterisk_bridge.amiclient import ami_session
 from asterisk_bridge.context import App
+from asterisk_bridge.errors import NotFoundError
 from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.recording import control, evidence
 from cli.common import get_app, oplogged
@@ -23,9 +24,8 @@ async def _control(app: App, target: str, action: str) -> list[tuple[control.Rec
     async with ami_session(app.config.asterisk) as ami:
         recs = await control.recorders(ami.action, target)
         if not recs:
-            raise control.ControlError(f"no Voco recording is running on a call matching "
-                                       f"{target!r} (give a channel, uniqueid, linkedid or "
-                                       "recording id)")
+            raise NotFoundError(f"no Voco recording is running on a call matching {target!r} "
+                                "(give a channel, uniqueid, linkedid or recording id)")
         return [(rec, await control.apply(ami.action, rec, action)) for rec in recs]
 
 

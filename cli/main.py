@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from asterisk_bridge.errors import exit_code_summary
 from cli import (
     apply,
     bridge,
@@ -30,7 +31,7 @@ from cli import (
 from cli.common import VocoGroup
 
 
-@click.group(cls=VocoGroup)
+@click.group(cls=VocoGroup, epilog=f"Exit codes: {exit_code_summary()} (see docs/cli.md).")
 @click.option(
     "--config",
     type=click.Path(dir_okay=False),

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from asterisk_bridge.context import App
+from asterisk_bridge.errors import NotFoundError
 from asterisk_bridge.recording import policy, prompts
 from cli.common import get_app, oplogged
 
@@ -49,7 +50,8 @@ def set_cmd(ctx: click.Context, scope: str, key: str, mode: str, priority: int,
 def clear_cmd(ctx: click.Context, scope: str, key: str) -> None:
     """Remove the rule of KEY (it falls back to the default)."""
     if not policy.clear_rule(get_app(ctx).engine, scope, key):
-        raise click.ClickException(f"{scope}:{key} has no rule")
+        raise NotFoundError(f"{scope}:{key} has no recording rule; see 'voco recording-policy "
+                            "list'")
     click.echo(f"{scope}:{key}: rule removed; {APPLY_HINT}")
 
 

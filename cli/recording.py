@@ -12,7 +12,7 @@ import click
 
 from asterisk_bridge.amiclient import ami_session
 from asterisk_bridge.context import App
-from asterisk_bridge.errors import AsteriskError, ValidationError
+from asterisk_bridge.errors import AsteriskError, ExitCode, ValidationError
 from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.recording import check, export, pipeline, query, shred, spool
 from asterisk_bridge.recording.vault import RecordingStoreError
@@ -103,7 +103,7 @@ def check_cmd(ctx: click.Context, verify: bool) -> None:
         for rec_id in ids:
             click.echo(f"{kind.replace('_', ' ')}: {rec_id}")
     if report.problems:
-        ctx.exit(1)
+        ctx.exit(ExitCode.FAILURE)
     click.echo(f"recordings consistent: {report.rows} rows, each with its file and key")
 
 

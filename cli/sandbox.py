@@ -7,6 +7,7 @@ from dataclasses import replace
 import click
 
 from asterisk_bridge.config import load_config, write_config
+from asterisk_bridge.errors import ExitCode
 from asterisk_bridge.sandbox import rootfs
 from asterisk_bridge.sandbox.instance import Instance
 from cli.common import config_file
@@ -63,7 +64,8 @@ def stop(name: str, destroy: bool) -> None:
 
 @sandbox_group.command("status")
 @name_option
-def status(name: str) -> None:
+@click.pass_context
+def status(ctx: click.Context, name: str) -> None:
     """Show whether an instance runs, and where."""
     root = rootfs.default_root()
     click.echo(f"root:     {root} ({rootfs.asterisk_version(root) or 'not built'})")
@@ -74,7 +76,7 @@ def status(name: str) -> None:
                    f"HTTP {info.http_port}")
     else:
         click.echo(f"instance: {name} not running")
-        raise SystemExit(3)
+        ctx.exit(ExitCode.NOT_RUNNING)
 
 
 def register(group: click.Group) -> None:

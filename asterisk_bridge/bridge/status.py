@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asterisk_bridge.errors import VocoError
+from asterisk_bridge.errors import NotRunningError, VocoError
 
 
 @dataclass
@@ -63,7 +63,7 @@ def read_status(path: Path) -> BridgeStatus:
     try:
         doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise VocoError(f"the bridge is not running: no status file at {path}") from None
+        raise NotRunningError(f"the bridge is not running: no status file at {path}") from None
     except (OSError, ValueError) as exc:
         raise VocoError(f"cannot read the bridge status file {path}: {exc}") from None
     links = {name: LinkState(**state) for name, state in doc.pop("links", {}).items()}

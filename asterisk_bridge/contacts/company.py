@@ -14,21 +14,15 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.contacts.extensions import check_extension
-from asterisk_bridge.errors import ValidationError, VocoError
+from asterisk_bridge.errors import DeniedError, NotFoundError, ValidationError
 from asterisk_bridge.store.models.contacts import CompanyContact, ContactGrant
 
 PRIVILEGES = ("view", "manage")  # ordered: manage includes view
 MAX_NUMBERS = 10
 
 
-class NotFoundError(VocoError):
-    """The named contact or grant does not exist."""
-
-
-class AccessDeniedError(VocoError):
+class AccessDeniedError(DeniedError):
     """An extension lacks the privilege an action needs."""
-
-    exit_code = 3
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from asterisk_bridge.crypto.keywrap import KEY_SIZE, NONCE_SIZE, new_data_key, unwrap_key, wrap_key
-from asterisk_bridge.errors import CryptoError
+from asterisk_bridge.errors import CryptoError, ExitCode
 
 #: scrypt cost: 2**15 * 8 * 128 B = 32 MiB and ~0.1 s per unlock (RFC 7914's interactive figure).
 SCRYPT_LOG_N = 15
@@ -34,6 +34,8 @@ _RECORD_LABEL = b"voco-personal-contact-v1"
 
 class WrongSecretError(CryptoError):
     """The presented secret does not unwrap the extension's contacts key."""
+
+    exit_code = ExitCode.DENIED
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.contacts import crypto
-from asterisk_bridge.contacts.company import MAX_NUMBERS, NotFoundError
+from asterisk_bridge.contacts.company import MAX_NUMBERS
 from asterisk_bridge.contacts.extensions import check_extension, is_sip_secret
-from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.errors import NotFoundError, ValidationError
 from asterisk_bridge.store.models.contacts import PersonalContact, PersonalKeyring
 
 

@@ -12,7 +12,7 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.errors import NotFoundError, ValidationError
 from asterisk_bridge.store.models.contacts import (
     ContactGrant,
     PersonalContact,
@@ -54,7 +54,7 @@ def ensure_exists(session: Session, what: str, key: str, field: str) -> None:
         "trunk": (ProvTrunk, ProvTrunk.name),
     }[what]
     if session.scalars(select(model).where(column == key)).first() is None:
-        raise ValidationError(f"{field}: {what} {key!r} does not exist")
+        raise NotFoundError(f"{field}: {what} {key!r} does not exist")
 
 
 def _inbound_to(session: Session, kind: str, key: str) -> list[str]:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.errors import NotFoundError, ValidationError
 from asterisk_bridge.store.engine import Bind
 
 
@@ -111,10 +111,10 @@ class Repo(Generic[S]):
         return getattr(self.model, self.spec.KEY)
 
     def row(self, session: Session, key: str) -> Any:
-        """The row for *key*; ValidationError naming the key if there is none."""
+        """The row for *key*; NotFoundError naming the key if there is none."""
         found = session.scalars(select(self.model).where(self._column() == key)).one_or_none()
         if found is None:
-            raise ValidationError(f"{self.spec.WHAT} {key!r} does not exist")
+            raise NotFoundError(f"{self.spec.WHAT} {key!r} does not exist")
         return found
 
     # --- service API -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
-from asterisk_bridge.errors import ValidationError, VocoError
+from asterisk_bridge.errors import NotFoundError, ValidationError, VocoError
 from asterisk_bridge.recording import policy
 from asterisk_bridge.store.models.consent import RecordingPrompt
 
@@ -124,7 +124,7 @@ def assign(engine: Engine, kind: str, role: str, name: str | None) -> None:
         name = validate.prompt_name(name, "prompt name")
         with Session(engine) as s:
             if s.get(RecordingPrompt, name) is None:
-                raise ValidationError(f"prompt name: {name!r} was never uploaded; see "
+                raise NotFoundError(f"prompt name: {name!r} was never uploaded; see "
                                       "'voco prompt list'")
     policy.store_settings(engine, {key: name})
 
@@ -139,7 +139,7 @@ def remove(engine: Engine, name: str) -> None:
     with Session(engine) as s, s.begin():
         row = s.get(RecordingPrompt, name)
         if row is None:
-            raise ValidationError(f"prompt name: {name!r} does not exist")
+            raise NotFoundError(f"prompt name: {name!r} does not exist")
         s.delete(row)
 
 

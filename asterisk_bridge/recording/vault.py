@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge.context import App
 from asterisk_bridge.crypto import keywrap, stream
-from asterisk_bridge.errors import KeyFileError, StoreError, VocoError
+from asterisk_bridge.errors import KeyFileError, NotFoundError, StoreError
 from asterisk_bridge.masterkey import load_master_key
 from asterisk_bridge.recording import wav
 from asterisk_bridge.recording.spool import SpoolFile
@@ -34,7 +34,7 @@ class RecordingStoreError(StoreError):
     """The encrypted store cannot take a recording now; the plaintext stays in the spool."""
 
 
-class RecordingNotFound(VocoError):
+class RecordingNotFound(NotFoundError):
     """No such recording, or its key was already shredded."""
 
 

@@ -170,7 +170,7 @@ def test_first_contact_needs_the_sip_secret_and_a_provisioned_extension(
     assert guess.exit_code != 0 and "needs the extension's SIP secret" in guess.output
     ghost = run_cli("contact", "personal", "add", "--extension", "1009", NAME, "--secret-file",
                     _secret_file(tmp_path, "s", "owner-secret-1001"))
-    assert ghost.exit_code == 2 and "extension '1009' does not exist" in ghost.output
+    assert ghost.exit_code == 4 and "extension '1009' does not exist" in ghost.output
     assert run_cli("contact", "personal", "count", "1001").output.strip() == "0"
 
 
