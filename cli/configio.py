@@ -95,8 +95,12 @@ def import_cmd(ctx: click.Context, file: Path, dry_run: bool, identities: tuple[
         keys = [read_secret(str(p), "age identity") for p in identities]
         text = schema.decrypt(data, keys, passphrase)
     else:
-        text = data.decode("utf-8", errors="strict")
-    plan = import_text(app.engine, app.master_key, text, dry_run=dry_run)
+        try:
+            text = data.decode("utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise ValidationError(f"{file}: neither UTF-8 text nor an age-encrypted file") \
+                from None
+    plan = import_text(app.engine, app.master_key, text, dry_run=dry_run, source=str(file))
     ctx.params["changes"] = plan.counts()
     click.echo(plan.render())
     if dry_run:

@@ -12,22 +12,14 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
+from asterisk_bridge.configio.kinds import Kind
 from asterisk_bridge.configio.registry import Record, Section
 from asterisk_bridge.contacts import company
 from asterisk_bridge.errors import ValidationError
 
-_CONTACT_FIELDS = ("name", "numbers", "email", "company", "notes")
-
-
-def _known(raw: Mapping[str, Any], fields: tuple[str, ...], what: str) -> None:
-    unknown = sorted(set(raw) - set(fields))
-    if unknown:
-        raise ValidationError(f"{what}: unknown field(s) {', '.join(unknown)}")
-    for name, value in raw.items():
-        listed = name == "numbers" and isinstance(value, list)
-        text_ok = all(isinstance(v, str) for v in value) if listed else isinstance(value, str)
-        if not text_ok:
-            raise ValidationError(f"{name}: expected text")
+_CONTACT_FIELDS = {"name": Kind.TEXT, "numbers": Kind.TEXT_LIST, "email": Kind.TEXT,
+                   "company": Kind.TEXT, "notes": Kind.TEXT}
+_GRANT_FIELDS = {"extension": Kind.TEXT, "privilege": Kind.TEXT}
 
 
 def _read_contacts(bind: Connection, _mk: bytes, _secrets: bool) -> list[Record]:
@@ -36,7 +28,6 @@ def _read_contacts(bind: Connection, _mk: bytes, _secrets: bool) -> list[Record]
 
 
 def _parse_contact(raw: Mapping[str, Any]) -> Record:
-    _known(raw, _CONTACT_FIELDS, "contact")
     if "name" not in raw:
         raise ValidationError("name: every contact needs a name")
     return company.clean(**raw).as_dict()
@@ -68,7 +59,6 @@ def _read_grants(bind: Connection, _mk: bytes, _secrets: bool) -> list[Record]:
 
 
 def _parse_grant(raw: Mapping[str, Any]) -> Record:
-    _known(raw, ("extension", "privilege"), "contact grant")
     privilege = raw.get("privilege", "")
     if privilege not in company.PRIVILEGES:
         raise ValidationError(f"privilege: {privilege!r} is not valid; use view or manage")
@@ -87,7 +77,7 @@ def _revoke(bind: Connection, _mk: bytes, extension: str) -> None:
 
 SECTIONS = (
     Section("contacts", "company contact", "name", _read_contacts, _parse_contact,
-            _add_contact, _change_contact, _remove_contact),
+            _add_contact, _change_contact, _remove_contact, _CONTACT_FIELDS),
     Section("contact_grants", "contact grant", "extension", _read_grants, _parse_grant,
-            _set_grant, _set_grant, _revoke),
+            _set_grant, _set_grant, _revoke, _GRANT_FIELDS),
 )

@@ -1,7 +1,8 @@
 """``voco config import``: make the store match a configuration file, idempotently.
 
-Every record of the file is validated before anything is read or written, so a file with one bad
-value changes nothing and the error names the record and the field. The changes are then
+Every record of the file is validated before anything is read or written (first the kind of each
+value, then the value itself), so a file with one bad value changes nothing and the error names
+the file, the record and the field. The changes are then
 computed against the store (the plan), and applied in a single transaction: adds and changes in
 registry order, removals in reverse, so references always point at something that exists.
 Importing the same file twice makes the second plan empty.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine
 
-from asterisk_bridge.configio import schema
+from asterisk_bridge.configio import kinds, schema
 from asterisk_bridge.configio.registry import SECTIONS, WITHHELD, Record, Section
 from asterisk_bridge.errors import ValidationError
 
@@ -78,6 +79,7 @@ def parse(doc: schema.Document) -> dict[str, list[Record]]:
             where = f"{s.name}[{i}]" + (f" ({raw[s.key]})" if isinstance(raw.get(s.key), str)
                                         else "")
             try:
+                kinds.check(raw, s.fields, s.what, s.secret_fields)
                 rec = s.parse(raw)
             except ValidationError as err:
                 raise ValidationError(f"{where}: {err}") from None
@@ -143,11 +145,16 @@ def _apply(conn: Connection, master_key: bytes, the_plan: Plan) -> None:
         _apply_one(conn, master_key, c, the_plan.notices)
 
 
-def import_text(engine: Engine, master_key: bytes, text: str, *, dry_run: bool) -> Plan:
-    """Validate, plan and (unless *dry_run*) apply a configuration file's text atomically."""
-    desired = parse(schema.loads(text))
-    with engine.connect() as conn, conn.begin():
-        the_plan = plan(conn, master_key, desired)
-        if not dry_run:
-            _apply(conn, master_key, the_plan)
+def import_text(engine: Engine, master_key: bytes, text: str, *, dry_run: bool,
+                source: str = "config file") -> Plan:
+    """Validate, plan and (unless *dry_run*) apply a configuration file's text atomically;
+    errors start with *source* (the file's name)."""
+    try:
+        desired = parse(schema.loads(text))
+        with engine.connect() as conn, conn.begin():
+            the_plan = plan(conn, master_key, desired)
+            if not dry_run:
+                _apply(conn, master_key, the_plan)
+    except ValidationError as err:
+        raise ValidationError(f"{source}: {err}") from None
     return the_plan

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from asterisk_bridge import validate
+from asterisk_bridge.configio import kinds
 from asterisk_bridge.configio.registry import WITHHELD, Record, Section
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.provisioning import conferences, extensions, queues, routes, speeddials, trunks
@@ -56,8 +57,6 @@ def _spec_section(name: str, spec: type[Spec], list_all: Callable[[Any], list[An
         value = data.pop(secret_name, None) if secret else None
         rec = spec.from_dict(data).to_dict()
         if secret and value is not None:
-            if not isinstance(value, str):
-                raise ValidationError(f"{secret_name}: expected text")
             rec[secret_name] = value if value == WITHHELD else secret.check(value, secret_name)
         return rec
 
@@ -81,9 +80,10 @@ def _spec_section(name: str, spec: type[Spec], list_all: Callable[[Any], list[An
         if fields:
             update(bind, key, **fields)
 
+    fields = kinds.of_dataclass(spec) | ({secret_name: kinds.Kind.TEXT} if secret else {})
     return Section(name=name, what=spec.WHAT, key=spec.KEY, read=read, parse=parse, add=do_add,
                    change=change, remove=lambda bind, _mk, key: remove(bind, key),
-                   secret_fields=(secret_name,) if secret else ())
+                   fields=fields, secret_fields=(secret_name,) if secret else ())
 
 
 def _extension_add(bind: Any, master_key: bytes, ext: Any, secret: str | None) -> str | None:

@@ -12,18 +12,15 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from asterisk_bridge.configio.kinds import Kind
 from asterisk_bridge.configio.registry import Record, Section
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.recording import policy
 from asterisk_bridge.store.models.consent import RecordingSetting
 
-_RULE_FIELDS = ("rule", "mode", "priority", "consent")
-
-
-def _known(raw: Mapping[str, Any], fields: tuple[str, ...], what: str) -> None:
-    unknown = sorted(set(raw) - set(fields))
-    if unknown:
-        raise ValidationError(f"{what}: unknown field(s) {', '.join(unknown)}")
+_RULE_FIELDS = {"rule": Kind.TEXT, "mode": Kind.TEXT, "priority": Kind.INTEGER,
+                "consent": Kind.TEXT}
+_SETTING_FIELDS = {"name": Kind.TEXT, "value": Kind.TEXT}
 
 
 def _rule_record(rule: policy.Rule) -> Record:
@@ -36,7 +33,6 @@ def _read_rules(bind: Connection, _mk: bytes, _secrets: bool) -> list[Record]:
 
 
 def _parse_rule(raw: Mapping[str, Any]) -> Record:
-    _known(raw, _RULE_FIELDS, "recording rule")
     scope, sep, key = str(raw.get("rule", "")).partition(":")
     if not sep:
         raise ValidationError("rule: write it as SCOPE:KEY, e.g. 'trunk:carrier' or 'ext:1001'")
@@ -64,7 +60,6 @@ def _read_settings(bind: Connection, _mk: bytes, _secrets: bool) -> list[Record]
 
 
 def _parse_setting(raw: Mapping[str, Any]) -> Record:
-    _known(raw, ("name", "value"), "recording setting")
     name = str(raw.get("name", ""))
     return {"name": name, "value": policy.check_setting(name, str(raw.get("value", "")))}
 
@@ -79,7 +74,7 @@ def _remove_setting(bind: Connection, _mk: bytes, name: str) -> None:
 
 SECTIONS = (
     Section("recording_settings", "recording setting", "name", _read_settings, _parse_setting,
-            _set_setting, _set_setting, _remove_setting),
+            _set_setting, _set_setting, _remove_setting, _SETTING_FIELDS),
     Section("recording_rules", "recording rule", "rule", _read_rules, _parse_rule, _set_rule,
-            _set_rule, _remove_rule),
+            _set_rule, _remove_rule, _RULE_FIELDS),
 )

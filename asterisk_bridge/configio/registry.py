@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from asterisk_bridge.configio.kinds import Kind
+
 Record = dict[str, Any]
 
 #: Written instead of a secret by an export without secrets, so the file shows there is one;
@@ -28,8 +30,9 @@ class Section:
     Every callable gets the import's connection (one transaction for the whole import) and the
     master key. ``read`` returns records sorted by key, each a plain TOML-able dict; with
     ``secrets`` false it writes :data:`WITHHELD` for the fields named in :attr:`secret_fields`.
-    ``parse`` validates one record from a file and returns it normalised (the ValidationError
-    names the field).
+    ``fields`` gives the kind of every field a record may hold: the import checks it before
+    ``parse`` sees the record. ``parse`` validates one record from a file and returns it
+    normalised (the ValidationError names the field).
     ``add`` returns a notice to show once (a generated secret) or None.
     """
 
@@ -41,6 +44,7 @@ class Section:
     add: Callable[[Connection, bytes, Record], str | None]
     change: Callable[[Connection, bytes, Record, Record], None]
     remove: Callable[[Connection, bytes, str], None]
+    fields: Mapping[str, Kind]
     secret_fields: tuple[str, ...] = ()
 
 

@@ -57,20 +57,22 @@ def loads(text: str) -> Document:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"config file: not valid TOML: {exc}") from None
+        raise ValidationError(f"not valid TOML: {exc}") from None
     meta = doc.pop("voco", None)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValidationError(
-            f"config file: missing [voco] table with format = {FORMAT}; is this a Voco export?")
+            f"missing [voco] table with format = {FORMAT}; is this a Voco export?")
+    if not isinstance(meta.get("secrets", False), bool):
+        raise ValidationError("voco: secrets: expected true or false without quotes")
     known = {s.name for s in SECTIONS}
     unknown = sorted(set(doc) - known)
     if unknown:
-        raise ValidationError(f"config file: unknown section(s) {', '.join(unknown)}; "
+        raise ValidationError(f"unknown section(s) {', '.join(unknown)}; "
                               f"known: {', '.join(s.name for s in SECTIONS)}")
     for name, items in doc.items():
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise ValidationError(f"{name}: expected an array of tables ([[{name}]])")
-    return Document(bool(meta.get("secrets", False)), doc)
+    return Document(meta.get("secrets", False), doc)
 
 
 def is_encrypted(data: bytes) -> bool:
@@ -110,4 +112,7 @@ def decrypt(data: bytes, identities: Iterable[str], passphrase: str | None) -> s
     except (pyrage.DecryptError, pyrage.IdentityError) as exc:
         raise CryptoError(f"cannot decrypt the config file: {exc} (wrong identity or passphrase?)"
                           ) from None
-    return bytes(plain).decode()
+    try:
+        return bytes(plain).decode()
+    except UnicodeDecodeError:
+        raise ValidationError("the decrypted config file is not UTF-8 text") from None
