@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from asterisk_bridge.cdr.calls import CALL_DISPOSITIONS, list_calls
+from asterisk_bridge.cdr.calls import CALL_DISPOSITIONS, Call, list_calls
+from asterisk_bridge.channel_names import endpoint
 from cli.cdr import build_filter, filter_options
 from cli.common import get_app
+from cli.output import Column, emit_list, list_json_option
+
+CALL_COLUMNS = (
+    Column("START (UTC)", lambda c: c.start),
+    Column("FROM", lambda c: c.caller),
+    Column("TO", lambda c: c.dialled),
+    Column("OUTCOME", lambda c: c.disposition),
+    Column("DUR", lambda c: c.duration, right=True),
+    Column("WAIT", lambda c: c.wait, right=True),
+    Column("TALK", lambda c: c.talk, right=True),
+    Column("LEGS", lambda c: len(c.legs), right=True),
+    Column("ANSWERED BY", lambda c: endpoint(c.answered_by)),
+)
 
 
 @click.group("calls")
@@ -21,24 +33,17 @@ def calls_group() -> None:
 @filter_options
 @click.option("--disposition", type=click.Choice(CALL_DISPOSITIONS), help="The call's outcome.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (with every leg).")
+@list_json_option
 @click.pass_context
 def list_command(ctx: click.Context, since: str | None, until: str | None, number: str | None,
                  extension: str | None, node: str | None, disposition: str | None, limit: int,
                  as_json: bool) -> None:
     """The newest calls with a leg matching the filters; times in UTC, durations in seconds
-    (talk counts overlapping legs once)."""
+    (talk counts overlapping legs once). ANSWERED BY is the extension or trunk that answered;
+    the JSON has every leg with its channel names."""
     flt = build_filter(since, until, number, extension, node)
     calls = list_calls(get_app(ctx).engine, flt, disposition, limit)
-    if as_json:
-        click.echo(json.dumps([c.summary() for c in calls], indent=1))
-        return
-    click.echo(f"{'START (UTC)':19}  {'FROM':12} {'TO':12} {'OUTCOME':9} {'DUR':>5} {'WAIT':>5} "
-               f"{'TALK':>5} {'LEGS':>4}  ANSWERED BY")
-    for c in calls:
-        click.echo(f"{c.start:%Y-%m-%d %H:%M:%S}  {c.caller[:12]:12} {c.dialled[:12]:12} "
-                   f"{c.disposition:9} {c.duration:>5} {c.wait:>5} {c.talk:>5} "
-                   f"{len(c.legs):>4}  {c.answered_by}")
+    emit_list(calls, as_json, CALL_COLUMNS, Call.summary, "no calls")
 
 
 def register(group: click.Group) -> None:

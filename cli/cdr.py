@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +12,7 @@ from asterisk_bridge.cdr.erase import delete_cdrs
 from asterisk_bridge.cdr.export import FORMATS, export
 from asterisk_bridge.cdr.query import CdrFilter, list_cdrs
 from cli.common import get_app, oplogged
+from cli.output import Column, emit_list, list_json_option
 
 F = Callable[..., Any]
 
@@ -53,7 +53,7 @@ def cdr_group() -> None:
 @filter_options
 @click.option("--disposition", help="answered, no-answer, busy, failed or congestion.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@list_json_option
 @click.pass_context
 def list_command(ctx: click.Context, since: str | None, until: str | None, number: str | None,
                  extension: str | None, node: str | None, disposition: str | None, limit: int,
@@ -61,19 +61,19 @@ def list_command(ctx: click.Context, since: str | None, until: str | None, numbe
     """The newest records matching the filters."""
     flt = build_filter(since, until, number, extension, node, disposition)
     rows = list_cdrs(get_app(ctx).engine, flt, limit)
-    if as_json:
-        click.echo(json.dumps(rows, default=_iso, indent=1))
-        return
-    click.echo(f"{'ID':>7}  {'START (UTC)':19}  {'FROM':12} {'TO':12} {'DISPOSITION':11} "
-               f"{'DUR':>5} {'BILL':>5}  NODE")
-    for r in rows:
-        click.echo(f"{r['id']:>7}  {r['start']:%Y-%m-%d %H:%M:%S}  {r['src'][:12]:12} "
-                   f"{r['dst'][:12]:12} {r['disposition']:11} {r['duration']:>5} "
-                   f"{r['billsec']:>5}  {r['node']}")
+    emit_list(rows, as_json, CDR_COLUMNS, dict, "no CDR records")
 
 
-def _iso(value: Any) -> str:
-    return value.isoformat() + "Z"
+CDR_COLUMNS = (
+    Column("ID", lambda r: r["id"], right=True),
+    Column("START (UTC)", lambda r: r["start"]),
+    Column("FROM", lambda r: r["src"]),
+    Column("TO", lambda r: r["dst"]),
+    Column("DISPOSITION", lambda r: r["disposition"]),
+    Column("DUR", lambda r: r["duration"], right=True),
+    Column("BILL", lambda r: r["billsec"], right=True),
+    Column("NODE", lambda r: r["node"]),
+)
 
 
 @cdr_group.command("export")

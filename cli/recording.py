@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
 import click
 
 from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge.channel_names import endpoint
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import AsteriskError, ExitCode, ValidationError
 from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.recording import check, export, pipeline, query, shred, spool
 from asterisk_bridge.recording.vault import RecordingStoreError
 from cli.common import get_app, oplogged
+from cli.output import Column, emit_list, list_json_option
 
 
 @click.group("recording")
@@ -30,16 +33,23 @@ def recording_group() -> None:
 @click.option("--until", help="ISO time, exclusive.")
 @click.option("--partial/--complete", default=None, help="Only partial / only complete ones.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@list_json_option
 @click.pass_context
 def list_cmd(ctx: click.Context, as_json: bool, **filters: object) -> None:
-    """List recordings, oldest first."""
-    for row in query.recordings(get_app(ctx).engine, query.Filters(**filters)):  # type: ignore[arg-type]
-        if as_json:
-            click.echo(json.dumps(query.as_dict(row)))
-        else:
-            flag = " partial" if row.partial else ""
-            click.echo(f"{row.id}  {row.started_at}  {row.duration_s:8.1f}s  {row.parties}{flag}")
+    """List recordings, oldest first: ON is the recorded extension or trunk, PARTIAL says the
+    recorder never finished (e.g. Asterisk crashed)."""
+    rows = query.recordings(get_app(ctx).engine, query.Filters(**filters))  # type: ignore[arg-type]
+    emit_list(rows, as_json, RECORDING_COLUMNS, query.as_dict, "no recordings")
+
+
+RECORDING_COLUMNS = (
+    Column("ID", lambda r: r.id),
+    Column("START (UTC)", lambda r: datetime.fromisoformat(r.started_at)),
+    Column("SECONDS", lambda r: f"{r.duration_s:.1f}", right=True),
+    Column("ON", lambda r: endpoint(r.channel)),
+    Column("PARTIAL", lambda r: "partial" if r.partial else ""),
+    Column("PARTIES", lambda r: r.parties),
+)
 
 
 @recording_group.command("show")
