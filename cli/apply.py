@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from asterisk_bridge.errors import VocoError
 from asterisk_bridge.generator import apply as applier
 from cli.common import get_app
+from cli.output import dumps, emit_object, object_json_option
 
 
 @click.command("apply")
 @click.option("--dry-run", is_flag=True, help="Show the unified diff; change nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+@object_json_option
 @click.pass_context
 def apply_cmd(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
     """Write the configuration files and reload Asterisk; roll back if it rejects them.
@@ -23,12 +22,10 @@ def apply_cmd(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
     app = get_app(ctx)
     if dry_run:
         p = applier.plan(app)
-        if as_json:
-            click.echo(json.dumps({"changed": p.changed, "diff": p.diff,
-                                   "diff_sha256": p.diff_sha256, "sentinel": p.sentinel}))
-        else:
-            click.echo(p.diff, nl=False)
-            click.echo(f"{len(p.changed)} file(s) would change: {', '.join(p.changed) or '-'}")
+        emit_object({"changed": p.changed, "diff": p.diff, "diff_sha256": p.diff_sha256,
+                     "sentinel": p.sentinel}, as_json,
+                    lambda d: f"{d['diff']}{len(p.changed)} file(s) would change: "
+                              f"{', '.join(p.changed) or '-'}")
         return
     try:
         outcome = applier.apply(app)
@@ -38,7 +35,7 @@ def apply_cmd(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
     app.record("apply", {"changed": outcome.changed, "diff_sha256": outcome.diff_sha256,
                          "sentinel": outcome.sentinel, "reloaded": outcome.reloaded}, "ok")
     if as_json:
-        click.echo(json.dumps(outcome.to_dict()))
+        click.echo(dumps(outcome.to_dict()))
     elif outcome.changed:
         click.echo(f"applied {', '.join(outcome.changed)}; reloaded "
                    f"{', '.join(outcome.reloaded)}; {outcome.sentinel} is live")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import asdict
 
@@ -14,6 +13,7 @@ from asterisk_bridge.bridge.runner import serve
 from asterisk_bridge.bridge.status import BridgeStatus, pid_alive, read_status
 from asterisk_bridge.errors import ExitCode
 from cli.common import get_app
+from cli.output import emit_object, object_json_option
 
 
 @click.group("bridge")
@@ -34,16 +34,14 @@ def run_command(ctx: click.Context) -> None:
 
 
 @bridge_group.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print the status file as JSON.")
+@object_json_option
 @click.pass_context
 def status_command(ctx: click.Context, as_json: bool) -> None:
     """Show each link's state; exit 3 if the bridge is not running."""
     status = read_status(get_app(ctx).config.status_file)
     running = status.state == "running" and pid_alive(status.pid)
-    if as_json:
-        click.echo(json.dumps({**asdict(status), "running": running}, indent=1))
-    else:
-        click.echo(_describe(status, running))
+    emit_object({**asdict(status), "running": running}, as_json,
+                lambda _: _describe(status, running))
     if not running:
         ctx.exit(ExitCode.NOT_RUNNING)
 

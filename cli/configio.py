@@ -14,6 +14,7 @@ from asterisk_bridge.configio.export import export_text
 from asterisk_bridge.configio.import_ import import_text
 from asterisk_bridge.errors import ConfigError, ValidationError
 from cli.common import get_app, oplogged
+from cli.output import dumps, object_json_option
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -75,10 +76,11 @@ def export_cmd(ctx: click.Context, output: Path | None, include_secrets: bool,
               help="age identity file to decrypt an encrypted export (repeatable).")
 @click.option("--passphrase-file", type=click.Path(dir_okay=False),
               help="File with the passphrase of an encrypted export.")
+@object_json_option
 @click.pass_context
 @oplogged
 def import_cmd(ctx: click.Context, file: Path, dry_run: bool, identities: tuple[Path, ...],
-               passphrase_file: str | None) -> None:
+               passphrase_file: str | None, as_json: bool) -> None:
     """Make the store match FILE: shows the adds, changes and removals, then applies them.
 
     A kind of record the file leaves out is not touched. A secret the file leaves out is kept
@@ -102,6 +104,10 @@ def import_cmd(ctx: click.Context, file: Path, dry_run: bool, identities: tuple[
                 from None
     plan = import_text(app.engine, app.master_key, text, dry_run=dry_run, source=str(file))
     ctx.params["changes"] = plan.counts()
+    if as_json:
+        click.echo(dumps({"dry_run": dry_run, "changes": plan.listing(),
+                          "notices": plan.notices}))
+        return
     click.echo(plan.render())
     if dry_run:
         click.echo("dry run: nothing changed")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from asterisk_bridge.config import read_secret
 from asterisk_bridge.contacts import company, personal
 from cli.common import get_app, oplogged
+from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
 
 
 @contextmanager
@@ -22,20 +22,20 @@ def _session(ctx: click.Context) -> Iterator[Session]:
         yield session
 
 
-def _emit(as_json: bool, data: Any, text: str) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else text)
-
-
-def _describe(fields: company.ContactFields, contact_id: int | str) -> str:
-    lines = [f"{fields.name}  (id {contact_id})"]
-    lines += [f"  number:  {n}" for n in fields.numbers]
-    lines += [f"  {label:<8} {value}" for label, value in
-              (("email:", fields.email), ("company:", fields.company), ("notes:", fields.notes))
-              if value]
+def _describe(contact: Mapping[str, Any]) -> str:
+    lines = [f"{contact['name']}  (id {contact['id']})"]
+    lines += [f"  number:  {n}" for n in contact["numbers"]]
+    lines += [f"  {label + ':':<8} {contact[label]}" for label in ("email", "company", "notes")
+              if contact[label]]
     return "\n".join(lines)
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+CONTACT_COLUMNS = (Column("ID", lambda c: c["id"], right=True), Column("NAME", lambda c: c["name"]),
+                   Column("NUMBERS", lambda c: c["numbers"]))
+GRANT_COLUMNS = (Column("EXTENSION", lambda g: g["extension"]),
+                 Column("PRIVILEGE", lambda g: g["privilege"]))
+PERSONAL_COLUMNS = (Column("ID", lambda e: e.id[:8]), Column("NAME", lambda e: e.name),
+                    Column("NUMBERS", lambda e: e.numbers))
 
 
 @click.group("contact")
@@ -54,7 +54,7 @@ def contact_group() -> None:
 @click.option("--email", default="")
 @click.option("--company", "company_name", default="")
 @click.option("--notes", default="")
-@json_option
+@object_json_option
 @click.pass_context
 @oplogged
 def add_cmd(ctx: click.Context, name: str, numbers: tuple[str, ...], email: str,
@@ -63,30 +63,30 @@ def add_cmd(ctx: click.Context, name: str, numbers: tuple[str, ...], email: str,
     fields = company.clean(name, numbers, email, company_name, notes)
     with _session(ctx) as s:
         row_id = company.add(s, fields).id
-    _emit(as_json, {"id": row_id, **fields.as_dict()}, f"added contact {row_id}: {fields.name}")
+    emit_object({"id": row_id, **fields.as_dict()}, as_json,
+                lambda c: f"added contact {c['id']}: {c['name']}")
 
 
 @contact_group.command("list")
-@json_option
+@list_json_option
 @click.pass_context
 def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """List company contacts."""
     with _session(ctx) as s:
-        rows = [(r.id, company.fields_of(r)) for r in company.listing(s)]
-    text = "\n".join(f"{i:>5}  {f.name:<30} {', '.join(f.numbers)}" for i, f in rows)
-    _emit(as_json, [{"id": i, **f.as_dict()} for i, f in rows], text or "no company contacts")
+        rows = [{"id": r.id, **company.fields_of(r).as_dict()} for r in company.listing(s)]
+    emit_list(rows, as_json, CONTACT_COLUMNS, dict, "no company contacts")
 
 
 @contact_group.command("show")
 @click.argument("ref")
-@json_option
+@object_json_option
 @click.pass_context
 def show_cmd(ctx: click.Context, ref: str, as_json: bool) -> None:
     """Show one company contact (REF: id or exact name)."""
     with _session(ctx) as s:
         row = company.find(s, ref)
-        fields, row_id = company.fields_of(row), row.id
-    _emit(as_json, {"id": row_id, **fields.as_dict()}, _describe(fields, row_id))
+        contact = {"id": row.id, **company.fields_of(row).as_dict()}
+    emit_object(contact, as_json, _describe)
 
 
 @contact_group.command("set")
@@ -156,14 +156,13 @@ def revoke_cmd(ctx: click.Context, extension: str) -> None:
 
 
 @contact_group.command("grants")
-@json_option
+@list_json_option
 @click.pass_context
 def grants_cmd(ctx: click.Context, as_json: bool) -> None:
     """List which extensions may view or manage the company contacts."""
     with _session(ctx) as s:
-        held = company.grants(s)
-    text = "\n".join(f"{ext:>10}  {priv}" for ext, priv in held.items())
-    _emit(as_json, held, text or "no grants")
+        held = [{"extension": ext, "privilege": priv} for ext, priv in company.grants(s).items()]
+    emit_list(held, as_json, GRANT_COLUMNS, dict, "no grants")
 
 
 # --- personal contacts -------------------------------------------------------------------------
@@ -219,7 +218,7 @@ def personal_add(ctx: click.Context, extension: str, name: str, numbers: tuple[s
 @personal_group.command("list")
 @extension_option
 @secret_file_option
-@json_option
+@list_json_option
 @click.pass_context
 def personal_list(ctx: click.Context, extension: str, secret_file: str | None,
                   as_json: bool) -> None:
@@ -227,8 +226,7 @@ def personal_list(ctx: click.Context, extension: str, secret_file: str | None,
     secret = _secret(secret_file, f"Secret of extension {extension}")
     with _session(ctx) as s:
         found = personal.entries(s, extension, secret)
-    text = "\n".join(f"{e.id[:8]}  {e.name:<30} {', '.join(e.numbers)}" for e in found)
-    _emit(as_json, [e.as_dict() for e in found], text or "no personal contacts")
+    emit_list(found, as_json, PERSONAL_COLUMNS, lambda e: e.as_dict(), "no personal contacts")
 
 
 @personal_group.command("remove")
@@ -249,13 +247,13 @@ def personal_remove(ctx: click.Context, extension: str, ref: str,
 
 @personal_group.command("count")
 @click.argument("extension")
-@json_option
+@object_json_option
 @click.pass_context
 def personal_count(ctx: click.Context, extension: str, as_json: bool) -> None:
     """How many personal contacts EXTENSION has (all an admin can learn about them)."""
     with _session(ctx) as s:
         n = personal.count(s, extension)
-    _emit(as_json, {"extension": extension.strip(), "count": n}, str(n))
+    emit_object({"extension": extension.strip(), "count": n}, as_json, lambda c: str(c["count"]))
 
 
 @personal_group.command("rewrap")

@@ -6,6 +6,7 @@ import click
 
 from asterisk_bridge.store import migrate
 from cli.common import get_app, oplogged
+from cli.output import emit_object, object_json_option
 
 
 @click.group("db")
@@ -38,16 +39,16 @@ def downgrade(ctx: click.Context, revision: str) -> None:
 
 
 @db_group.command("current")
+@object_json_option
 @click.pass_context
-def current(ctx: click.Context) -> None:
+def current(ctx: click.Context, as_json: bool) -> None:
     """Show the revision the database is at, and the newest one shipped."""
     app = get_app(ctx)
-    cur = migrate.current(app.engine)
-    newest = migrate.heads()
-    click.echo(f"current: {', '.join(cur) or 'base (empty)'}")
-    click.echo(f"newest:  {', '.join(newest)}")
-    if cur != newest:
-        click.echo("run 'voco db upgrade' to migrate")
+    cur, newest = migrate.current(app.engine), migrate.heads()
+    emit_object({"current": cur, "newest": newest, "up_to_date": cur == newest}, as_json,
+                lambda d: f"current: {', '.join(cur) or 'base (empty)'}\nnewest:  "
+                          f"{', '.join(newest)}"
+                          + ("" if d["up_to_date"] else "\nrun 'voco db upgrade' to migrate"))
 
 
 def register(group: click.Group) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import click
 
@@ -13,6 +12,7 @@ from asterisk_bridge.errors import NotFoundError
 from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.recording import control, evidence
 from cli.common import get_app, oplogged
+from cli.output import Column, emit_list, list_json_option
 
 
 @click.group("live")
@@ -67,20 +67,25 @@ def stop_cmd(ctx: click.Context, target: str) -> None:
     _run(ctx, target, "stop")
 
 
+EVIDENCE_COLUMNS = (
+    Column("AT (UTC)", lambda f: f["at"]),
+    Column("EVENT", lambda f: f["event"]),
+    Column("LEG", lambda f: f["leg"]),
+    Column("BY", lambda f: f["actor"]),
+    Column("WHAT", lambda f: " ".join(f"{k}={f[k]}" for k in ("prompt", "digit", "outcome",
+                                                              "recording_id") if f[k])),
+    Column("DETAIL", lambda f: f["detail"]),
+)
+
+
 @live_group.command("evidence")
 @click.argument("linkedid")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@list_json_option
 @click.pass_context
 def evidence_cmd(ctx: click.Context, linkedid: str, as_json: bool) -> None:
     """Consent evidence of call LINKEDID: prompts, answers, start/pause/resume/stop."""
-    for f in evidence.for_call(get_app(ctx).engine, linkedid):
-        if as_json:
-            click.echo(json.dumps(f))
-            continue
-        what = " ".join(f"{k}={f[k]}" for k in ("prompt", "digit", "outcome", "recording_id")
-                        if f[k])
-        click.echo(f"{f['at']}  {f['event']:<8} {f['leg'] or '-':<6} by {f['actor']:<12} "
-                   f"{what}  {f['detail']}")
+    facts = evidence.for_call(get_app(ctx).engine, linkedid)
+    emit_list(facts, as_json, EVIDENCE_COLUMNS, dict, f"no consent evidence for call {linkedid}")
 
 
 def register(group: click.Group) -> None:

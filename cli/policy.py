@@ -5,7 +5,10 @@ Changes are stored only; ``voco apply`` compiles them into the dialplan Asterisk
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,6 +16,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.errors import NotFoundError
 from asterisk_bridge.recording import policy, prompts
 from cli.common import get_app, oplogged
+from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
 
 APPLY_HINT = "stored; run 'voco apply' to enforce it in Asterisk"
 DEFAULT_LIB_DIR = Path("/var/lib/asterisk")
@@ -63,9 +67,10 @@ def clear_cmd(ctx: click.Context, scope: str, key: str) -> None:
 @click.option("--pause-code", help="DTMF code to pause a recording (e.g. *7).")
 @click.option("--resume-code", help="DTMF code to resume it.")
 @click.option("--stop-code", help="DTMF code to stop it.")
+@object_json_option
 @click.pass_context
 @oplogged
-def defaults_cmd(ctx: click.Context, **options: str | None) -> None:
+def defaults_cmd(ctx: click.Context, as_json: bool, **options: str | None) -> None:
     """Change global settings; with no option, show them."""
     names = {"mode": "default_mode", "consent": "consent", "timeout": "consent_timeout",
              "digit": "consent_digit", "pause_code": "code_pause",
@@ -73,22 +78,32 @@ def defaults_cmd(ctx: click.Context, **options: str | None) -> None:
     changes = {names[k]: v for k, v in options.items() if v is not None}
     engine = get_app(ctx).engine
     values = policy.update_settings(engine, changes) if changes else policy.settings(engine)
-    for name in policy.DEFAULTS:
-        click.echo(f"{name:<16} {values[name]}")
-    if changes:
-        click.echo(APPLY_HINT)
+    shown = {name: values[name] for name in policy.DEFAULTS}
+    emit_object(shown, as_json, lambda d: "\n".join(f"{k:<16} {v}" for k, v in d.items())
+                + (f"\n{APPLY_HINT}" if changes else ""))
+
+
+RULE_COLUMNS = (
+    Column("RULE", lambda r: r["rule"]),
+    Column("MODE", lambda r: r["mode"]),
+    Column("PRIORITY", lambda r: r["priority"], right=True),
+    Column("CONSENT", lambda r: r["consent"] or "inherit"),
+)
 
 
 @policy_group.command("list")
+@list_json_option
 @click.pass_context
-def list_cmd(ctx: click.Context) -> None:
-    """Every rule, then the defaults and the prompts in use."""
+def list_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Every rule; the text view then shows the defaults and the prompts in use (as JSON:
+    'defaults --json', 'prompt list --json')."""
     app = get_app(ctx)
-    for r in policy.rules(app.engine):
-        click.echo(f"{r.ref:<40} {r.mode:<9} priority {r.priority:<3} consent "
-                   f"{r.consent or 'inherit'}")
+    rules = [{"rule": r.ref, **asdict(r)} for r in policy.rules(app.engine)]
+    emit_list(rules, as_json, RULE_COLUMNS, dict, "no rules: the default decides every call")
+    if as_json:
+        return
     cfg = policy.settings(app.engine)
-    click.echo(f"{'default':<40} {cfg['default_mode']:<9} consent {cfg['consent']}")
+    click.echo(f"default: {cfg['default_mode']}, consent {cfg['consent']}")
     for kind, roles in prompts.refs(app.engine).items():
         for role, ref in roles.items():
             click.echo(f"prompt {kind}/{role}: {ref}")
@@ -99,14 +114,20 @@ def list_cmd(ctx: click.Context) -> None:
 @click.argument("caller")
 @click.argument("callee")
 @click.option("--route", default="", help="The route the call takes, if any.")
+@object_json_option
 @click.pass_context
-def explain_cmd(ctx: click.Context, kind: str, caller: str, callee: str, route: str) -> None:
+def explain_cmd(ctx: click.Context, kind: str, caller: str, callee: str, route: str,
+                as_json: bool) -> None:
     """What the stored policy decides for a call (the dialplan decides the same)."""
     engine = get_app(ctx).engine
     d = policy.decide(policy.rules(engine), policy.settings(engine), kind, caller, callee, route)
-    asked = [leg for leg, ask in (("caller", d.ask_caller), ("callee", d.ask_callee)) if ask]
-    click.echo(f"{'record' if d.record else 'do not record'}: rule {d.rule} ({d.mode}); "
-               f"consent {d.consent}, asking {' and '.join(asked) or 'nobody'}")
+    emit_object(asdict(d), as_json, _explain)
+
+
+def _explain(d: Mapping[str, Any]) -> str:
+    asked = [leg for leg in ("caller", "callee") if d[f"ask_{leg}"]]
+    return (f"{'record' if d['record'] else 'do not record'}: rule {d['rule']} ({d['mode']}); "
+            f"consent {d['consent']}, asking {' and '.join(asked) or 'nobody'}")
 
 
 @click.group("prompt")
@@ -151,17 +172,26 @@ def install_cmd(ctx: click.Context, lib_dir: str | None) -> None:
     click.echo(f"{len(written)} prompt(s) in {target / prompts.PROMPT_DIR}")
 
 
+PROMPT_COLUMNS = (
+    Column("NAME", lambda p: p["name"]),
+    Column("SECONDS", lambda p: f"{p['duration_ms'] / 1000:.1f}", right=True),
+    Column("SHA-256", lambda p: p["sha256"][:12]),
+    Column("USED BY", lambda p: ", ".join(p["used_by"]) or "unused"),
+)
+
+
 @prompt_group.command("list")
+@list_json_option
 @click.pass_context
-def prompt_list_cmd(ctx: click.Context) -> None:
+def prompt_list_cmd(ctx: click.Context, as_json: bool) -> None:
     """Uploaded prompts and the slots that use them."""
     app = get_app(ctx)
     used: dict[str, list[str]] = {}
     for slot, name in prompts.assignments(app.engine).items():
         used.setdefault(name, []).append(slot.removeprefix("prompt."))
-    for p in prompts.prompts(app.engine):
-        click.echo(f"{p.name:<24} {p.duration_ms / 1000:5.1f} s  {p.sha256[:12]}  "
-                   f"{', '.join(sorted(used.get(p.name, []))) or 'unused'}")
+    rows = [{**asdict(p), "used_by": sorted(used.get(p.name, []))}
+            for p in prompts.prompts(app.engine)]
+    emit_list(rows, as_json, PROMPT_COLUMNS, dict, "no uploaded prompts (the built-in ones play)")
 
 
 @prompt_group.command("assign")

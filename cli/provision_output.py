@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,37 +10,33 @@ from sqlalchemy import Engine
 
 from asterisk_bridge.provisioning.records import Spec
 from cli.common import get_app, oplogged
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+from cli.output import Column, emit_list, emit_object, list_json_option
+from cli.output import object_json_option as json_option
 
 Extra = Callable[[Engine, Spec], dict[str, Any]]
 
 
-def _value(v: Any) -> str:
-    if isinstance(v, list | tuple):
-        return ",".join(str(x) for x in v) or "-"
-    if isinstance(v, bool):
-        return "on" if v else "off"
-    return str(v) if v not in ("", None) else "-"
+def _as_dict(record: Spec, engine: Engine, extra: Extra | None) -> dict[str, Any]:
+    return {**record.to_dict(), **(extra(engine, record) if extra else {})}
 
 
-def emit(records: Spec | Sequence[Spec], as_json: bool, engine: Engine,
-         extra: Extra | None = None, note: dict[str, Any] | None = None) -> None:
-    """Print one record as ``field: value`` lines (or a list as one line each), or as JSON."""
-    many = not isinstance(records, Spec)
-    items: list[Spec] = [records] if isinstance(records, Spec) else list(records)
-    dicts = [{**r.to_dict(), **(extra(engine, r) if extra else {})} for r in items]
-    if as_json:
-        payload: Any = dicts if many else {**dicts[0], **(note or {})}
-        click.echo(json.dumps(payload, sort_keys=True))
-        return
-    if many:
-        for d in dicts:
-            first, *rest = d.items()
-            click.echo(f"{first[1]}  " + "  ".join(f"{k}={_value(v)}" for k, v in rest))
-        return
-    for k, v in {**dicts[0], **(note or {})}.items():
-        click.echo(f"{k}: {_value(v)}")
+def _column(key: str) -> Column:
+    return Column(key.upper().replace("_", " "), lambda d: d[key])
+
+
+def emit(record: Spec, as_json: bool, engine: Engine, extra: Extra | None = None,
+         note: dict[str, Any] | None = None) -> None:
+    """One record as ``field: value`` lines or a JSON object, with *note* (a secret shown
+    once) added."""
+    emit_object({**_as_dict(record, engine, extra), **(note or {})}, as_json)
+
+
+def emit_records(records: Sequence[Spec], as_json: bool, engine: Engine, extra: Extra | None,
+                 noun: str) -> None:
+    """Records as a table (a column per field) or a JSON array."""
+    dicts = [_as_dict(r, engine, extra) for r in records]
+    columns = [_column(k) for k in dicts[0]] if dicts else []
+    emit_list(dicts, as_json, columns, dict, f"no {noun}s")
 
 
 def add_read_commands(group: click.Group, noun: str, key: str,
@@ -52,11 +47,11 @@ def add_read_commands(group: click.Group, noun: str, key: str,
     """Attach ``list``, ``show KEY`` and ``remove KEY`` for one noun."""
 
     @group.command("list")
-    @json_option
+    @list_json_option
     @click.pass_context
     def list_cmd(ctx: click.Context, as_json: bool) -> None:
         app = get_app(ctx)
-        emit(list_fn(app.engine), as_json, app.engine, extra)
+        emit_records(list_fn(app.engine), as_json, app.engine, extra, noun)
 
     list_cmd.help = f"List every {noun}."
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import click
 
@@ -19,7 +19,16 @@ from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.recording import check, export, pipeline, query, shred, spool
 from asterisk_bridge.recording.vault import RecordingStoreError
 from cli.common import get_app, oplogged
-from cli.output import Column, emit_list, list_json_option
+from cli.live import EVIDENCE_COLUMNS
+from cli.output import (
+    Column,
+    emit_list,
+    emit_object,
+    list_json_option,
+    object_json_option,
+    table,
+    text,
+)
 
 
 @click.group("recording")
@@ -54,10 +63,36 @@ RECORDING_COLUMNS = (
 
 @recording_group.command("show")
 @click.argument("recording_id")
+@object_json_option
 @click.pass_context
-def show_cmd(ctx: click.Context, recording_id: str) -> None:
-    """Show a recording, its paused spans and its call's consent evidence (never its key)."""
-    click.echo(json.dumps(query.describe(get_app(ctx).engine, recording_id), indent=1))
+def show_cmd(ctx: click.Context, recording_id: str, as_json: bool) -> None:
+    """Show a recording, its call's CDR records, its paused spans and its call's consent
+    evidence (never its key)."""
+    emit_object(query.describe(get_app(ctx).engine, recording_id), as_json, _describe)
+
+
+CDR_COLUMNS = (
+    Column("CDR", lambda r: r["cdr"], right=True),
+    Column("FROM", lambda r: r["from"]),
+    Column("TO", lambda r: r["to"]),
+    Column("DISPOSITION", lambda r: r["disposition"]),
+    Column("BILLSEC", lambda r: r["billsec"], right=True),
+    Column("RECORDING", lambda r: r["recording"]),
+    Column("CONSENT", lambda r: r["consent"]),
+)
+
+
+def _describe(shown: Mapping[str, Any]) -> str:
+    rec = shown["recording"]
+    lines = [f"recording {rec['id']}"] + [f"  {k}: {text(v)}" for k, v in rec.items()
+                                          if k != "id"]
+    spans = [f"{p['from']} - {p['to'] or 'the end'}" for p in shown["pauses"]]
+    lines.append(f"paused: {'; '.join(spans) or 'never'}")
+    for title, rows, columns in (("call (CDR records)", shown["call"], CDR_COLUMNS),
+                                 ("consent evidence", shown["evidence"], EVIDENCE_COLUMNS)):
+        lines.append(f"{title}:" + ("" if rows else " none"))
+        lines += [f"  {line}" for line in table(rows, columns)] if rows else []
+    return "\n".join(lines)
 
 
 @recording_group.command("export")
@@ -105,16 +140,22 @@ def delete_cmd(ctx: click.Context, recording_id: str, reason: str) -> None:
 
 @recording_group.command("check")
 @click.option("--verify", is_flag=True, help="Also re-hash every ciphertext file.")
+@object_json_option
 @click.pass_context
-def check_cmd(ctx: click.Context, verify: bool) -> None:
+def check_cmd(ctx: click.Context, verify: bool, as_json: bool) -> None:
     """Report files without rows, rows without files or keys; exit 1 if any."""
     report = check.check(get_app(ctx), verify_hashes=verify)
-    for kind, ids in report.problems.items():
-        for rec_id in ids:
-            click.echo(f"{kind.replace('_', ' ')}: {rec_id}")
+    emit_object({"rows": report.rows, "consistent": not report.problems,
+                 "problems": report.problems}, as_json, _report)
     if report.problems:
         ctx.exit(ExitCode.FAILURE)
-    click.echo(f"recordings consistent: {report.rows} rows, each with its file and key")
+
+
+def _report(r: Mapping[str, Any]) -> str:
+    if r["consistent"]:
+        return f"recordings consistent: {r['rows']} rows, each with its file and key"
+    return "\n".join(f"{kind.replace('_', ' ')}: {rec_id}"
+                     for kind, ids in r["problems"].items() for rec_id in ids)
 
 
 @recording_group.command("sweep")

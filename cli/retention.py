@@ -7,6 +7,7 @@ import click
 from asterisk_bridge.cdr import retention
 from asterisk_bridge.errors import ValidationError
 from cli.common import get_app, oplogged
+from cli.output import emit_object, object_json_option
 
 
 @click.group("retention")
@@ -36,11 +37,13 @@ def set_command(ctx: click.Context, kind: str, days: str) -> None:
 
 
 @retention_group.command("show")
+@object_json_option
 @click.pass_context
-def show_command(ctx: click.Context) -> None:
-    """Every kind and its policy."""
-    for kind, days in retention.policies(get_app(ctx).engine).items():
-        click.echo(f"{kind}: " + (f"{days} days" if days else "kept for ever (no policy)"))
+def show_command(ctx: click.Context, as_json: bool) -> None:
+    """Every kind and its policy (as JSON: kind -> days, null = kept for ever)."""
+    emit_object(retention.policies(get_app(ctx).engine), as_json, lambda p: "\n".join(
+        f"{kind}: " + (f"{days} days" if days else "kept for ever (no policy)")
+        for kind, days in p.items()))
 
 
 @retention_group.command("run")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import click
 
@@ -11,6 +13,7 @@ from asterisk_bridge.errors import ExitCode
 from asterisk_bridge.sandbox import rootfs
 from asterisk_bridge.sandbox.instance import Instance
 from cli.common import config_file
+from cli.output import emit_object, object_json_option
 
 name_option = click.option("--name", default="default", show_default=True,
                            help="Instance name; several instances can run at once.")
@@ -64,19 +67,30 @@ def stop(name: str, destroy: bool) -> None:
 
 @sandbox_group.command("status")
 @name_option
+@object_json_option
 @click.pass_context
-def status(ctx: click.Context, name: str) -> None:
-    """Show whether an instance runs, and where."""
+def status(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Show whether an instance runs, and where; exit 3 if it does not run."""
     root = rootfs.default_root()
-    click.echo(f"root:     {root} ({rootfs.asterisk_version(root) or 'not built'})")
     inst = Instance(name, root)
-    if inst.is_running():
+    shown: dict[str, object] = {"name": name, "root": str(root),
+                                "asterisk": rootfs.asterisk_version(root) or None,
+                                "running": inst.is_running()}
+    if shown["running"]:
         info = inst.info()
-        click.echo(f"instance: {name} running, pid {info.pid}, AMI {info.ami_port}, "
-                   f"HTTP {info.http_port}")
-    else:
-        click.echo(f"instance: {name} not running")
+        shown |= {"pid": info.pid, "ami_port": info.ami_port, "http_port": info.http_port,
+                  "sip_port": info.sip_port}
+    emit_object(shown, as_json, _describe)
+    if not shown["running"]:
         ctx.exit(ExitCode.NOT_RUNNING)
+
+
+def _describe(s: Mapping[str, Any]) -> str:
+    head = f"root:     {s['root']} ({s['asterisk'] or 'not built'})\ninstance: {s['name']} "
+    if not s["running"]:
+        return head + "not running"
+    return head + (f"running, pid {s['pid']}, AMI {s['ami_port']}, HTTP {s['http_port']}, "
+                   f"SIP {s['sip_port']}")
 
 
 def register(group: click.Group) -> None:

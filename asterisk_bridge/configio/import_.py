@@ -49,6 +49,11 @@ class Plan:
             out.setdefault(c.section.name, dict.fromkeys(OPS, 0))[c.op] += 1
         return out
 
+    def listing(self) -> list[dict[str, object]]:
+        """Each change as data: section, op, key and the fields a change touches (no values)."""
+        return [{"section": c.section.name, "op": c.op, "key": c.key, "fields": list(c.fields)}
+                for c in self.changes]
+
     def render(self) -> str:
         """Human-readable plan; secret values are never shown, only that they change."""
         if not self.changes:

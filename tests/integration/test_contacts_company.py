@@ -104,7 +104,8 @@ def test_cli_crud_json_and_oplog(app: App, run_cli: CliCall) -> None:
     assert run_cli("contact", "grant", "1001", "manage").exit_code == 0
     bad = run_cli("contact", "grant", "10;01", "view")
     assert bad.exit_code == 2 and "extension:" in bad.output
-    assert json.loads(run_cli("contact", "grants", "--json").output) == {"1001": "manage"}
+    assert json.loads(run_cli("contact", "grants", "--json").output) == [
+        {"extension": "1001", "privilege": "manage"}]
     assert run_cli("contact", "revoke", "1001").exit_code == 0
     assert run_cli("contact", "revoke", "1001").exit_code == 4
     assert run_cli("contact", "remove", "Acme Support").exit_code == 0

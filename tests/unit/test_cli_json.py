@@ -1,0 +1,214 @@
+"""Every ``--json`` in the command tree prints what docs/cli.md says: a list command one JSON
+array of objects, a single-thing command one JSON object; and every command that shows data has
+``--json``.
+
+The test walks the click tree, so a new command with ``--json`` fails here until it is given an
+invocation below, and a new showing command without ``--json`` fails the coverage check.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import click
+import pytest
+
+from asterisk_bridge.bridge.status import BridgeStatus, LinkState, write_status
+from asterisk_bridge.cdr import csvsource
+from asterisk_bridge.cdr.store import insert_rows
+from asterisk_bridge.clidocs import walk
+from asterisk_bridge.config import load_config, write_config
+from asterisk_bridge.context import App
+from asterisk_bridge.recording import evidence, pipeline
+from asterisk_bridge.recording.vault import CallInfo
+from cli.main import voco
+from cli.output import LIST_JSON_HELP, OBJECT_JSON_HELP
+from tests.audio_tones import tone_wav
+from tests.conftest import CliCall
+
+DATA = Path(__file__).parent / "data"
+REC_ID = "voco-1795911331_0-1795911331_1"
+LINKEDID = "1795911331.0"
+
+#: Commands whose job is to show something (the issue's list included): they must have --json.
+MUST_HAVE_JSON = {
+    "recording-policy list", "recording-policy defaults", "recording-policy explain",
+    "prompt list", "retention show", "db current", "sandbox status", "oplog verify",
+    "bridge status", "recording check", "config import",
+}
+SHOWING_NAMES = {"list", "show", "status", "current", "verify", "explain", "defaults", "count",
+                 "grants", "evidence", "check"}
+
+#: How to run each command that has --json against the fixture (``{secret}``: a file holding
+#: extension 1001's secret), and the exit codes that mean "ran" (status commands exit 3 when
+#: what they report on is not running, and still print the status).
+INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
+    "apply": (("apply", "--dry-run"), {0}),
+    "bridge status": (("bridge", "status"), {3}),
+    "calls list": (("calls", "list"), {0}),
+    "cdr list": (("cdr", "list"), {0}),
+    "conference add": (("conference", "add", "board", "--number", "3001"), {0}),
+    "conference list": (("conference", "list"), {0}),
+    "conference set": (("conference", "set", "standup", "--max-members", "5"), {0}),
+    "conference show": (("conference", "show", "standup"), {0}),
+    "config import": (("config", "import", "--dry-run", "{export}"), {0}),
+    "contact add": (("contact", "add", "Zed Ltd", "--number", "+4930999"), {0}),
+    "contact grants": (("contact", "grants"), {0}),
+    "contact list": (("contact", "list"), {0}),
+    "contact personal count": (("contact", "personal", "count", "1001"), {0}),
+    "contact personal list": (("contact", "personal", "list", "--extension", "1001",
+                               "--secret-file", "{secret}"), {0}),
+    "contact show": (("contact", "show", "Acme Support"), {0}),
+    "db current": (("db", "current"), {0}),
+    "extension add": (("extension", "add", "1003"), {0}),
+    "extension list": (("extension", "list"), {0}),
+    "extension set": (("extension", "set", "1002", "--name", "Robert"), {0}),
+    "extension show": (("extension", "show", "1001"), {0}),
+    "live evidence": (("live", "evidence", LINKEDID), {0}),
+    "oplog list": (("oplog", "list"), {0}),
+    "oplog verify": (("oplog", "verify"), {0}),
+    "prompt list": (("prompt", "list"), {0}),
+    "queue add": (("queue", "add", "sales", "--number", "2001"), {0}),
+    "queue list": (("queue", "list"), {0}),
+    "queue set": (("queue", "set", "support", "--timeout", "20"), {0}),
+    "queue show": (("queue", "show", "support"), {0}),
+    "recording check": (("recording", "check"), {0}),
+    "recording list": (("recording", "list"), {0}),
+    "recording show": (("recording", "show", REC_ID), {0}),
+    "recording-policy defaults": (("recording-policy", "defaults"), {0}),
+    "recording-policy explain": (("recording-policy", "explain", "inbound", "carrier", "1001"),
+                                 {0}),
+    "recording-policy list": (("recording-policy", "list"), {0}),
+    "retention show": (("retention", "show"), {0}),
+    "route inbound add": (("route", "inbound", "add", "4930555001", "--to", "extension:1001"),
+                          {0}),
+    "route inbound list": (("route", "inbound", "list"), {0}),
+    "route inbound set": (("route", "inbound", "set", "4930555000", "--to", "extension:1002"),
+                          {0}),
+    "route inbound show": (("route", "inbound", "show", "4930555000"), {0}),
+    "route outbound add": (("route", "outbound", "add", "intl", "--pattern", "_00X.",
+                            "--trunk", "carrier"), {0}),
+    "route outbound list": (("route", "outbound", "list"), {0}),
+    "route outbound set": (("route", "outbound", "set", "national", "--strip", "1"), {0}),
+    "route outbound show": (("route", "outbound", "show", "national"), {0}),
+    "sandbox status": (("sandbox", "status", "--name", "never-started"), {3}),
+    "speeddial add": (("speeddial", "add", "*22", "--number", "1001"), {0}),
+    "speeddial list": (("speeddial", "list"), {0}),
+    "speeddial set": (("speeddial", "set", "*21", "--name", "Bob"), {0}),
+    "speeddial show": (("speeddial", "show", "*21"), {0}),
+    "trunk add": (("trunk", "add", "backup", "--host", "192.0.2.20"), {0}),
+    "trunk list": (("trunk", "list"), {0}),
+    "trunk set": (("trunk", "set", "carrier", "--port", "5070"), {0}),
+    "trunk show": (("trunk", "show", "carrier"), {0}),
+}
+
+PROVISION = (
+    ("extension", "add", "1002", "--name", "Bob"),
+    ("trunk", "add", "carrier", "--host", "192.0.2.10"),
+    ("conference", "add", "standup", "--number", "3000"),
+    ("queue", "add", "support", "--number", "2000", "--member", "1001"),
+    ("speeddial", "add", "*21", "--number", "1002"),
+    ("route", "inbound", "add", "4930555000", "--to", "queue:support"),
+    ("route", "outbound", "add", "national", "--pattern", "_0X.", "--trunk", "carrier"),
+    ("contact", "add", "Acme Support", "--number", "+4930123456"),
+    ("contact", "grant", "1002", "manage"),
+    ("recording-policy", "set", "trunk", "carrier", "yes"),
+)
+
+
+def _json_commands() -> dict[str, click.Command]:
+    return {" ".join(path[1:]): cmd for path, cmd in walk(voco, ["voco"])
+            if not isinstance(cmd, click.Group) and any(p.name == "as_json" for p in cmd.params)}
+
+
+def _ok(run_cli: CliCall, *args: str) -> str:
+    result = run_cli(*args)
+    assert result.exit_code == 0, (args, result.output)
+    return result.output
+
+
+@pytest.fixture
+def ram_spool() -> Iterator[Path]:
+    path = Path("/dev/shm") / f"voco-test-{uuid.uuid4().hex[:10]}"
+    path.mkdir(mode=0o700)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> dict[str, str]:
+    """One of everything a --json command can show, so no list is empty."""
+    etc = tmp_path / "asterisk-etc"
+    etc.mkdir()
+    write_config(replace(app.config, asterisk=replace(app.config.asterisk,
+                                                      ast_etc_dir=str(etc))))
+    secret = tmp_path / "secret"
+    secret.write_text(json.loads(_ok(run_cli, "extension", "add", "1001", "--json"))["secret"])
+    for args in PROVISION:
+        _ok(run_cli, *args)
+    _ok(run_cli, "contact", "personal", "add", "--extension", "1001", "Bob", "--secret-file",
+        str(secret))
+    tone_wav(tmp_path / "notice.wav", 1.0, 440)
+    _ok(run_cli, "prompt", "upload", "notice", str(tmp_path / "notice.wav"), "--lib-dir",
+        str(tmp_path / "lib"))
+    insert_rows(app.engine, csvsource.read_records(DATA / "cdr_attended_transfer.csv",
+                                                   "node1").rows)
+    tone_wav(ram_spool / f"{REC_ID}.wav", 1.0, 440)
+    (ram_spool / f"{REC_ID}.wav.done").touch()
+    pipeline.sweep(app, ram_spool, active=set(),
+                   hints={REC_ID: CallInfo(channel="PJSIP/1001-00000001")})
+    evidence.record(app.engine, app.config.asterisk.node, evidence.Fact(
+        linkedid=LINKEDID, event="start", recording_id=REC_ID, actor="bridge"))
+    write_status(load_config(app.config.path).status_file, BridgeStatus(
+        pid=0, node="node1", started=1.0, state="stopped", updated=2.0,
+        links={"ami": LinkState(), "ari": LinkState()}))
+    export = tmp_path / "export.toml"
+    _ok(run_cli, "config", "export", "--output", str(export))
+    return {"secret": str(secret), "export": str(export)}
+
+
+def test_every_showing_command_has_json() -> None:
+    have = set(_json_commands())
+    showing = {" ".join(path[1:]) for path, cmd in walk(voco, ["voco"])
+               if not isinstance(cmd, click.Group) and path[-1] in SHOWING_NAMES}
+    assert not (MUST_HAVE_JSON | showing) - have
+
+
+def test_every_json_option_documents_its_shape() -> None:
+    for name, cmd in _json_commands().items():
+        (option,) = [p for p in cmd.params if p.name == "as_json"]
+        assert isinstance(option, click.Option) and option.opts == ["--json"], name
+        assert option.help in (LIST_JSON_HELP, OBJECT_JSON_HELP), (name, option.help)
+
+
+def test_every_json_command_prints_its_documented_shape(
+        populated: dict[str, str], run_cli: CliCall) -> None:
+    commands = _json_commands()
+    assert set(commands) == set(INVOCATIONS), "give each --json command an invocation here"
+    for name, cmd in commands.items():
+        args, codes = INVOCATIONS[name]
+        result = run_cli(*(a.format(**populated) for a in args), "--json")
+        assert result.exit_code in codes, (name, result.exit_code, result.output)
+        data = json.loads(result.stdout)
+        (option,) = [p for p in cmd.params if p.name == "as_json"]
+        if option.help == LIST_JSON_HELP:
+            assert isinstance(data, list) and data, (name, data)
+            assert all(isinstance(item, dict) and item for item in data), (name, data)
+        else:
+            assert isinstance(data, dict) and data, (name, data)
+
+
+def test_lists_print_a_header_row(populated: dict[str, str], run_cli: CliCall) -> None:
+    for name, cmd in _json_commands().items():
+        (option,) = [p for p in cmd.params if p.name == "as_json"]
+        if option.help != LIST_JSON_HELP:
+            continue
+        args, _ = INVOCATIONS[name]
+        first = _ok(run_cli, *(a.format(**populated) for a in args)).splitlines()[0]
+        words = first.replace("(UTC)", "").replace("-", "").replace(",", "").split()
+        assert words and all(w.isupper() for w in words), (name, first)
