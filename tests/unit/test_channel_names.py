@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,10 +11,9 @@ from asterisk_bridge.cdr import csvsource
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.channel_names import endpoint
 from asterisk_bridge.context import App
-from asterisk_bridge.recording import pipeline
 from asterisk_bridge.recording.vault import CallInfo
-from tests.audio_tones import tone_wav
 from tests.conftest import CliCall
+from tests.unit.cli_support import store_recording
 
 DATA = Path(__file__).parent / "data"
 
@@ -40,22 +36,12 @@ def test_endpoint(channel: str, shown: str) -> None:
     assert endpoint(channel) == shown
 
 
-@pytest.fixture
-def ram_spool() -> Iterator[Path]:
-    path = Path("/dev/shm") / f"voco-test-{uuid.uuid4().hex[:10]}"
-    path.mkdir(mode=0o700)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
 def test_recording_list_has_a_header_and_shows_the_extension(
         app: App, run_cli: CliCall, ram_spool: Path) -> None:
     assert run_cli("recording", "list").output == "no recordings\n"
     rec_id = "voco-1795911331_0-1795911331_1"
-    tone_wav(ram_spool / f"{rec_id}.wav", 2.0, 440)
-    (ram_spool / f"{rec_id}.wav.done").touch()
-    info = CallInfo(channel="PJSIP/2002-00000001", parties="Alice <1001> -> Bob <2002>")
-    pipeline.sweep(app, ram_spool, active=set(), hints={rec_id: info})
+    store_recording(app, ram_spool, rec_id, CallInfo(channel="PJSIP/2002-00000001",
+                                                     parties="Alice <1001> -> Bob <2002>"))
     lines = run_cli("recording", "list").output.splitlines()
     assert lines[0].split() == ["ID", "START", "(UTC)", "SECONDS", "ON", "PARTIAL", "PARTIES"]
     assert len(lines) == 2
@@ -63,7 +49,7 @@ def test_recording_list_has_a_header_and_shows_the_extension(
     assert row.startswith(rec_id) and "PJSIP/" not in row
     on = lines[0].index(" ON ") + 1
     assert row[on:on + 4] == "2002", lines
-    assert row.endswith("Alice <1001> -> Bob <2002>") and " 2.0 " in row
+    assert row.endswith("Alice <1001> -> Bob <2002>") and " 1.0 " in row
     listed = json.loads(run_cli("recording", "list", "--json").output)
     assert [r["channel"] for r in listed] == ["PJSIP/2002-00000001"]  # scripts get the name
 

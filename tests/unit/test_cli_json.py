@@ -9,9 +9,6 @@ invocation below, and a new showing command without ``--json`` fails the coverag
 from __future__ import annotations
 
 import json
-import shutil
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,12 +21,13 @@ from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.clidocs import walk
 from asterisk_bridge.config import load_config, write_config
 from asterisk_bridge.context import App
-from asterisk_bridge.recording import evidence, pipeline
+from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.vault import CallInfo
 from cli.main import voco
 from cli.output import LIST_JSON_HELP, OBJECT_JSON_HELP
 from tests.audio_tones import tone_wav
 from tests.conftest import CliCall
+from tests.unit.cli_support import ok, provision, store_recording
 
 DATA = Path(__file__).parent / "data"
 REC_ID = "voco-1795911331_0-1795911331_1"
@@ -107,37 +105,9 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
     "trunk show": (("trunk", "show", "carrier"), {0}),
 }
 
-PROVISION = (
-    ("extension", "add", "1002", "--name", "Bob"),
-    ("trunk", "add", "carrier", "--host", "192.0.2.10"),
-    ("conference", "add", "standup", "--number", "3000"),
-    ("queue", "add", "support", "--number", "2000", "--member", "1001"),
-    ("speeddial", "add", "*21", "--number", "1002"),
-    ("route", "inbound", "add", "4930555000", "--to", "queue:support"),
-    ("route", "outbound", "add", "national", "--pattern", "_0X.", "--trunk", "carrier"),
-    ("contact", "add", "Acme Support", "--number", "+4930123456"),
-    ("contact", "grant", "1002", "manage"),
-    ("recording-policy", "set", "trunk", "carrier", "yes"),
-)
-
-
 def _json_commands() -> dict[str, click.Command]:
     return {" ".join(path[1:]): cmd for path, cmd in walk(voco, ["voco"])
             if not isinstance(cmd, click.Group) and any(p.name == "as_json" for p in cmd.params)}
-
-
-def _ok(run_cli: CliCall, *args: str) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == 0, (args, result.output)
-    return result.output
-
-
-@pytest.fixture
-def ram_spool() -> Iterator[Path]:
-    path = Path("/dev/shm") / f"voco-test-{uuid.uuid4().hex[:10]}"
-    path.mkdir(mode=0o700)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
@@ -147,28 +117,22 @@ def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> di
     etc.mkdir()
     write_config(replace(app.config, asterisk=replace(app.config.asterisk,
                                                       ast_etc_dir=str(etc))))
-    secret = tmp_path / "secret"
-    secret.write_text(json.loads(_ok(run_cli, "extension", "add", "1001", "--json"))["secret"])
-    for args in PROVISION:
-        _ok(run_cli, *args)
-    _ok(run_cli, "contact", "personal", "add", "--extension", "1001", "Bob", "--secret-file",
-        str(secret))
+    secret = provision(run_cli, tmp_path)
+    ok(run_cli, "contact", "personal", "add", "--extension", "1001", "Bob", "--secret-file",
+       str(secret))
     tone_wav(tmp_path / "notice.wav", 1.0, 440)
-    _ok(run_cli, "prompt", "upload", "notice", str(tmp_path / "notice.wav"), "--lib-dir",
-        str(tmp_path / "lib"))
+    ok(run_cli, "prompt", "upload", "notice", str(tmp_path / "notice.wav"), "--lib-dir",
+       str(tmp_path / "lib"))
     insert_rows(app.engine, csvsource.read_records(DATA / "cdr_attended_transfer.csv",
                                                    "node1").rows)
-    tone_wav(ram_spool / f"{REC_ID}.wav", 1.0, 440)
-    (ram_spool / f"{REC_ID}.wav.done").touch()
-    pipeline.sweep(app, ram_spool, active=set(),
-                   hints={REC_ID: CallInfo(channel="PJSIP/1001-00000001")})
+    store_recording(app, ram_spool, REC_ID, CallInfo(channel="PJSIP/1001-00000001"))
     evidence.record(app.engine, app.config.asterisk.node, evidence.Fact(
         linkedid=LINKEDID, event="start", recording_id=REC_ID, actor="bridge"))
     write_status(load_config(app.config.path).status_file, BridgeStatus(
         pid=0, node="node1", started=1.0, state="stopped", updated=2.0,
         links={"ami": LinkState(), "ari": LinkState()}))
     export = tmp_path / "export.toml"
-    _ok(run_cli, "config", "export", "--output", str(export))
+    ok(run_cli, "config", "export", "--output", str(export))
     return {"secret": str(secret), "export": str(export)}
 
 
@@ -209,6 +173,6 @@ def test_lists_print_a_header_row(populated: dict[str, str], run_cli: CliCall) -
         if option.help != LIST_JSON_HELP:
             continue
         args, _ = INVOCATIONS[name]
-        first = _ok(run_cli, *(a.format(**populated) for a in args)).splitlines()[0]
+        first = ok(run_cli, *(a.format(**populated) for a in args)).splitlines()[0]
         words = first.replace("(UTC)", "").replace("-", "").replace(",", "").split()
         assert words and all(w.isupper() for w in words), (name, first)

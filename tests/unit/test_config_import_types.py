@@ -15,21 +15,7 @@ import tomli_w
 from asterisk_bridge.configio.kinds import Kind
 from asterisk_bridge.configio.registry import SECTIONS
 from tests.conftest import CliCall
-
-PROVISION = (
-    ("extension", "add", "1001", "--name", "Alice"),
-    ("extension", "add", "1002", "--name", "Bob"),
-    ("trunk", "add", "carrier", "--host", "192.0.2.10", "--identify", "192.0.2.0/24"),
-    ("conference", "add", "standup", "--number", "3000", "--pin", "4711"),
-    ("queue", "add", "support", "--number", "2000", "--member", "1001"),
-    ("speeddial", "add", "*21", "--number", "1002"),
-    ("route", "inbound", "add", "4930555000", "--to", "queue:support"),
-    ("route", "outbound", "add", "national", "--pattern", "_0X.", "--trunk", "carrier"),
-    ("contact", "add", "Acme Support", "--number", "+4930123456"),
-    ("contact", "grant", "1002", "manage"),
-    ("recording-policy", "set", "trunk", "carrier", "yes"),
-    ("recording-policy", "defaults", "--timeout", "8"),
-)
+from tests.unit.cli_support import ok, provision
 
 #: Values of every TOML type but the field's own (a table and a date too, for the text fields).
 WRONG: dict[Kind, list[Any]] = {
@@ -40,18 +26,11 @@ WRONG: dict[Kind, list[Any]] = {
 }
 
 
-def _ok(run_cli: CliCall, *args: str) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == 0, (args, result.output)
-    return result.output
-
-
 @pytest.fixture
-def exported(run_cli: CliCall) -> str:
-    _ok(run_cli, "init")
-    for args in PROVISION:
-        _ok(run_cli, *args)
-    return _ok(run_cli, "config", "export")
+def exported(run_cli: CliCall, tmp_path: Path) -> str:
+    ok(run_cli, "init")
+    provision(run_cli, tmp_path)
+    return ok(run_cli, "config", "export")
 
 
 def test_every_field_of_every_section_refuses_every_wrong_type(
@@ -75,7 +54,7 @@ def test_every_field_of_every_section_refuses_every_wrong_type(
                     assert str(wrong) not in lines[0].split("got ", 1)[1], lines[0]
                 tried.add(kind)
     assert tried == set(Kind)
-    assert _ok(run_cli, "config", "export") == exported  # nothing changed
+    assert ok(run_cli, "config", "export") == exported  # nothing changed
 
 
 def test_the_reported_cases(run_cli: CliCall, exported: str, tmp_path: Path) -> None:
@@ -91,7 +70,7 @@ def test_the_reported_cases(run_cli: CliCall, exported: str, tmp_path: Path) -> 
     result = run_cli("config", "import", "--dry-run", str(bad))
     assert result.exit_code == 2
     assert "queues[1] (support): members: expected a list of texts" in result.output
-    assert _ok(run_cli, "config", "export") == exported
+    assert ok(run_cli, "config", "export") == exported
 
 
 def test_secret_values_are_never_echoed(run_cli: CliCall, exported: str, tmp_path: Path) -> None:
@@ -114,4 +93,4 @@ def test_file_level_types(run_cli: CliCall, exported: str, tmp_path: Path) -> No
     result = run_cli("config", "import", str(bad))
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert f"{bad}: neither UTF-8 text nor an age-encrypted file" in result.output
-    assert _ok(run_cli, "config", "export") == exported
+    assert ok(run_cli, "config", "export") == exported

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,15 +32,6 @@ from asterisk_bridge.store.models.recording import Recording, RecordingKey, Reco
 from tests.audio_tones import ALICE_HZ, BOB_HZ, tone_wav, tone_windows
 
 NAME = "voco-1795911331_0-1795911331_1"
-
-
-@pytest.fixture
-def ram_spool() -> Iterator[Path]:
-    """A spool directory on /dev/shm (tmpfs)."""
-    path = Path("/dev/shm") / f"voco-test-{uuid.uuid4().hex[:10]}"
-    path.mkdir(mode=0o700)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def finished(spool_dir: Path, name: str = NAME, seconds: float = 3.0,
