@@ -34,7 +34,8 @@ EXIT_CODE_MEANINGS = {
     ExitCode.BAD_INPUT: "usage error, or a value (argument, option, imported file) breaks a "
                         "rule; the message names the field; nothing was changed",
     ExitCode.NOT_RUNNING: "what the command needs or reports on is not running: the bridge, a "
-                          "sandbox instance, or Asterisk (AMI unreachable)",
+                          "sandbox instance, or Asterisk (AMI unreachable; nothing was "
+                          "changed)",
     ExitCode.NOT_FOUND: "a record the command names does not exist (extension, trunk, route, "
                         "queue, room, speed dial, contact, grant, recording, recording rule "
                         "or prompt)",

@@ -29,6 +29,7 @@ CASES: list[tuple[ExitCode, tuple[str, ...]]] = [
     (ExitCode.NOT_RUNNING, ("bridge", "status")),
     (ExitCode.NOT_RUNNING, ("sandbox", "status", "--name", "never-started")),
     (ExitCode.NOT_RUNNING, ("live", "pause", "PJSIP/1001-00000001")),
+    (ExitCode.NOT_RUNNING, ("apply",)),
     (ExitCode.NOT_FOUND, ("extension", "show", "1999")),
     (ExitCode.NOT_FOUND, ("extension", "remove", "1999")),
     (ExitCode.NOT_FOUND, ("trunk", "set", "nope", "--port", "5061")),
@@ -57,7 +58,10 @@ def installed(run_cli: CliCall, config_path: Path, tmp_path: Path) -> dict[str, 
     """One extension with a personal contact; AMI pointed at a port nobody listens on."""
     assert run_cli("init").exit_code == 0
     cfg = load_config(config_path)
-    write_config(replace(cfg, asterisk=replace(cfg.asterisk, ami_port=_closed_port())))
+    etc = tmp_path / "asterisk-etc"
+    etc.mkdir()
+    write_config(replace(cfg, asterisk=replace(cfg.asterisk, ami_port=_closed_port(),
+                                               ast_etc_dir=str(etc))))
     added = run_cli("extension", "add", "1001", "--json")
     secret = tmp_path / "sip-secret"
     secret.write_text(json.loads(added.output)["secret"])
@@ -65,7 +69,7 @@ def installed(run_cli: CliCall, config_path: Path, tmp_path: Path) -> dict[str, 
                    "+4930123", "--secret-file", str(secret)).exit_code == 0
     wrong = tmp_path / "wrong-secret"
     wrong.write_text("not-the-secret")
-    return {"wrong": str(wrong)}
+    return {"wrong": str(wrong), "etc": str(etc)}
 
 
 @pytest.mark.parametrize(("expected", "args"), CASES,
@@ -77,6 +81,8 @@ def test_exit_code(installed: dict[str, str], run_cli: CliCall, expected: ExitCo
     assert "Traceback" not in result.output
     if expected not in (ExitCode.OK, ExitCode.NOT_RUNNING):
         assert "Error" in result.output or "Aborted" in result.output, result.output
+    if args == ("apply",):
+        assert not any(Path(installed["etc"]).iterdir())  # nothing written
 
 
 def test_every_code_is_covered_and_documented() -> None:
