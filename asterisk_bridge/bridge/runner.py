@@ -158,6 +158,7 @@ class Bridge:
             self._spawn(self._supervise(name), f"supervise:{name}")
             self._spawn(self._keepalive(name), f"keepalive:{name}")
         self._spawn(self._housekeeping(), "housekeeping")
+        self._start_resync()  # events dropped while connecting
         self._write_status()
         log.info("bridge.started", extra=fields(node=self.node, pid=self.status.pid,
                                                 capabilities=[c.name for c in self.capabilities]))
@@ -242,15 +243,21 @@ class Bridge:
         log.warning("link.events_lost", extra=fields(
             link=name, reason=reason, gap_from=gaps.iso(gap.start), gap_to=gaps.iso(gap.end),
             effect="recorded as a gap; the capabilities reconcile it"))
-        if self._started and not self._closed and not self._resyncing:
+        if self._started and not self._closed:
+            self._start_resync()
+
+    def _start_resync(self) -> None:
+        """Record and reconcile the pending losses in one task (later ones join its queue)."""
+        if self._losses and not self._resyncing:
             self._resyncing = True
             self._spawn(self._resync(), "resync")
 
     async def _resync(self) -> None:
         try:
             while self._losses:
-                gap, reason = self._losses.popleft()
+                gap, reason = self._losses[0]  # removed once recorded: close() records the rest
                 await self._store(gaps.record_gap, self.app.engine, self.node, gap, reason)
+                self._losses.popleft()
                 self.status.links[gap.link].resyncs += 1
                 await self._notify(gap.link, gap)
         finally:

@@ -119,7 +119,7 @@ def test_a_shed_queue_becomes_a_gap_that_the_cdr_capability_reconciles(
     calls, backlog = 5, 2
     total = calls * RECORDS_PER_PLAIN_CALL
 
-    async def main() -> str:
+    async def main() -> tuple[str, int]:
         async with Bridge(app, capabilities=[capture, probe], max_backlog=backlog,
                           handler_timeout=600) as bridge:
             await originate(asterisk, "plain", calls, talk=1)
@@ -129,23 +129,24 @@ def test_a_shed_queue_becomes_a_gap_that_the_cdr_capability_reconciles(
             state = bridge.status.links["ami"]  # refreshed every second
             await await_for(lambda: 1 + state.backlog + state.dropped == total,
                             "every Cdr event to reach the bridge")
-            assert state.dropped == total - 1 - backlog  # one in the handler, two queued
+            dropped = state.dropped  # one in the handler, at most two queued: the rest shed
+            assert total - 1 - backlog <= dropped < total - backlog, state
             assert stored(app.engine) == []
             capture.gate.set()  # the handler catches up: the shed span becomes a gap
             await await_for(lambda: len(stored(app.engine)) == total, "the reconciliation")
             await await_for(lambda: read_status(app.config.status_file).links["ami"].resyncs,
                             "the status file to show the gap")
             return CliRunner().invoke(voco, ["--config", str(app.config.path), "bridge",
-                                             "status"]).output
+                                             "status"]).output, dropped
 
-    status = asyncio.run(main())
+    status, dropped = asyncio.run(main())
     keys = stored_keys_once(stored(app.engine))
     assert keys == {(r["uniqueid"], r["sequence"]) for r in asterisk_records(asterisk)}
     with app.engine.connect() as conn:
         reasons = conn.execute(select(ConnectionGap.reason)).scalars().all()
     assert [r for r in reasons if "fell behind" in r] == [
-        f"handler GatedCapture.handle_event fell behind: {total - 1 - backlog} events dropped "
+        f"handler GatedCapture.handle_event fell behind: {dropped} events dropped "
         "from its full queue"]
     gaps = [gap for link, gap in probe.connected if gap is not None and link == "ami"]
     assert gaps and gaps[-1].start <= gaps[-1].end  # the other capabilities heard of it too
-    assert f"lost: {total - 1 - backlog} events dropped" in status, status
+    assert f"lost: {dropped} events dropped" in status, status
