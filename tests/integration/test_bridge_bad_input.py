@@ -150,3 +150,50 @@ def test_a_shed_queue_becomes_a_gap_that_the_cdr_capability_reconciles(
     gaps = [gap for link, gap in probe.connected if gap is not None and link == "ami"]
     assert gaps and gaps[-1].start <= gaps[-1].end  # the other capabilities heard of it too
     assert f"lost: {dropped} events dropped" in status, status
+
+
+class GatedAri(Probe):
+    """An ARI handler that waits at a gate while user events flood in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.handled = 0
+
+    def register(self, bridge: BridgeHandle) -> None:
+        bridge.on_ari("ChannelUserevent", self._slow)
+
+    async def _slow(self, event: Event) -> None:
+        await self.gate.wait()
+        self.handled += 1
+
+
+def test_an_ari_flood_is_shed_and_recorded_as_an_ari_gap(asterisk: Instance,
+                                                         tmp_path: Path) -> None:
+    app = make_app(tmp_path, asterisk, _sqlite(tmp_path))
+    probe = GatedAri()
+    flood, backlog = 60, 5
+
+    async def main() -> int:
+        async with Bridge(app, capabilities=[probe], max_backlog=backlog,
+                          handler_timeout=600) as bridge:
+            for n in range(flood):  # Asterisk sends each to the app's websocket
+                await bridge.ari_request("POST", "/events/user/voco-flood",
+                                         application=app.config.asterisk.ari_app,
+                                         variables={"variables": {"n": str(n)}})
+            state = bridge.status.links["ari"]
+            await await_for(lambda: 1 + state.backlog + state.dropped == flood,
+                            "every user event to reach the bridge")
+            dropped = state.dropped
+            probe.gate.set()
+            await await_for(lambda: any(link == "ari" and gap for link, gap in probe.connected),
+                            "the ARI gap to reach the capabilities")
+            assert probe.handled == flood - dropped
+            return dropped
+
+    dropped = asyncio.run(main())
+    assert dropped >= flood - 1 - 2 * backlog
+    with app.engine.connect() as conn:
+        rows = conn.execute(select(ConnectionGap.link, ConnectionGap.reason)).all()
+    assert ("ari", f"handler GatedAri._slow fell behind: {dropped} events dropped from its "
+            "full queue") in rows
