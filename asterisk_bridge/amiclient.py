@@ -14,7 +14,7 @@ from typing import Any
 
 from panoramisk import Manager
 
-from asterisk_bridge.bridge.ami import as_sendable
+from asterisk_bridge.bridge.ami import SafeProtocol, as_sendable
 from asterisk_bridge.config import AsteriskSettings, read_secret
 from asterisk_bridge.errors import AsteriskError, AsteriskUnreachable
 
@@ -79,6 +79,7 @@ async def ami_session(settings: AsteriskSettings, timeout: float = 10.0, events:
                       username=settings.ami_user, secret=secret,
                       events="on" if events else "off",
                       ping_delay=NEVER, ping_interval=NEVER, reconnect_timeout=NEVER,
+                      protocol_factory=SafeProtocol,
                       on_login=on_login, on_disconnect=on_disconnect, log=_PANORAMISK_LOG)
     try:
         await asyncio.wait_for(manager.connect(), timeout)

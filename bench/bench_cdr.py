@@ -43,7 +43,7 @@ from typing import Any
 
 import psycopg
 
-from asterisk_bridge.bridge.ami import FRAME_END, FrameParser
+from asterisk_bridge.bridge.amiframes import FRAME_END, FrameParser
 from asterisk_bridge.bridge.capabilities import default_capabilities
 from asterisk_bridge.bridge.capability import Capability, EventHandler
 from asterisk_bridge.bridge.dispatch import Dispatcher
@@ -258,7 +258,7 @@ def header_value(frame: bytes, spec: str) -> str | None:
 def only_events(chunks: Sequence[bytes], specs: frozenset[str]) -> list[bytes]:
     """What a session filtered to ``specs`` receives: the same frames minus the other events
     (non-event frames, such as the login response, stay), re-cut into socket-sized reads."""
-    frames = b"".join(chunks).split(FRAME_END.encode())
+    frames = b"".join(chunks).split(FRAME_END)
     tail = frames.pop()
 
     def passes(frame: bytes) -> bool:
@@ -268,7 +268,7 @@ def only_events(chunks: Sequence[bytes], specs: frozenset[str]) -> list[bytes]:
         name = m.group(1).decode()
         return any(matches(spec, name, header_value(frame, spec)) for spec in specs)
 
-    kept = b"".join(f + FRAME_END.encode() for f in frames if passes(f))
+    kept = b"".join(f + FRAME_END for f in frames if passes(f))
     data = kept + tail
     return [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
 

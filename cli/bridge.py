@@ -61,6 +61,13 @@ def _describe(status: BridgeStatus, running: bool) -> str:
         state = link.state if running else "down"
         line = (f"  {name}: {state} since {_when(link.since)}, last event "
                 f"{_when(link.last_event)}, {link.events} events, {link.connects} connects")
+        lost = [f"{n} {what}" for n, what in (
+            (link.dropped, "events dropped (a handler's queue was full)"),
+            (link.oversize, "oversize frames dropped"),
+            (link.malformed, "malformed frames skipped")) if n]
+        if lost:
+            line += (f"; lost: {', '.join(lost)}; {link.resyncs} gap(s) recorded for "
+                     "reconciliation")
         if link.last_error and state != "connected":
             line += f"; last error: {link.last_error}"
         lines.append(line)

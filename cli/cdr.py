@@ -109,7 +109,12 @@ def delete_command(ctx: click.Context, ids: tuple[int, ...], since: str | None,
                    until: str | None, number: str | None, extension: str | None,
                    node: str | None, disposition: str | None, reason: str, yes: bool) -> None:
     """Permanently delete records by id or filter; a tombstone (what, how many, filter, why,
-    who) goes into the operation log. At least one id or filter is required."""
+    who) goes into the operation log. At least one id or filter is required.
+
+    Deleted records never come back: each leaves a tombstone (its key, who, when, why; none of
+    its data) that the bridge honours, and they are removed from Asterisk's own CDR files
+    (Master.csv is rotated aside at once; recent files are cleaned by the bridge within one
+    reconciliation period)."""
     flt = build_filter(since, until, number, extension, node, disposition, ids)
     app = get_app(ctx)
     if not yes:

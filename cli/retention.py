@@ -14,7 +14,9 @@ from cli.output import emit_object, object_json_option
 def retention_group() -> None:
     """Retention policies. OFF by default: data is kept for ever until an administrator sets
     a policy. A set policy is enforced hourly by the running bridge and by 'voco retention
-    run'; every purge leaves a tombstone in the operation log."""
+    run'; every purge leaves a tombstone in the operation log. A purge is permanent: no copy
+    older than its cutoff is ever stored again, even if the policy is later removed, and
+    Asterisk's own CDR files are cleaned of the purged records."""
 
 
 @retention_group.command("set")

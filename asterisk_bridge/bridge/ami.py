@@ -2,15 +2,16 @@
 
 panoramisk reconnects on its own and logs in again after every reconnect, even after a refused
 login, which would hammer Asterisk (it sleeps 1 s and raises a security event per failed login).
-So this module keeps panoramisk's protocol, action/response matching and message parsing, but
-opens each connection and logs in explicitly, reports the loss of a connection instead of
-reconnecting, and fails in-flight actions instead of re-sending them after a reconnect.
+So this module keeps panoramisk's protocol and action/response matching, but opens each
+connection and logs in explicitly, reports the loss of a connection instead of reconnecting, and
+fails in-flight actions instead of re-sending them after a reconnect. Messages come from the
+bridge's own splitter (:mod:`~asterisk_bridge.bridge.amiframes`), not panoramisk's, which is
+quadratic on a long frame and crashes on a repeated ``Event`` header.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import os
 import time
@@ -21,6 +22,7 @@ from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
+from asterisk_bridge.bridge.amiframes import FrameCounts, FrameParser
 from asterisk_bridge.bridge.capability import Event
 from asterisk_bridge.bridge.eventfilter import ANY, include_actions, wanted_names
 from asterisk_bridge.bridge.lifetime import ConnectionLifetime
@@ -29,10 +31,11 @@ from asterisk_bridge.errors import AsteriskError
 
 CONNECT_TIMEOUT_S = 10.0
 LOGIN_TIMEOUT_S = 10.0
-FRAME_END = "\r\n\r\n"
 
 Sink = Callable[[str, Event], None]
 Wanted = Callable[[], frozenset[str] | None]
+LossHook = Callable[[float, int, str], None]
+"""Told (since when, how many, why) when the link had to drop events."""
 
 log = get_logger("ami")
 
@@ -56,53 +59,50 @@ def as_sendable(action: Mapping[str, Any]) -> dict[str, Any]:
     return {"Async": "false", **action}
 
 
-class FrameParser:
-    """Splits AMI's byte stream into messages.
+class SafeProtocol(AMIProtocol):
+    """panoramisk's protocol (action/answer matching) fed by :class:`FrameParser`: no frame,
+    however malformed, raises out of ``data_received`` (asyncio would drop the connection)."""
 
-    Decodes UTF-8 incrementally (a character split across two reads is kept whole), tolerates
-    messages that start with blank lines (Debian's TestEvent leaves an extra CRLF) and skips frames
-    that are neither an event nor a response, counting them.
-    """
+    counts: FrameCounts | None = None  # where the parser counts what it drops
 
-    def __init__(self) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._tail = ""
-        self.malformed = 0
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self.parser = FrameParser(counts=self.counts)
+        self.failed = 0
 
-    def feed(self, data: bytes) -> list[Message]:
-        """Every complete message in ``data`` plus what was buffered before it."""
-        frames = (self._tail + self._decoder.decode(data)).split(FRAME_END)
-        self._tail = frames.pop()
-        messages = []
-        for frame in frames:
-            frame = frame.strip("\r\n")
-            if not frame:
-                continue
-            message = Message.from_line(frame)
-            if message is None:
-                self.malformed += 1
-                continue
-            messages.append(message)
-        return messages
+    def data_received(self, data: bytes) -> None:
+        for message in self.parser.feed(data):
+            try:
+                self.handle_message(message)
+            except Exception:  # a bug on one message must not end the session
+                self.failed += 1
+                log.exception("ami.message_failed", extra=fields(
+                    event=str(message.get("Event") or message.get("Response") or "?")))
 
 
-class _Protocol(AMIProtocol):
-    """panoramisk's protocol with our parser; records when data last arrived."""
+class _Protocol(SafeProtocol):
+    """The bridge's protocol: records when data last arrived and what the parser dropped."""
 
     def __init__(self, manager: _Manager) -> None:
         super().__init__()
         self._manager = manager
+        self.counts = manager.link.frames
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self.factory = self._manager  # the greeting may arrive before connect() resumes
-        self.parser = FrameParser()
+        self._began = time.time()  # when the frame being buffered started, at the latest
 
     def data_received(self, data: bytes) -> None:
         link = self.factory.link
-        link.last_alive = time.time()
-        for message in self.parser.feed(data):
-            self.handle_message(message)
+        now = link.last_alive = time.time()
+        if not self.parser.buffered:
+            self._began = now
+        before = link.frames.oversize
+        super().data_received(data)
+        if link.frames.oversize != before:
+            link.on_loss(self._began, link.frames.oversize - before,
+                         f"AMI frame over {self.parser.max_frame} bytes dropped")
 
 
 class _Manager(Manager):
@@ -126,6 +126,13 @@ class _Manager(Manager):
         self.fail_pending()
         self.link.lost(exc)
 
+    def forget(self, future: asyncio.Future[Any]) -> None:
+        """Stop waiting for an answer that timed out (its answer may have been dropped as
+        oversize): panoramisk would otherwise keep the action for the connection's life."""
+        responses = self.protocol.responses if self.protocol is not None else {}
+        for key in [k for k, a in responses.items() if a.future is future]:
+            del responses[key]
+
     def fail_pending(self) -> None:
         """Fail actions still waiting for an answer: they are never re-sent on a new connection,
         where a repeated Originate would place a second call."""
@@ -144,12 +151,14 @@ class AmiLink(ConnectionLifetime):
 
     ``wanted`` returns the event names the handlers want (None: every event); after each login
     the session is filtered to those (see :mod:`~asterisk_bridge.bridge.eventfilter`).
+    ``on_loss`` hears of every frame dropped for its size, so the bridge can record a gap.
     """
 
     name = "ami"
 
     def __init__(self, host: str, port: int, user: str, secret: str, sink: Sink,
-                 wanted: Wanted = lambda: None) -> None:
+                 wanted: Wanted = lambda: None,
+                 on_loss: LossHook = lambda _since, _count, _why: None) -> None:
         super().__init__()
         self.host = host
         self.port = port
@@ -157,6 +166,8 @@ class AmiLink(ConnectionLifetime):
         self._secret = secret
         self.sink = sink
         self._wanted = wanted
+        self.on_loss = on_loss
+        self.frames = FrameCounts()
         self.last_alive = 0.0
         self.event_filter: frozenset[str] | None = None  # what the session passes; None: all
         self._refusal_logged = False
@@ -279,6 +290,7 @@ class AmiLink(ConnectionLifetime):
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
+            self._manager.forget(future)
             raise AsteriskError(
                 f"AMI did not answer {action.get('Action')!r} within {timeout:g} s") from None
 

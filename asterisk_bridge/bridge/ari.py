@@ -31,7 +31,13 @@ from asterisk_bridge.errors import AsteriskError
 CONNECT_TIMEOUT_S = 10.0
 REQUEST_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 2.0
-MAX_EVENT_BYTES = 16 * 1024 * 1024
+MAX_EVENT_BYTES = 1024 * 1024
+"""A larger websocket message makes the websockets library close the connection (code 1009): the
+bridge reconnects and records the gap. ARI events are a few KiB."""
+MAX_QUEUE = 64
+"""Messages the websocket buffers before it stops reading (TCP then pushes back on Asterisk):
+with :data:`MAX_EVENT_BYTES`, at most 64 MiB. The reader empties it at once into the dispatcher,
+whose queues are bounded in turn."""
 
 Sink = Callable[[str, Event], None]
 
@@ -70,6 +76,7 @@ class AriLink(ConnectionLifetime):
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self.channels_at_connect: int | None = None
+        self.malformed = 0  # messages that were not a JSON object: skipped
 
     @property
     def where(self) -> str:
@@ -81,7 +88,7 @@ class AriLink(ConnectionLifetime):
             ws = await connect(
                 self._ws_url, additional_headers=self._auth_header, proxy=None,
                 open_timeout=CONNECT_TIMEOUT_S, close_timeout=CLOSE_TIMEOUT_S,
-                ping_interval=None, max_size=MAX_EVENT_BYTES, max_queue=None)
+                ping_interval=None, max_size=MAX_EVENT_BYTES, max_queue=MAX_QUEUE)
         except InvalidStatus as exc:
             status = exc.response.status_code
             if status in (401, 403):
@@ -114,12 +121,11 @@ class AriLink(ConnectionLifetime):
         try:
             async for raw in ws:
                 self.last_alive = time.time()
-                try:
-                    event = json.loads(raw)
-                except ValueError:
-                    continue
-                if isinstance(event, dict):
-                    sink(str(event.get("type", "")), event)
+                decoded = decode_event(raw)
+                if decoded is None:
+                    self.malformed += 1
+                else:
+                    sink(*decoded)
         except ConnectionClosed as exc:
             reason = f"websocket closed: {exc}"
         except OSError as exc:
@@ -186,6 +192,19 @@ class AriLink(ConnectionLifetime):
         if self._ws is not None:
             await self._ws.close()
         await self.http.aclose()
+
+
+def decode_event(raw: str | bytes) -> tuple[str, dict[str, Any]] | None:
+    """``(type, event)`` from one websocket message; None for anything but a JSON object
+    (bad UTF-8, bad JSON, nesting too deep for the decoder, an integer too long to convert)."""
+    try:
+        event = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(event, dict):
+        return None
+    kind = event.get("type")
+    return (kind if isinstance(kind, str) else ""), event
 
 
 def _query_value(value: Any) -> str:

@@ -18,6 +18,7 @@ import contextlib
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -30,7 +31,7 @@ from asterisk_bridge.bridge.ari import AriAuthError, AriLink, AriUnreachable
 from asterisk_bridge.bridge.backoff import Backoff
 from asterisk_bridge.bridge.capabilities import default_capabilities
 from asterisk_bridge.bridge.capability import Capability, Event, EventHandler, Gap
-from asterisk_bridge.bridge.dispatch import HANDLER_TIMEOUT_S, Dispatcher
+from asterisk_bridge.bridge.dispatch import HANDLER_TIMEOUT_S, MAX_BACKLOG, Dispatcher, Shed
 from asterisk_bridge.bridge.logs import fields, get_logger
 from asterisk_bridge.bridge.status import BridgeStatus, LinkState, single_instance, write_status
 from asterisk_bridge.config import read_secret
@@ -54,14 +55,15 @@ class Bridge:
     """Implements :class:`~asterisk_bridge.bridge.capability.BridgeHandle`."""
 
     def __init__(self, app: App, capabilities: Sequence[Capability] | None = None, *,
-                 handler_timeout: float = HANDLER_TIMEOUT_S) -> None:
+                 handler_timeout: float = HANDLER_TIMEOUT_S,
+                 max_backlog: int = MAX_BACKLOG) -> None:
         self.app = app
         self.settings = app.config.asterisk
         self.node = self.settings.node
         self.capabilities = list(
             default_capabilities(app) if capabilities is None else capabilities)
-        self._dispatch = {"ami": Dispatcher("ami", handler_timeout),
-                          "ari": Dispatcher("ari", handler_timeout)}
+        self._dispatch = {name: Dispatcher(name, handler_timeout, max_backlog=max_backlog,
+                                           on_shed=self._shed) for name in ("ami", "ari")}
         self.status = BridgeStatus(pid=os.getpid(), node=self.node, started=time.time(),
                                    links={"ami": LinkState(), "ari": LinkState()})
         self._links: dict[str, Link] = {}
@@ -69,6 +71,8 @@ class Bridge:
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._fatal: VocoError | None = None
+        self._losses: deque[tuple[Gap, str]] = deque()  # events dropped, gap not yet recorded
+        self._resyncing = False
         self._started = False
         self._closed = False
 
@@ -126,7 +130,8 @@ class Bridge:
         s = self.settings
         ami = AmiLink(s.ami_host, s.ami_port, s.ami_user,
                       read_secret(s.ami_secret_file, "AMI"), self._sink("ami"),
-                      self._dispatch["ami"].wanted)
+                      self._dispatch["ami"].wanted,
+                      lambda since, _n, why: self._events_lost("ami", since, why))
         ari = AriLink(s.ari_url, s.ari_user, read_secret(s.ari_secret_file, "ARI"),
                       s.ari_app, self._sink("ari"))
         self._links = {"ami": ami, "ari": ari}
@@ -153,6 +158,7 @@ class Bridge:
             self._spawn(self._supervise(name), f"supervise:{name}")
             self._spawn(self._keepalive(name), f"keepalive:{name}")
         self._spawn(self._housekeeping(), "housekeeping")
+        self._start_resync()  # events dropped while connecting
         self._write_status()
         log.info("bridge.started", extra=fields(node=self.node, pid=self.status.pid,
                                                 capabilities=[c.name for c in self.capabilities]))
@@ -186,6 +192,7 @@ class Bridge:
             link.pause()
         for dispatcher in self._dispatch.values():
             await dispatcher.close(DRAIN_TIMEOUT_S)
+        await self._record_losses_now()
         for capability in self.capabilities:
             try:
                 await asyncio.wait_for(capability.close(), CAPABILITY_CLOSE_TIMEOUT_S)
@@ -222,6 +229,49 @@ class Bridge:
             dispatch(event_name, event)
 
         return sink
+
+    def _shed(self, shed: Shed) -> None:
+        """A handler's queue overflowed and it has caught up again: resynchronise."""
+        self._events_lost(shed.link, shed.since, f"handler {shed.handler} fell behind: "
+                          f"{shed.dropped} events dropped from its full queue")
+
+    def _events_lost(self, name: str, since: float, reason: str) -> None:
+        """The bridge dropped events of link ``name`` since ``since``: record the span as a gap
+        and tell the capabilities, exactly as after a reconnect, so they reconcile it."""
+        gap = Gap(name, gaps.utc(since), gaps.utc(time.time()))
+        self._losses.append((gap, reason))
+        log.warning("link.events_lost", extra=fields(
+            link=name, reason=reason, gap_from=gaps.iso(gap.start), gap_to=gaps.iso(gap.end),
+            effect="recorded as a gap; the capabilities reconcile it"))
+        if self._started and not self._closed:
+            self._start_resync()
+
+    def _start_resync(self) -> None:
+        """Record and reconcile the pending losses in one task (later ones join its queue)."""
+        if self._losses and not self._resyncing:
+            self._resyncing = True
+            self._spawn(self._resync(), "resync")
+
+    async def _resync(self) -> None:
+        try:
+            while self._losses:
+                gap, reason = self._losses[0]  # removed once recorded: close() records the rest
+                await self._store(gaps.record_gap, self.app.engine, self.node, gap, reason)
+                self._losses.popleft()
+                self.status.links[gap.link].resyncs += 1
+                await self._notify(gap.link, gap)
+        finally:
+            self._resyncing = False
+
+    async def _record_losses_now(self) -> None:
+        """At shutdown: record losses not recorded yet, for the next start to reconcile."""
+        while self._losses:
+            gap, reason = self._losses.popleft()
+            try:
+                await asyncio.to_thread(gaps.record_gap, self.app.engine, self.node, gap, reason)
+                self.status.links[gap.link].resyncs += 1
+            except (SQLAlchemyError, StoreError) as exc:
+                log.error("gap.record_failed", extra=fields(link=gap.link, error=str(exc)[:300]))
 
     def _spawn(self, coro: Awaitable[Any], name: str) -> None:
         task = asyncio.ensure_future(coro)
@@ -354,7 +404,14 @@ class Bridge:
     def _write_status(self) -> None:
         self.status.updated = time.time()
         for name, link in self._links.items():
-            self.status.links[name].last_event = link.last_alive
+            state = self.status.links[name]
+            state.last_event = link.last_alive
+            state.backlog = self._dispatch[name].backlog()
+            state.dropped = self._dispatch[name].dropped()
+            if isinstance(link, AmiLink):
+                state.malformed, state.oversize = link.frames.malformed, link.frames.oversize
+            else:
+                state.malformed = link.malformed
         try:
             write_status(self.app.config.status_file, self.status)
         except OSError as exc:

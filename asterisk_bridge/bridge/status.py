@@ -29,6 +29,11 @@ class LinkState:
     connects: int = 0
     last_error: str = ""
     event_filter: list[str] | None = None  # the only events Asterisk sends; None: all it may
+    backlog: int = 0  # events queued for handlers right now
+    dropped: int = 0  # events dropped because a handler's queue was full
+    oversize: int = 0  # frames dropped for their size (AMI)
+    malformed: int = 0  # frames or messages that could not be decoded: skipped
+    resyncs: int = 0  # gaps recorded for such losses (each one reconciled by the capabilities)
 
     def set(self, state: str, at: float, error: str = "") -> None:
         """Change state; ``error`` explains a loss or a failed attempt."""

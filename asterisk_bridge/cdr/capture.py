@@ -15,10 +15,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
-from asterisk_bridge.cdr import retention, rows
+from asterisk_bridge.cdr import retention, rows, tombstones
 from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.reconcile import GRACE_S, csv_dir, reconcile
 from asterisk_bridge.cdr.sink import CdrSink
@@ -107,7 +108,8 @@ class CdrCapture:
             return
         async with self._reconcile_lock:
             report = await asyncio.to_thread(reconcile, self.csv_dir, self.node,
-                                             self._reconciled, self.csv_grace_s)
+                                             self._reconciled, self.csv_grace_s,
+                                             partial(tombstones.refused_keys, self.app.engine))
         if report.records or report.malformed:
             log.info("reconciled %d CDR records from %d file(s); %d unreadable",
                      report.records, report.files, len(report.malformed))

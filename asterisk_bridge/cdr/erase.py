@@ -1,35 +1,85 @@
-"""Permanent deletion of CDRs, always leaving a tombstone in the operation log.
+"""Permanent deletion of CDRs: rows, every copy Voco controls, and a tombstone of each.
 
-The tombstone says what was deleted (kind, filter), how many rows, why (the admin's reason or
-the retention rule) and by whom; it never holds the deleted data itself. Rows go in batches so a
-large deletion neither locks the store for long nor needs memory for every id. The tombstone is
-written after the rows are gone, with the count actually deleted.
+In one transaction per batch, each deleted record leaves a tombstone (natural key, who, when,
+why: none of its data) that every storing path honours, so no copy (Master.csv, the journal, an
+AMI event in flight) can bring it back; records older than the retention floor need none (see
+:mod:`~asterisk_bridge.cdr.tombstones`). Then Asterisk's CDR files are scrubbed of them (see
+:func:`~asterisk_bridge.cdr.reconcile.scrub`), and the operation log gets one entry with what was
+deleted (kind, filter), how many rows, why and by whom. Rows go in batches so a large deletion
+neither locks the store for long nor needs memory for every id.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import asdict
+from functools import partial
 
-from asterisk_bridge.cdr.query import CdrFilter, delete_batch
+from sqlalchemy import Engine, delete, select
+
+from asterisk_bridge import oplog
+from asterisk_bridge.cdr import reconcile, tombstones
+from asterisk_bridge.cdr.query import CdrFilter
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.store.models.cdr import CdrRecord
+
+log = logging.getLogger(__name__)
 
 BATCH = 5000
 TOMBSTONE = "cdr tombstone"
 
 
 def delete_cdrs(app: App, flt: CdrFilter, reason: str, actor: str | None = None) -> int:
-    """Delete every row ``flt`` selects; write the tombstone; return the count."""
+    """Delete every row ``flt`` selects and its copies; write the tombstones and the oplog
+    entry; return the count."""
     if flt.is_empty():
         raise ValidationError("refusing to delete every CDR: give --id or at least one filter")
     if not reason.strip():
         raise ValidationError("reason: say why these CDRs are deleted (kept in the operation log)")
+    who = actor or oplog.current_actor()
     deleted = 0
     while True:
-        n = delete_batch(app.engine, flt, BATCH)
+        n = _delete_batch(app.engine, flt, who, reason)
         deleted += n
         if n < BATCH:
             break
-    tomb = {"kind": "cdr", "deleted": deleted, "filter": flt.describe(), "reason": reason}
+    tomb = {"kind": "cdr", "deleted": deleted, "filter": flt.describe(), "reason": reason,
+            "asterisk_files": scrub_asterisk_copies(app) if deleted else "nothing to scrub"}
     app.record(TOMBSTONE, tomb, "ok", json.dumps(tomb, sort_keys=True), actor)
     return deleted
+
+
+def scrub_asterisk_copies(app: App) -> dict[str, int] | str:
+    """Remove deleted records from this node's Asterisk CDR files; what was done, or why not
+    (the bridge's reconciliation then removes them: it never imports them and deletes the
+    files)."""
+    log_dir = app.config.asterisk.ast_log_dir
+    if not log_dir:
+        return "not configured ([asterisk] ast_log_dir)"
+    refuse = partial(tombstones.refused_keys, app.engine)
+    try:
+        report = reconcile.scrub(reconcile.csv_dir(log_dir), app.config.asterisk.node, refuse,
+                                 reconcile.GRACE_S)
+    except OSError as exc:
+        log.warning("could not scrub Asterisk's CDR files (%s); the bridge's reconciliation "
+                    "removes the deleted records from them", exc)
+        return f"not scrubbed here ({exc.strerror or exc}): left to the bridge"
+    return asdict(report)
+
+
+def _delete_batch(engine: Engine, flt: CdrFilter, who: str, reason: str) -> int:
+    """Delete up to :data:`BATCH` selected rows and tombstone them, in one transaction."""
+    c = CdrRecord
+    with engine.begin() as conn:
+        found = conn.execute(select(c.id, c.node, c.uniqueid, c.sequence, c.start)
+                             .where(flt.clause()).limit(BATCH)).all()
+        if not found:
+            return 0
+        bottom = tombstones.floor(conn)
+        tombstones.record(conn, [(n, u, s) for _, n, u, s, start in found
+                                 if bottom is None or start >= bottom],
+                          who, reason, tombstones.now())
+        conn.execute(delete(c).where(c.id.in_([row.id for row in found])))
+        return len(found)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, delete, func, or_, select, true
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select, true
 
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.store.models.cdr import CdrRecord
@@ -151,12 +151,3 @@ def stream_cdrs(engine: Engine, flt: CdrFilter, yield_per: int = 2000
         for row in result.mappings():
             yield dict(row)
 
-
-def delete_batch(engine: Engine, flt: CdrFilter, batch: int) -> int:
-    """Delete up to ``batch`` selected rows in one transaction; return how many went."""
-    with engine.begin() as conn:
-        ids = conn.execute(select(CdrRecord.id).where(flt.clause()).limit(batch)).scalars().all()
-        if not ids:
-            return 0
-        conn.execute(delete(CdrRecord).where(CdrRecord.id.in_(ids)))
-        return len(ids)

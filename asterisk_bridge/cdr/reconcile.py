@@ -15,6 +15,13 @@ So Asterisk's copy lives at most one reconcile period plus the grace time after 
 from then on the store's retention policy governs the data. A file is only deleted once every
 record in it is durable (in the store, or in the journal when the store is down). Lines that do
 not parse make their file be kept as ``….unreadable`` for an administrator, never deleted.
+
+Deleted records (:mod:`~asterisk_bridge.cdr.tombstones`) are never imported, and :func:`scrub`
+removes them from the files: it runs after every deletion or retention purge (rotating
+Master.csv aside, then rewriting every rotated file past the grace), and each reconciliation
+scrubs the ``….unreadable`` files it keeps. A file within the grace may still receive a record
+cdr_csv was appending during the rename, which a rewrite could lose: it is left to the next
+reconciliation, which imports it without the deleted records and deletes it after the grace.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from asterisk_bridge.cdr import csvsource
+from asterisk_bridge.cdr.csvscrub import Refuse, scrub_file
 from asterisk_bridge.cdr.rows import Row
 
 log = logging.getLogger(__name__)
@@ -46,6 +54,15 @@ class ReconcileReport:
     records: int = 0
     malformed: list[str] = field(default_factory=list)
     deleted: int = 0
+
+
+@dataclass
+class ScrubReport:
+    """What one scrub did to Asterisk's files."""
+
+    removed: int = 0  # deleted records removed from the files
+    files: int = 0  # files rewritten
+    young: int = 0  # files within the grace time, left to the reconciliation
 
 
 def csv_dir(ast_log_dir: str | os.PathLike[str]) -> Path:
@@ -67,9 +84,29 @@ def rotate(directory: Path) -> Path | None:
     return target
 
 
+def scrub(directory: Path, node: str, refuse: Refuse, grace_s: float = GRACE_S
+          ) -> ScrubReport:
+    """Rotate Master.csv aside, then rewrite every rotated file past the grace without the
+    records ``refuse`` names. OSError if the files cannot be read or written."""
+    report = ScrubReport()
+    if not directory.is_dir():
+        return report
+    rotate(directory)
+    now = time.time()
+    for path in sorted(directory.glob(f"{ROTATED}*")):
+        if now - path.stat().st_ctime < grace_s:
+            report.young += 1
+            continue
+        removed = scrub_file(path, node, refuse)
+        report.removed += removed
+        report.files += bool(removed)
+    return report
+
+
 def reconcile(directory: Path, node: str, write: Callable[[Sequence[Row]], object],
-              grace_s: float = GRACE_S) -> ReconcileReport:
-    """Rotate, import and clean up Asterisk's CDR files in ``directory``."""
+              grace_s: float = GRACE_S, refuse: Refuse | None = None) -> ReconcileReport:
+    """Rotate, import and clean up Asterisk's CDR files in ``directory``; ``refuse`` names
+    deleted records, which are scrubbed from the files kept as unreadable."""
     report = ReconcileReport()
     if not directory.is_dir():
         log.warning("CDR reconciliation skipped: %s does not exist (is cdr_csv loaded?)",
@@ -80,6 +117,8 @@ def reconcile(directory: Path, node: str, write: Callable[[Sequence[Row]], objec
     for path in sorted(directory.glob(f"{ROTATED}*")):
         name = path.name
         if name.endswith(UNREADABLE):
+            if refuse is not None and now - path.stat().st_ctime >= grace_s:
+                scrub_file(path, node, refuse)
             continue
         if ".done-" in name:
             if now - path.stat().st_ctime < grace_s:

@@ -1,18 +1,22 @@
 """Retention policies: how long each kind of data is kept, and their enforcement.
 
 Off by default: with no policy a kind is kept for ever, until an administrator sets one
-(``voco retention set cdr DAYS``). Enforcement deletes what is older than the policy (by the
-record's start time, UTC) through :func:`asterisk_bridge.cdr.erase.delete_cdrs`, so every purge
-leaves a tombstone; it runs hourly in the bridge and on demand with ``voco retention run``.
+(``voco retention set cdr DAYS``). Enforcement first raises the retention floor to the cutoff,
+so no copy older than it is ever stored again (see :mod:`~asterisk_bridge.cdr.tombstones`), then
+deletes what is older (by the record's start time, UTC) through
+:func:`asterisk_bridge.cdr.erase.delete_cdrs`, which scrubs Asterisk's files and leaves a
+tombstone in the operation log; it runs hourly in the bridge and on demand with
+``voco retention run``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from asterisk_bridge.cdr import tombstones
 from asterisk_bridge.cdr.erase import delete_cdrs
 from asterisk_bridge.cdr.query import CdrFilter, count_cdrs
 from asterisk_bridge.context import App
@@ -21,10 +25,6 @@ from asterisk_bridge.store.models.cdr import RetentionPolicy
 
 KINDS = ("cdr",)
 MAX_DAYS = 36500
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _check_kind(kind: str) -> None:
@@ -40,7 +40,7 @@ def set_policy(engine: Engine, kind: str, days: int | None) -> None:
     with Session(engine) as session, session.begin():
         session.execute(delete(RetentionPolicy).where(RetentionPolicy.kind == kind))
         if days is not None:
-            session.add(RetentionPolicy(kind=kind, days=days, updated_at=_now()))
+            session.add(RetentionPolicy(kind=kind, days=days, updated_at=tombstones.now()))
 
 
 def policies(engine: Engine) -> dict[str, int | None]:
@@ -57,7 +57,8 @@ def enforce(app: App, actor: str | None = None) -> dict[str, int]:
     for kind, days in policies(app.engine).items():
         if days is None:
             continue
-        cutoff = _now() - timedelta(days=days)
+        cutoff = tombstones.now() - timedelta(days=days)
+        tombstones.raise_floor(app.engine, cutoff)
         flt = CdrFilter(until=cutoff)
         if count_cdrs(app.engine, flt) == 0:  # no tombstone for a purge that deletes nothing
             done[kind] = 0

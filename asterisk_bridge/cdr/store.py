@@ -4,20 +4,29 @@
 record that is already stored is skipped, except that Voco's own fields (recording id, consent),
 which only the AMI copy carries, fill in a row first imported from Master.csv. Running the same
 batch twice, from two bridges at once, or from the journal after a crash, changes nothing.
+
+A deleted record never comes back: in the same transaction, rows just written that are refused
+(:mod:`~asterisk_bridge.cdr.tombstones`) are deleted again. Checking *after* the upsert closes
+the race with a concurrent deletion on PostgreSQL: an upsert that met the row being deleted
+waits for that transaction, and the check that follows sees its tombstone.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from asterisk_bridge.cdr import tombstones
 from asterisk_bridge.cdr.rows import Row
 from asterisk_bridge.store.models.cdr import CdrRecord
+
+log = logging.getLogger(__name__)
 
 KEY = ("node", "uniqueid", "sequence")
 VOCO_FIELDS = ("rec_id", "consent")
@@ -54,18 +63,25 @@ def _upsert(dialect: str) -> Any:
 
 
 def insert_rows(engine: Engine, rows: Sequence[Row]) -> int:
-    """Store ``rows`` in one transaction; return how many rows were inserted or completed."""
+    """Store ``rows`` in one transaction, minus refused ones; return how many rows were
+    inserted or completed."""
     if not rows:
         return 0
     now = datetime.now(UTC).replace(tzinfo=None)
     values = [{**row, "stored_at": now} for row in _unique(rows)]
     with engine.begin() as conn:
-        return len(conn.execute(_upsert(engine.dialect.name), values).all())
+        ids = conn.execute(_upsert(engine.dialect.name), values).scalars().all()
+        refused = conn.execute(delete(CdrRecord).where(
+            CdrRecord.id.in_(ids), tombstones.refused_clause())).rowcount if ids else 0
+    if refused:
+        log.info("%d copies of deleted CDRs were not stored again (tombstone or retention)",
+                 refused)
+    return len(ids) - refused
 
 
 def missing(engine: Engine, rows: Sequence[Row]) -> list[Row]:
-    """The rows whose natural key is not stored yet (one indexed query per call), so that
-    reconciling a file the store mostly holds already writes only what it lacks."""
+    """The rows whose natural key is not stored yet and not refused (a few indexed queries),
+    so that reconciling a file the store mostly holds already writes only what it lacks."""
     by_node: dict[str, set[str]] = {}
     for row in rows:
         by_node.setdefault(row["node"], set()).add(row["uniqueid"])
@@ -76,4 +92,6 @@ def missing(engine: Engine, rows: Sequence[Row]) -> list[Row]:
             have.update((n, u, q) for n, u, q in conn.execute(
                 select(c.node, c.uniqueid, c.sequence)
                 .where(c.node == node, c.uniqueid.in_(sorted(uniqueids)))))
-    return [r for r in rows if (r["node"], r["uniqueid"], r["sequence"]) not in have]
+        lacking = [r for r in rows if tombstones.key(r) not in have]
+        refused = tombstones.refused(conn, lacking)
+    return [r for r in lacking if tombstones.key(r) not in refused]

@@ -7,7 +7,8 @@ import random
 import re
 from pathlib import Path
 
-from asterisk_bridge.bridge.ami import AmiLink, FrameParser, _Manager, _Protocol
+from asterisk_bridge.bridge.ami import AmiLink, _Manager, _Protocol
+from asterisk_bridge.bridge.amiframes import FrameParser
 
 TRANSCRIPT = Path(__file__).parents[1] / "fixtures" / "ami" / "call.raw"
 

@@ -82,7 +82,8 @@ def test_delete_needs_a_filter_and_leaves_a_tombstone(app: App, run_cli: CliCall
     tomb = json.loads(log[-2][2])
     assert log[-2][:2] == ("cdr tombstone", "ok")
     assert tomb == {"kind": "cdr", "deleted": 2, "filter": {"disposition": "NO ANSWER"},
-                    "reason": "test data"}
+                    "reason": "test data",
+                    "asterisk_files": "not configured ([asterisk] ast_log_dir)"}
     assert log[-1][:2] == ("cdr delete", "ok") and log[-3][:2] == ("cdr delete", "error")
 
 

@@ -172,7 +172,8 @@ def test_delete_by_filter_leaves_a_tombstone_and_refuses_everything(store_app: A
     assert _count(store_app) == 10
     (tomb,) = _tombstones(store_app)
     assert tomb == {"kind": "cdr", "deleted": 2, "filter": {"number": "1001"},
-                    "reason": "subject request #7"}
+                    "reason": "subject request #7",
+                    "asterisk_files": "not configured ([asterisk] ast_log_dir)"}
 
 
 def test_retention_is_off_by_default_then_purges_with_a_tombstone(store_app: App) -> None:

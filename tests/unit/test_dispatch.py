@@ -8,7 +8,8 @@ import logging
 import pytest
 
 from asterisk_bridge.bridge.capability import Event
-from asterisk_bridge.bridge.dispatch import Dispatcher
+from asterisk_bridge.bridge.dispatch import MAX_BACKLOG, Dispatcher, Shed
+from tests.polling import await_for
 
 
 def _ev(name: str, n: int = 0) -> Event:
@@ -125,3 +126,87 @@ def test_close_drains_what_is_queued() -> None:
 
     asyncio.run(main())
     assert seen == list(range(500))
+
+
+class _Counted(dict[str, object]):
+    """An event that counts how many of its kind are alive: the memory the queues hold."""
+
+    alive = 0
+    peak = 0
+
+    def __init__(self, name: str, n: int) -> None:
+        super().__init__(Event=name, N=n)
+        _Counted.alive += 1
+        _Counted.peak = max(_Counted.peak, _Counted.alive)
+
+    def __del__(self) -> None:
+        _Counted.alive -= 1
+
+
+def test_a_flood_stays_within_the_bound_and_each_handler_sheds_on_its_own() -> None:
+    """200,000 events at a stuck handler: its queue holds at most MAX_BACKLOG, the rest are
+    dropped, counted and freed; a quick handler of the same events loses nothing."""
+    flood, per_read = 200_000, 1000
+    quick: list[int] = []
+
+    async def main() -> tuple[int, int]:
+        d = Dispatcher("ami", handler_timeout=3600)
+        release = asyncio.Event()
+
+        async def stuck(_e: Event) -> None:
+            await release.wait()
+
+        async def fast(e: Event) -> None:
+            quick.append(int(e["N"]))
+
+        d.add("VarSet", stuck)
+        d.add("*", fast)
+        d.start()
+        for n in range(flood):
+            d.dispatch("VarSet", _Counted("VarSet", n))
+            if n % per_read == per_read - 1:
+                await asyncio.sleep(0)  # the socket reader yields between reads
+        backlog, dropped = d.backlog(), d.dropped()
+        release.set()
+        await d.close(60)
+        return backlog, dropped
+
+    backlog, dropped = asyncio.run(main())
+    assert backlog <= MAX_BACKLOG
+    assert dropped == flood - 1 - MAX_BACKLOG  # the stuck handler took one, queued the bound
+    assert quick == list(range(flood))
+    assert _Counted.peak <= MAX_BACKLOG + 2 * per_read  # nothing else was kept alive
+
+
+def test_a_shed_episode_is_reported_once_when_the_handler_has_caught_up(
+        caplog: pytest.LogCaptureFixture) -> None:
+    sheds: list[Shed] = []
+    seen: list[int] = []
+
+    async def main() -> None:
+        d = Dispatcher("ami", max_backlog=10, on_shed=sheds.append)
+        gate = asyncio.Event()
+
+        async def slow(e: Event) -> None:
+            await gate.wait()
+            seen.append(e["N"])
+
+        d.add("Cdr", slow)
+        d.start()
+        for n in range(100):
+            d.dispatch("Cdr", _ev("Cdr", n))
+        await asyncio.sleep(0)
+        assert sheds == []  # still behind: the episode is open
+        gate.set()
+        await await_for(lambda: sheds, "the shed report")
+        d.dispatch("Cdr", _ev("Cdr", 100))  # accepted again
+        await d.close(10)
+
+    with caplog.at_level(logging.WARNING, logger="voco.bridge"):
+        asyncio.run(main())
+    (shed,) = sheds
+    assert (shed.link, shed.dropped) == ("ami", 100 - 10)  # dispatched before the handler ran
+    assert shed.since <= shed.until
+    assert seen == [*range(10), 100]
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages.count("dispatch.queue_full") == 1 and messages.count("dispatch.shed") == 1

@@ -1,4 +1,5 @@
-"""CDR tables: one row per Asterisk CDR record (a "leg"), and per-kind retention policies.
+"""CDR tables: one row per Asterisk CDR record (a "leg"), per-kind retention policies, and what
+deletions leave behind so that a deleted record never comes back (tombstones, retention floors).
 
 The natural key is ``(node, uniqueid, sequence)``: Asterisk gives every CDR record of a node a
 ``sequence`` that is unique for the uniqueid, and the same values appear in the AMI ``Cdr`` event
@@ -60,4 +61,34 @@ class RetentionPolicy(Base):
 
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     days: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CdrTombstone(Base):
+    """A deleted CDR record: its natural key, who deleted it, when and why, never its data.
+
+    Every path that stores CDRs (live AMI, journal, Master.csv reconciliation) refuses a key
+    found here, and Asterisk's CDR files are scrubbed of it."""
+
+    __tablename__ = "cdr_tombstones"
+
+    node: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uniqueid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    deleted_by: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class RetentionFloor(Base):
+    """The start time before which retention has purged every record of a kind.
+
+    A retention purge is a tombstone for everything older than its cutoff: records older
+    than the floor are refused like tombstoned ones. It only ever moves forward, so removing
+    or lengthening a policy later brings nothing back."""
+
+    __tablename__ = "retention_floors"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    purged_before: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
