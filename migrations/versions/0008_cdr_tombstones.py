@@ -1,6 +1,6 @@
 """CDR tombstones (natural key, who, when, why) and retention floors: deletions stay deleted.
 
-Revision ID: XXXX_cdr_tombstones
+Revision ID: 0008_cdr_tombstones
 Revises: 0007_contacts
 Create Date: 2026-11-30
 """
@@ -8,7 +8,7 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-revision = "XXXX_cdr_tombstones"
+revision = "0008_cdr_tombstones"
 down_revision = "0007_contacts"
 branch_labels = None
 depends_on = None
