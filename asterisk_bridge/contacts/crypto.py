@@ -20,7 +20,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from asterisk_bridge.crypto.keywrap import KEY_SIZE, NONCE_SIZE, new_data_key, unwrap_key, wrap_key
+from asterisk_bridge.crypto import keywrap
+from asterisk_bridge.crypto.keywrap import KEY_SIZE, NONCE_SIZE, new_data_key
 from asterisk_bridge.errors import CryptoError
 
 #: scrypt cost: 2**15 * 8 * 128 B = 32 MiB and ~0.1 s per unlock (RFC 7914's interactive figure).
@@ -47,8 +48,7 @@ class Keyring:
     wrapped_key: bytes
 
 
-def _wrap_id(extension: str) -> str:
-    return f"personal-contacts/{extension}"
+_WRAP_ID = "personal-contacts"
 
 
 def _kek(secret: str, salt: bytes, log_n: int, r: int, p: int) -> bytes:
@@ -68,14 +68,17 @@ def wrap(extension: str, contacts_key: bytes, secret: str) -> Keyring:
     salt = os.urandom(SALT_SIZE)
     kek = _kek(secret, salt, SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P)
     return Keyring(salt, SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P,
-                   wrap_key(kek, contacts_key, _wrap_id(extension)))
+                   keywrap.wrap_key(kek, contacts_key, _WRAP_ID, extension))
 
 
 def unlock(extension: str, keyring: Keyring, secret: str) -> bytes:
     """The contacts key, or WrongSecretError: the unwrap's GCM tag is the secret's check."""
     kek = _kek(secret, keyring.salt, keyring.log_n, keyring.r, keyring.p)
     try:
-        return unwrap_key(kek, keyring.wrapped_key, _wrap_id(extension))
+        if keywrap.is_legacy(keyring.wrapped_key):  # written before wraps were bound
+            return keywrap.unwrap_legacy_key(kek, keyring.wrapped_key,
+                                             f"{_WRAP_ID}/{extension}")
+        return keywrap.unwrap_key(kek, keyring.wrapped_key, _WRAP_ID, extension)
     except CryptoError:
         raise WrongSecretError(
             f"wrong secret for extension {extension}'s personal contacts (if the admin reset the "

@@ -81,7 +81,7 @@ def test_finished_recording_is_stored_and_plaintext_removed(app: App, ram_spool:
     assert row.duration_s == pytest.approx(3.0, abs=0.01)
     assert row.plain_size == len(original) and row.node == app.config.asterisk.node
     cipher = recordings_dir(app) / row.path
-    assert cipher.stat().st_size == row.size and len(held.wrapped) == 60
+    assert cipher.stat().st_size == row.size and len(held.wrapped) == 61
     assert original[1000:1100] not in cipher.read_bytes()
     assert plaintext(app, NAME) == original
     assert stat.S_IMODE(recordings_dir(app).stat().st_mode) == 0o700
