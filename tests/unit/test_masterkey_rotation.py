@@ -35,7 +35,7 @@ from tests.audio_tones import tone_wav
 SIP = {"1001": "alice-secret-0a1b2c3d", "1002": "bob-secret-4e5f6a7b"}
 TRUNK_PASSWORD, PIN = "carrier-password-99", "4711"
 REC_ID = "voco-1795911331_0-1795911331_1"
-OWNER_SECRET = SIP["1001"]  # what unlocks 1001's personal contacts
+PASSPHRASE = "only alice knows this"  # what unlocks 1001's personal contacts
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def populated(app: App, tmp_path: Path) -> bytes:
                TRUNK_PASSWORD)
     conferences.add(app.engine, app.master_key, Conference("board", "7001"), PIN)
     with Session(app.engine) as s, s.begin():
-        personal.add(s, app.master_key, "1001", OWNER_SECRET,
+        personal.add(s, app.master_key, "1001", PASSPHRASE,
                      personal.clean("Zelda Private", ["+4917055501234"]))
     wav = tmp_path / f"{REC_ID}.wav"
     tone_wav(wav, 2.0)
@@ -68,7 +68,7 @@ def _opens_with(app: App, key: bytes, recording: bytes) -> None:
     assert oplog.verify(app.engine, key).entries >= 1
     assert b"".join(vault.open_plaintext(app, REC_ID, mend=False)) == recording
     with Session(app.engine) as s:
-        assert [e.name for e in personal.entries(s, "1001", OWNER_SECRET)] == ["Zelda Private"]
+        assert [e.name for e in personal.entries(s, "1001", PASSPHRASE)] == ["Zelda Private"]
 
 
 def _dump(app: App) -> dict[str, list[tuple[object, ...]]]:
@@ -79,6 +79,7 @@ def _dump(app: App) -> dict[str, list[tuple[object, ...]]]:
 
 def test_rotation_reseals_every_kind(app: App, populated: bytes) -> None:
     old = app.master_key
+    owners = {t: rows for t, rows in _dump(app).items() if t.startswith("personal_")}
     report = rotate(app)
     del app.master_key
     new = app.master_key
@@ -91,6 +92,8 @@ def test_rotation_reseals_every_kind(app: App, populated: bytes) -> None:
     _opens_with(app, new, populated)
     with pytest.raises(CryptoError):
         extensions.secret(app.engine, old, "1001")
+    # Personal contacts are the owner's, not the master key's: a rotation leaves them as they are.
+    assert {t: rows for t, rows in _dump(app).items() if t.startswith("personal_")} == owners
 
     exported = export_text(app.engine, new, with_secrets=True)
     for value in (*SIP.values(), TRUNK_PASSWORD, PIN):

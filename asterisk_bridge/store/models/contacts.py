@@ -1,8 +1,8 @@
 """Contacts: the company directory with its per-extension grants, and encrypted personal contacts.
 
 Personal contacts are stored only as AES-GCM ciphertext under a per-extension contacts key; that key
-is stored only wrapped by a key derived from the extension owner's secret. No column here holds a
-personal contact's name or number in any form the master key can open.
+is stored only wrapped by a key derived from the extension owner's passphrase. No column here holds
+a personal contact's name or number in any form the master key can open.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class ContactGrant(Base):
 
 
 class PersonalKeyring(Base):
-    """An extension's contacts key, wrapped by scrypt(owner's secret, salt)."""
+    """An extension's contacts key, wrapped by scrypt(owner's passphrase, salt)."""
 
     __tablename__ = "personal_keyrings"
 
