@@ -79,6 +79,12 @@ def sealed_column(name: str, column: InstrumentedAttribute[Any],
     return sealed(name, reseal, column)
 
 
+def sip_digest(username: str, realm: str, password: str) -> str:
+    """MD5(username:realm:password), RFC 7616's H(A1): what Asterisk checks a phone's digest
+    response against (``password_digest``), so the SIP secret itself never reaches a file."""
+    return hashlib.md5(f"{username}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
+
+
 def mailbox_password(master_key: bytes, number: str) -> str:
     """A stable 8-digit mailbox password nobody is told: Voco delivers voicemail itself, so the
     phone menu stays locked while the rendered file stays identical between applies."""

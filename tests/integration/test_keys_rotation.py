@@ -4,7 +4,6 @@ phone still registers (sipp, digest auth) with the secret it was given before th
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
@@ -15,13 +14,16 @@ from asterisk_bridge.context import App
 from asterisk_bridge.masterkey import load_master_key
 from asterisk_bridge.sandbox.instance import Instance
 from tests.conftest import CliCall
-from tests.integration.provision_support import attach, ok
+from tests.integration.provision_support import (
+    PIN,
+    TRUNK_PASSWORD,
+    attach,
+    ok,
+    provision_every_secret,
+)
 from tests.integration.sipp_support import Phone
 
 pytestmark = pytest.mark.asterisk
-
-TRUNK_PASSWORD, PIN = "carrier-password-99", "4711"
-
 
 def _age_identity(identity: Path) -> str:
     subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
@@ -44,15 +46,8 @@ def test_rotation_keeps_every_rendered_secret_working(
         app: App, config_path: Path, asterisk: Instance, run_cli: CliCall,
         tmp_path: Path) -> None:
     attach(config_path, asterisk)
-    added = json.loads(ok(run_cli("extension", "add", "1001", "--name", "Alice",
-                                  "--voicemail", "--json")).output)
-    secret = str(added["secret"])
-    ok(run_cli("trunk", "add", "carrier", "--host", "192.0.2.10", "--username", "acct",
-               "--secret-stdin", input=TRUNK_PASSWORD + "\n"))
-    ok(run_cli("conference", "add", "board", "--number", "7001", "--pin", PIN))
-    ok(run_cli("apply"))
+    secret = provision_every_secret(run_cli, asterisk, tmp_path)
     sip_port = asterisk.info().sip_port
-    Phone(tmp_path / "before", "1001", secret, sip_port).register()
     before = _export_with_secrets(run_cli, tmp_path, "before")
 
     rotated = ok(run_cli("keys", "rotate")).output

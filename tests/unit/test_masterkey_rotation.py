@@ -99,7 +99,8 @@ def test_rotation_reseals_every_kind(app: App, populated: bytes) -> None:
     for value in (*SIP.values(), TRUNK_PASSWORD, PIN):
         assert value in exported
     files = render(app)
-    assert "[1001]" in files["pjsip.conf"] and TRUNK_PASSWORD in files["pjsip.conf"]
+    assert secrets.sip_digest("1001", "voco", SIP["1001"]) in files["pjsip.conf"]
+    assert TRUNK_PASSWORD in files["pjsip.conf"]
     assert f"pin = {PIN}" in files["confbridge.conf"]
     assert f"1001 => {secrets.mailbox_password(new, '1001')},Alice" in files["voicemail.conf"]
 
