@@ -1,4 +1,4 @@
-"""Secrets Asterisk needs in clear (SIP passwords, conference PINs), sealed at rest.
+"""Secrets Voco must give back (SIP secrets, trunk passwords, conference PINs), sealed at rest.
 
 They are encrypted with AES-256-GCM under a key derived from the master key with its own label,
 so the provisioning key is independent of the recording wraps and the oplog MAC key. Each blob's
@@ -87,7 +87,8 @@ def sip_digest(username: str, realm: str, password: str) -> str:
 
 def mailbox_password(master_key: bytes, number: str) -> str:
     """A stable 8-digit mailbox password nobody is told: Voco delivers voicemail itself, so the
-    phone menu stays locked while the rendered file stays identical between applies."""
+    phone menu stays locked while the rendered file stays identical between applies (a master
+    key rotation changes it, at the next apply)."""
     digest = hmac.new(_key(master_key), _VM_LABEL + number.encode(), hashlib.sha256).digest()
     return str(int.from_bytes(digest[:8], "big") % 10**8).zfill(8)
 
