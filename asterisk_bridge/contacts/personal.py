@@ -59,6 +59,13 @@ def _keyring(session: Session, extension: str) -> PersonalKeyring | None:
     return session.get(PersonalKeyring, extension)
 
 
+def _existing_keyring(session: Session, extension: str) -> PersonalKeyring:
+    row = _keyring(session, extension)
+    if row is None:
+        raise NotFoundError(f"extension {extension} has no personal contacts")
+    return row
+
+
 def _as_keyring(row: PersonalKeyring) -> crypto.Keyring:
     return crypto.Keyring(row.salt, row.scrypt_log_n, row.scrypt_r, row.scrypt_p, row.wrapped_key)
 
@@ -85,10 +92,7 @@ def _new_passphrase(session: Session, master_key: bytes, ext: str, passphrase: s
 def unlock(session: Session, extension: str, passphrase: str) -> bytes:
     """The extension's contacts key; WrongSecretError unless *passphrase* opens its keyring."""
     ext = check_extension(session, extension)
-    row = _keyring(session, ext)
-    if row is None:
-        raise NotFoundError(f"extension {ext} has no personal contacts")
-    return crypto.unlock(ext, _as_keyring(row), passphrase)
+    return crypto.unlock(ext, _as_keyring(_existing_keyring(session, ext)), passphrase)
 
 
 def add(session: Session, master_key: bytes, extension: str, passphrase: str,
@@ -151,9 +155,7 @@ def rewrap(session: Session, master_key: bytes, extension: str, old: str, new: s
     *old* is the current passphrase, or the SIP secret of a keyring from before passphrases.
     """
     ext = check_extension(session, extension)
-    row = _keyring(session, ext)
-    if row is None:
-        raise NotFoundError(f"extension {ext} has no personal contacts")
+    row = _existing_keyring(session, ext)
     old_key = crypto.unlock(ext, _as_keyring(row), old, legacy_ok=True)
     ring, key = crypto.new_keyring(ext, _new_passphrase(session, master_key, ext, new))
     records = session.scalars(select(PersonalContact).where(PersonalContact.extension == ext)).all()
