@@ -42,8 +42,8 @@ PERSONAL_COLUMNS = (Column("ID", lambda e: e.id[:8]), Column("NAME", lambda e: e
 def contact_group() -> None:
     """Company contacts (admin-managed, granted to extensions) and personal contacts.
 
-    Personal contacts belong to one extension and are encrypted under a key only that
-    extension's secret unlocks: the admin sees a count, never a name or number, and
+    Personal contacts belong to one extension and are encrypted under a key only the
+    owner's passphrase unlocks: the admin sees a count, never a name or number, and
     'voco config export' never includes them.
     """
 
@@ -167,10 +167,10 @@ def grants_cmd(ctx: click.Context, as_json: bool) -> None:
 
 # --- personal contacts -------------------------------------------------------------------------
 
-def _secret(path: str | None, prompt: str, *, confirm: bool = False) -> str:
-    """A secret from its own file, or typed at a hidden prompt: never a command-line value."""
+def _passphrase(path: str | None, prompt: str, *, confirm: bool = False) -> str:
+    """A passphrase from its own file, or typed at a hidden prompt: never a command-line value."""
     if path:
-        return read_secret(path, prompt.lower())
+        return read_secret(path, "passphrase")
     return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
 
 
@@ -181,17 +181,18 @@ def _private(ctx: click.Context, *names: str) -> None:
 
 
 extension_option = click.option("--extension", required=True, help="The owning extension.")
-secret_file_option = click.option(
-    "--secret-file", type=click.Path(dir_okay=False),
-    help="File holding the extension's secret (default: prompt with hidden input).")
+passphrase_file_option = click.option(
+    "--passphrase-file", type=click.Path(dir_okay=False),
+    help="File holding the owner's passphrase (default: prompt with hidden input).")
 
 
 @contact_group.group("personal")
 def personal_group() -> None:
-    """An extension's own contacts: its secret is needed to add, read or remove them.
+    """An extension's own contacts, locked with a passphrase only its owner knows.
 
-    The admin can count and purge them, never read them. After an admin resets the
-    extension's secret, the owner runs 'rewrap' with the old and the new secret.
+    The first contact sets the passphrase (at least 12 characters, not the SIP secret).
+    Voco never stores it: the admin can count and purge the contacts, never read them,
+    and a forgotten passphrase cannot be reset. 'rewrap' changes it.
     """
 
 
@@ -201,47 +202,56 @@ def personal_group() -> None:
 @click.option("--number", "numbers", multiple=True, help="A phone number (repeatable).")
 @click.option("--email", default="")
 @click.option("--notes", default="")
-@secret_file_option
+@passphrase_file_option
 @click.pass_context
 @oplogged
 def personal_add(ctx: click.Context, extension: str, name: str, numbers: tuple[str, ...],
-                 email: str, notes: str, secret_file: str | None) -> None:
-    """Add a personal contact NAME to EXTENSION's list (the first one creates the keyring)."""
+                 email: str, notes: str, passphrase_file: str | None) -> None:
+    """Add a personal contact NAME to EXTENSION's list (the first one sets the passphrase)."""
     _private(ctx, "name", "numbers", "email", "notes")
     fields = personal.clean(name, numbers, email, notes)
-    secret = _secret(secret_file, f"Secret of extension {extension}")
     with _session(ctx) as s:
-        record_id = personal.add(s, get_app(ctx).master_key, extension, secret, fields)
+        first = not personal.has_keyring(s, extension)
+    prompt = (f"New passphrase for extension {extension}'s personal contacts" if first
+              else f"Passphrase of extension {extension}'s personal contacts")
+    passphrase = _passphrase(passphrase_file, prompt, confirm=first)
+    with _session(ctx) as s:
+        record_id = personal.add(s, get_app(ctx).master_key, extension, passphrase, fields)
     click.echo(f"added personal contact {record_id}")
+    if first:
+        click.echo("the passphrase now locks these contacts; Voco does not keep it and "
+                   "cannot reset it")
 
 
 @personal_group.command("list")
 @extension_option
-@secret_file_option
+@passphrase_file_option
 @list_json_option
 @click.pass_context
-def personal_list(ctx: click.Context, extension: str, secret_file: str | None,
+def personal_list(ctx: click.Context, extension: str, passphrase_file: str | None,
                   as_json: bool) -> None:
     """Decrypt and list EXTENSION's personal contacts."""
-    secret = _secret(secret_file, f"Secret of extension {extension}")
+    passphrase = _passphrase(passphrase_file, f"Passphrase of extension {extension}'s personal "
+                                              "contacts")
     with _session(ctx) as s:
-        found = personal.entries(s, extension, secret)
+        found = personal.entries(s, extension, passphrase)
     emit_list(found, as_json, PERSONAL_COLUMNS, lambda e: e.as_dict(), "no personal contacts")
 
 
 @personal_group.command("remove")
 @extension_option
 @click.argument("ref")
-@secret_file_option
+@passphrase_file_option
 @click.pass_context
 @oplogged
 def personal_remove(ctx: click.Context, extension: str, ref: str,
-                    secret_file: str | None) -> None:
+                    passphrase_file: str | None) -> None:
     """Delete one of EXTENSION's personal contacts (REF: id, id prefix or exact name)."""
     _private(ctx, "ref")
-    secret = _secret(secret_file, f"Secret of extension {extension}")
+    passphrase = _passphrase(passphrase_file, f"Passphrase of extension {extension}'s personal "
+                                              "contacts")
     with _session(ctx) as s:
-        gone = personal.remove(s, extension, secret, ref)
+        gone = personal.remove(s, extension, passphrase, ref)
     click.echo(f"removed personal contact {gone.id}")
 
 
@@ -258,20 +268,26 @@ def personal_count(ctx: click.Context, extension: str, as_json: bool) -> None:
 
 @personal_group.command("rewrap")
 @extension_option
-@click.option("--old-secret-file", type=click.Path(dir_okay=False),
-              help="File with the secret the contacts are locked with now (default: prompt).")
-@click.option("--new-secret-file", type=click.Path(dir_okay=False),
-              help="File with the secret to lock them with from now on (default: prompt).")
+@click.option("--old-passphrase-file", type=click.Path(dir_okay=False),
+              help="File with the current passphrase (default: prompt).")
+@click.option("--new-passphrase-file", type=click.Path(dir_okay=False),
+              help="File with the passphrase to lock them with from now on (default: prompt).")
 @click.pass_context
 @oplogged
-def personal_rewrap(ctx: click.Context, extension: str, old_secret_file: str | None,
-                    new_secret_file: str | None) -> None:
-    """Re-lock EXTENSION's personal contacts under a new secret (e.g. after a secret reset)."""
-    old = _secret(old_secret_file, f"Old secret of extension {extension}")
-    new = _secret(new_secret_file, f"New secret of extension {extension}", confirm=True)
+def personal_rewrap(ctx: click.Context, extension: str, old_passphrase_file: str | None,
+                    new_passphrase_file: str | None) -> None:
+    """Change the passphrase of EXTENSION's personal contacts (they get a fresh key).
+
+    Contacts created before passphrases existed are locked with the extension's SIP
+    secret, which the admin can read: give that as the old passphrase to move them.
+    """
+    old = _passphrase(old_passphrase_file, f"Current passphrase of extension {extension}")
+    new = _passphrase(new_passphrase_file, f"New passphrase of extension {extension}",
+                      confirm=True)
     with _session(ctx) as s:
-        personal.rewrap(s, extension, old, new)
-    click.echo(f"personal contacts of extension {extension} are now locked with the new secret")
+        n = personal.rewrap(s, get_app(ctx).master_key, extension, old, new)
+    click.echo(f"{n} personal contact(s) of extension {extension} are now locked with the new "
+               "passphrase")
 
 
 @personal_group.command("purge")
@@ -280,7 +296,7 @@ def personal_rewrap(ctx: click.Context, extension: str, old_secret_file: str | N
 @click.pass_context
 @oplogged
 def personal_purge(ctx: click.Context, extension: str, yes: bool) -> None:
-    """Irrecoverably delete EXTENSION's personal contacts and their key (a lost secret)."""
+    """Irrecoverably delete EXTENSION's personal contacts and their key (a lost passphrase)."""
     if not yes:
         click.confirm(f"Delete every personal contact of extension {extension}?", abort=True)
     with _session(ctx) as s:

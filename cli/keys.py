@@ -4,29 +4,32 @@ from __future__ import annotations
 
 import click
 
-from asterisk_bridge.recording import keys
+from asterisk_bridge.masterkey import rotate
 from cli.common import get_app, oplogged
 
 
 @click.group("keys")
 def keys_group() -> None:
-    """The master key that wraps every data key."""
+    """The master key that seals recording keys, provisioning secrets and the log."""
 
 
 @keys_group.command("rotate")
 @click.pass_context
 @oplogged
 def rotate_cmd(ctx: click.Context) -> None:
-    """Re-wrap every data key under a new master key; the audio files are not touched.
+    """Re-seal everything the master key seals under a new key, in one transaction.
 
-    The old key is kept as master.key.old-<time> (0600): delete it once backups made before
-    the rotation may expire. An interrupted rotation is finished by running this again.
+    Recording data keys, SIP secrets, trunk passwords, conference PINs and the operation
+    log's seals are re-sealed together, or nothing is; audio files are not touched. The old
+    key is kept as master.key.old-<time> (0600): delete it once backups made before the
+    rotation may expire. An interrupted rotation is finished by running this again.
     """
     app = get_app(ctx)
-    report = keys.rotate(app)
+    report = rotate.rotate(app)
     del app.master_key  # the operation log entry must be sealed with the new key
-    click.echo(f"master key {report.old_key_id} -> {report.new_key_id}: "
-               f"{report.rewrapped} data keys re-wrapped, {report.resealed} log entries re-sealed")
+    click.echo(f"master key {report.old_key_id} -> {report.new_key_id}; re-sealed:")
+    for kind, count in report.resealed.items():
+        click.echo(f"  {kind}: {count}")
     click.echo(f"old key kept at {report.backup}; delete it when no backup needs it")
 
 

@@ -1,4 +1,5 @@
-"""What contacts need from the provisioning domain: that an extension exists, and its secret."""
+"""What contacts need from the provisioning domain: that an extension exists, and whether a
+proposed passphrase is its SIP secret (which Voco stores, so it must never lock contacts)."""
 
 from __future__ import annotations
 

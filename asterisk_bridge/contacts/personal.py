@@ -1,12 +1,13 @@
-"""Personal contacts: readable only with the owning extension's secret, countable by the admin.
+"""Personal contacts: only the owner's passphrase reads them; the admin can count and purge.
 
-The first contact an extension adds creates its keyring, under the extension's SIP secret (checked
-against the provisioned one). The owner may then :func:`rewrap` it under a passphrase of their own,
-which nothing the admin holds can open; until then, someone holding both the master key and the
-database could unseal the SIP secret and so the contacts. If the admin resets the SIP secret, the
-keyring stays under the old one: the owner moves it with :func:`rewrap` (old and new secret).
-An owner who lost the old secret cannot recover the contacts; the admin can only :func:`purge`
-them (crypto-shredding), never read them.
+The first contact an extension adds creates its keyring under a passphrase the owner chooses (at
+least 12 characters, and not the extension's SIP secret, which Voco stores). Voco never stores the
+passphrase, so nothing the admin holds (master key, database, files) opens the contacts: the
+admin can count them and :func:`purge` them (crypto-shredding), never read them. A forgotten
+passphrase loses the contacts. :func:`rewrap` changes the passphrase and re-keys: a fresh contacts
+key re-encrypts every record, so whoever learnt the old passphrase or key cannot read what
+follows. Keyrings made before passphrases existed (under the SIP secret) open only to be moved to a
+passphrase by :func:`rewrap`.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def _keyring(session: Session, extension: str) -> PersonalKeyring | None:
     return session.get(PersonalKeyring, extension)
 
 
+def _existing_keyring(session: Session, extension: str) -> PersonalKeyring:
+    row = _keyring(session, extension)
+    if row is None:
+        raise NotFoundError(f"extension {extension} has no personal contacts")
+    return row
+
+
 def _as_keyring(row: PersonalKeyring) -> crypto.Keyring:
     return crypto.Keyring(row.salt, row.scrypt_log_n, row.scrypt_r, row.scrypt_p, row.wrapped_key)
 
@@ -67,45 +75,51 @@ def _store_keyring(row: PersonalKeyring, ring: crypto.Keyring) -> None:
     row.scrypt_log_n, row.scrypt_r, row.scrypt_p = ring.log_n, ring.r, ring.p
 
 
-def unlock(session: Session, extension: str, secret: str,
-           master_key: bytes | None = None) -> bytes:
-    """The extension's contacts key; given the *master_key*, a first use makes the keyring,
-    provided *secret* is the extension's SIP secret."""
+def has_keyring(session: Session, extension: str) -> bool:
+    """Whether *extension* has chosen its passphrase yet (its first contact creates the keyring)."""
+    return _keyring(session, check_extension(session, extension)) is not None
+
+
+def _new_passphrase(session: Session, master_key: bytes, ext: str, passphrase: str) -> str:
+    """Refuse a passphrase that is short, or that Voco itself stores (the SIP secret)."""
+    crypto.check_passphrase(passphrase)
+    if is_sip_secret(session, master_key, ext, passphrase):
+        raise ValidationError("passphrase: it must not be the extension's SIP secret, which Voco "
+                              "stores and the administrator can read; choose one of your own")
+    return passphrase
+
+
+def unlock(session: Session, extension: str, passphrase: str) -> bytes:
+    """The extension's contacts key; WrongSecretError unless *passphrase* opens its keyring."""
+    ext = check_extension(session, extension)
+    return crypto.unlock(ext, _as_keyring(_existing_keyring(session, ext)), passphrase)
+
+
+def add(session: Session, master_key: bytes, extension: str, passphrase: str,
+        fields: dict[str, object]) -> str:
+    """Encrypt and store one contact; returns its id. The first contact creates the keyring under
+    *passphrase*; the master key only serves to refuse the SIP secret as that passphrase."""
     ext = check_extension(session, extension)
     row = _keyring(session, ext)
-    if row is not None:
-        return crypto.unlock(ext, _as_keyring(row), secret)
-    if master_key is None:
-        raise NotFoundError(f"extension {ext} has no personal contacts")
-    if not is_sip_secret(session, master_key, ext, secret):
-        raise crypto.WrongSecretError(
-            f"wrong secret for extension {ext}: the first personal contact needs the "
-            "extension's SIP secret")
-    ring, key = crypto.new_keyring(ext, secret)
-    row = PersonalKeyring(extension=ext)
-    _store_keyring(row, ring)
-    session.add(row)
-    session.flush()
-    return key
-
-
-def add(session: Session, master_key: bytes, extension: str, secret: str,
-        fields: dict[str, object]) -> str:
-    """Encrypt and store one contact; returns its id. The master key only serves to check the
-    SIP secret when the keyring is created; it never touches the contacts key."""
-    extension = validate.extension(extension)
-    key = unlock(session, extension, secret, master_key)
+    if row is None:
+        ring, key = crypto.new_keyring(ext, _new_passphrase(session, master_key, ext, passphrase))
+        row = PersonalKeyring(extension=ext)
+        _store_keyring(row, ring)
+        session.add(row)
+        session.flush()
+    else:
+        key = crypto.unlock(ext, _as_keyring(row), passphrase)
     record_id = pysecrets.token_hex(16)
-    session.add(PersonalContact(id=record_id, extension=extension,
-                                sealed=crypto.seal(key, extension, record_id, fields)))
+    session.add(PersonalContact(id=record_id, extension=ext,
+                                sealed=crypto.seal(key, ext, record_id, fields)))
     session.flush()
     return record_id
 
 
-def entries(session: Session, extension: str, secret: str) -> list[PersonalEntry]:
+def entries(session: Session, extension: str, passphrase: str) -> list[PersonalEntry]:
     """Every contact of *extension*, decrypted and authenticated, by name."""
     extension = validate.extension(extension)
-    key = unlock(session, extension, secret)
+    key = unlock(session, extension, passphrase)
     rows = session.scalars(select(PersonalContact).where(PersonalContact.extension == extension))
     out = []
     for row in rows:
@@ -115,9 +129,9 @@ def entries(session: Session, extension: str, secret: str) -> list[PersonalEntry
     return sorted(out, key=lambda e: (e.name.casefold(), e.id))
 
 
-def remove(session: Session, extension: str, secret: str, ref: str) -> PersonalEntry:
+def remove(session: Session, extension: str, passphrase: str, ref: str) -> PersonalEntry:
     """Delete the contact whose id (or unique id prefix, or exact name) is *ref*."""
-    matches = [e for e in entries(session, extension, secret)
+    matches = [e for e in entries(session, extension, passphrase)
                if e.id.startswith(ref) or e.name == ref.strip()]
     if not matches:
         raise NotFoundError(f"extension {extension} has no personal contact {ref!r}")
@@ -135,14 +149,22 @@ def count(session: Session, extension: str) -> int:
     ) or 0
 
 
-def rewrap(session: Session, extension: str, old_secret: str, new_secret: str) -> None:
-    """Move the keyring from the old secret to the new one; the records stay as they are."""
-    extension = validate.extension(extension)
-    key = unlock(session, extension, old_secret)
-    row = _keyring(session, extension)
-    assert row is not None  # unlock succeeded
-    _store_keyring(row, crypto.wrap(extension, key, new_secret))
+def rewrap(session: Session, master_key: bytes, extension: str, old: str, new: str) -> int:
+    """Re-lock under passphrase *new* with a fresh contacts key; returns the records re-encrypted.
+
+    *old* is the current passphrase, or the SIP secret of a keyring from before passphrases.
+    """
+    ext = check_extension(session, extension)
+    row = _existing_keyring(session, ext)
+    old_key = crypto.unlock(ext, _as_keyring(row), old, legacy_ok=True)
+    ring, key = crypto.new_keyring(ext, _new_passphrase(session, master_key, ext, new))
+    records = session.scalars(select(PersonalContact).where(PersonalContact.extension == ext)).all()
+    for rec in records:
+        rec.sealed = crypto.seal(key, ext, rec.id, crypto.open_sealed(old_key, ext, rec.id,
+                                                                       rec.sealed))
+    _store_keyring(row, ring)
     session.flush()
+    return len(records)
 
 
 def purge(session: Session, extension: str) -> int:

@@ -1,9 +1,10 @@
 """``voco apply``: render every PBX file, write it atomically, reload, verify, or roll back.
 
 Steps: render all files (a template error stops here, nothing written); diff against the files
-in ``ast_etc_dir``; keep the current files as a backup set; write the changed ones (temp file +
-rename each); reload the modules that read them, checking each Response and Reload event; prove
-the new dialplan live with its sentinel; scan messages.log for warnings about the changed files.
+in ``ast_etc_dir``; keep the current files, secrets masked, as a backup set; write the changed
+ones (temp file + rename each); reload the modules that read them, checking each Response and
+Reload event; prove the new dialplan live with its sentinel; scan messages.log for warnings about
+the changed files.
 Any failure restores the previous files and reloads them again, so Asterisk keeps (or returns
 to) the last working configuration.
 
@@ -161,7 +162,8 @@ def _apply(app: App) -> Outcome:
             _reload_or_raise(settings, outcome.reloaded, p.sentinel, p, etc, list(p.files))
         outcome.applied = True
         return outcome
-    outcome.backup = str(_backup(app.config.data_dir, p.previous))
+    outcome.backup = str(_backup(app.config.data_dir, p.previous,
+                                 _fingerprint_key(app.master_key)))
     outcome.reloaded = reload.modules_for(p.changed)
     watch = reload.LogWatch(settings.ast_log_dir)
     _write(etc, {n: p.files[n] for n in p.changed})
@@ -234,8 +236,13 @@ def _restore(etc: Path, previous: Mapping[str, str | None]) -> None:
             (etc / name).unlink(missing_ok=True)
 
 
-def _backup(data_dir: Path, previous: Mapping[str, str | None]) -> Path:
-    """Keep the files being replaced (mode 0600: they hold secrets); prune old sets."""
+def _backup(data_dir: Path, previous: Mapping[str, str | None], fingerprint_key: bytes) -> Path:
+    """Keep the files being replaced, their secrets masked as in the diff; prune old sets.
+
+    A backup shows what Asterisk ran before, and which secret lines changed, without keeping any
+    secret: an old SIP secret, password or PIN must not outlive its replacement in ten old sets.
+    The store re-renders the secrets ('voco apply'); rollback uses the files in memory.
+    """
     root = data_dir / "apply-backups"
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = root / datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
@@ -244,7 +251,7 @@ def _backup(data_dir: Path, previous: Mapping[str, str | None]) -> Path:
         if text is not None:
             fd = os.open(target / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
+                fh.write(diff.mask(text, fingerprint_key))
     for old in sorted(p for p in root.iterdir() if p.is_dir())[:-BACKUPS_KEPT]:
         shutil.rmtree(old, ignore_errors=True)
     return target

@@ -1,8 +1,9 @@
 """Unified diffs of rendered configuration, with secret values masked.
 
 The diff is shown to the admin and its SHA-256 goes into the operation log, so neither may carry
-a SIP password or a PIN. A masked value is replaced by a keyed fingerprint: a changed secret
-still shows as a changed line without revealing either value.
+a SIP password, a password digest or a PIN; the apply backups are masked the same way. A masked
+value is replaced by a keyed fingerprint: a changed secret still shows as a changed line without
+revealing either value.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import hmac
 import re
 from collections.abc import Mapping
 
-_SECRET_LINE = re.compile(r"^(\s*(?:password|pin|secret)\s*=\s*)(\S.*)$", re.MULTILINE)
+_SECRET_LINE = re.compile(r"^(\s*(?:password|password_digest|pin|secret)\s*=\s*)(\S.*)$",
+                          re.MULTILINE)
 
 
 def mask(text: str, fingerprint_key: bytes) -> str:
-    """Replace every ``password|pin|secret = value`` by ``<secret:hmac8>``."""
+    """Replace every ``password|password_digest|pin|secret = value`` by ``<secret:hmac8>``."""
     def repl(m: re.Match[str]) -> str:
         tag = hmac.new(fingerprint_key, m.group(2).encode(), hashlib.sha256).hexdigest()[:8]
         return f"{m.group(1)}<secret:{tag}>"

@@ -39,6 +39,10 @@ def _label(name: str) -> str:
     return f"conference:{name}:pin"
 
 
+SEALED = secrets.sealed_column("conference PINs", ProvConference.pin,
+                                lambda row: _label(row.name))
+
+
 def _check(session: Session, room: Conference, old: str | None) -> None:
     links.ensure_number_free(session, room.number, "number", f"conference {room.name}")
 

@@ -1,7 +1,8 @@
 """The generator contributor: provisioned entities as template variables under ``prov``.
 
-Secrets are decrypted here and only here, while :func:`secrets.unlocked` holds the master key;
-so the rendered files are the one place they exist in clear (as Asterisk requires).
+Secrets are decrypted here and only here, while :func:`secrets.unlocked` holds the master key.
+An extension's SIP secret is rendered only as its digest H(A1), so no file holds it; trunk
+passwords and conference PINs are rendered in clear, because Asterisk must send or compare them.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from asterisk_bridge.provisioning import (
 )
 from asterisk_bridge.store.engine import Bind
 
+#: The digest realm Asterisk announces to phones; the rendered H(A1) values depend on it.
+SIP_REALM = "voco"
+
 
 def empty() -> dict[str, Any]:
     """The context with nothing provisioned (a bare sandbox)."""
-    return {"prov": {"extensions": [], "trunks": [], "inbound": [], "outbound": [],
-                     "speed_dials": [], "conferences": [], "queues": []}}
+    return {"prov": {"realm": SIP_REALM, "extensions": [], "trunks": [], "inbound": [],
+                     "outbound": [], "speed_dials": [], "conferences": [], "queues": []}}
 
 
 def provisioning_context(engine: Bind | None) -> dict[str, Any]:
@@ -38,9 +42,12 @@ def provisioning_context(engine: Bind | None) -> dict[str, Any]:
     numbers = {("conference", r.name): r.number for r in rooms}
     numbers.update({("queue", q.name): q.number for q in qs})
     return {"prov": {
+        "realm": SIP_REALM,
         "extensions": [
-            {**e.to_dict(), "secret": extensions.secret(engine, key, e.number),
-             "vm_password": secrets.mailbox_password(key, e.number)} for e in exts],
+            {**e.to_dict(), "vm_password": secrets.mailbox_password(key, e.number),
+             "digest": secrets.sip_digest(e.number, SIP_REALM,
+                                          extensions.secret(engine, key, e.number))}
+            for e in exts],
         "trunks": [{**t.to_dict(), "secret": trunks.secret(engine, key, t.name)}
                    for t in trunks.list_all(engine)],
         "inbound": [{**r.to_dict(), "number": numbers.get((r.target_kind, r.target), r.target)}

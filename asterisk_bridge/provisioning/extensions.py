@@ -46,6 +46,10 @@ def _label(number: str) -> str:
     return f"extension:{number}:sip"
 
 
+SEALED = secrets.sealed_column("extension SIP secrets", ProvExtension.sip_secret,
+                                lambda row: _label(row.number))
+
+
 def _check(session: Session, ext: Extension, old: str | None) -> None:
     links.ensure_number_free(session, ext.number, "number", f"extension {ext.number}")
 

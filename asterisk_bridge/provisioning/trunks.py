@@ -60,6 +60,10 @@ def _label(name: str) -> str:
     return f"trunk:{name}:sip"
 
 
+SEALED = secrets.sealed_column("trunk passwords", ProvTrunk.sip_secret,
+                                lambda row: _label(row.name))
+
+
 def _check(session: Session, trunk: Trunk, old: str | None) -> None:
     if trunk.register and old is not None and _REPO.row(session, old).sip_secret is None:
         raise ValidationError("register: set the provider's password first (--secret-stdin)")

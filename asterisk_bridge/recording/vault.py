@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge.context import App
 from asterisk_bridge.crypto import keywrap, stream
-from asterisk_bridge.errors import KeyFileError, NotFoundError, StoreError
+from asterisk_bridge.errors import CryptoError, KeyFileError, NotFoundError, StoreError
 from asterisk_bridge.masterkey import load_master_key
-from asterisk_bridge.recording import wav
+from asterisk_bridge.recording import keys, wav
 from asterisk_bridge.recording.spool import SpoolFile
 from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
 
@@ -97,7 +97,7 @@ def store(app: App, f: SpoolFile, *, partial: bool, info: CallInfo | None = None
         size=cipher.size, sha256=cipher.sha256, plain_size=st.st_size, key_id=key_id,
         master_key_id=master_id, created_at=iso(datetime.now(UTC).timestamp()),
     )
-    wrapped = keywrap.wrap_key(master, key, key_id)
+    wrapped = keys.wrap(master, key, key_id, rec_id)
     try:
         with Session(app.engine, expire_on_commit=False) as session, session.begin():
             session.add(row)
@@ -194,9 +194,15 @@ def open_plaintext(app: App, rec_id: str, *, mend: bool = True) -> Iterator[byte
             f"recording {rec_id} is wrapped by master key {held.master_key_id}, but the key file "
             f"holds {have}; if a 'voco keys rotate' was interrupted, run it again to finish it"
         )
-    key = keywrap.unwrap_key(app.master_key, held.wrapped, held.key_id)
+    key = keys.unwrap(app.master_key, row, held)
     with (recordings_dir(app) / row.path).open("rb") as src:
+        decryptor = stream.Decryptor(src, key)
+        if decryptor.header.key_id != row.key_id:
+            raise CryptoError(
+                f"recording {rec_id}: its file {row.path} is encrypted under data key "
+                f"{decryptor.header.key_id}, but the row names {row.key_id}: files or rows were "
+                "swapped; not opened")
         first = True
-        for chunk in stream.decrypt_stream(src, key):
+        for chunk in decryptor:
             yield wav.mend_header(chunk, row.plain_size) if first and mend else chunk
             first = False

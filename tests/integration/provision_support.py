@@ -7,6 +7,7 @@ sessions in the same process.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -18,6 +19,7 @@ from click.testing import Result
 
 from asterisk_bridge.config import load_config, write_config
 from asterisk_bridge.sandbox.instance import Instance
+from tests.integration.sipp_support import Phone
 
 Event = dict[str, str]
 
@@ -26,6 +28,24 @@ def attach(config_path: Path, inst: Instance) -> None:
     """Point the Voco config at the sandbox, keeping its test phones and SIP port."""
     cfg = load_config(config_path)
     write_config(replace(cfg, asterisk=inst.settings()))
+
+
+#: The trunk password and conference PIN :func:`provision_every_secret` stores.
+TRUNK_PASSWORD, PIN = "carrier-password-99", "4711"
+
+
+def provision_every_secret(run_cli: Callable[..., Result], asterisk: Instance,
+                           workdir: Path) -> str:
+    """Extension 1001 (with a mailbox), a trunk with a password and a room with a PIN, applied;
+    1001's phone registers (sipp). Returns 1001's generated SIP secret."""
+    added = ok(run_cli("extension", "add", "1001", "--name", "Alice", "--voicemail", "--json"))
+    secret = str(json.loads(added.output)["secret"])
+    ok(run_cli("trunk", "add", "carrier", "--host", "192.0.2.10", "--username", "acct",
+               "--secret-stdin", input=TRUNK_PASSWORD + "\n"))
+    ok(run_cli("conference", "add", "board", "--number", "7001", "--pin", PIN))
+    ok(run_cli("apply"))
+    Phone(workdir / "first", "1001", secret, asterisk.info().sip_port).register()
+    return secret
 
 
 def ok(result: Result) -> Result:

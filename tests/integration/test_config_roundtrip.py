@@ -69,11 +69,11 @@ def _wipe(app: App, run_cli: CliCall) -> None:
 
 
 def _mask(files: dict[str, bytes]) -> dict[str, str]:
-    """Files with what a secret-less import regenerates masked: SIP passwords, and the sentinel
-    whose name is a hash of the rendered content (so it changes with the passwords)."""
+    """Files with what a secret-less import regenerates masked: SIP password digests, and the
+    sentinel whose name is a hash of the rendered content (so it changes with the passwords)."""
     out = {}
     for name, data in files.items():
-        text = re.sub(r"(?m)^(password\s*=\s*).*$", r"\1<secret>", data.decode())
+        text = re.sub(r"(?m)^(password(_digest)?\s*=\s*).*$", r"\1<secret>", data.decode())
         out[name] = re.sub(r"voco-sentinel-[0-9a-z]+", "voco-sentinel-<hash>", text)
     return out
 

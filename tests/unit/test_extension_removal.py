@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tests.conftest import CliCall
@@ -17,13 +16,12 @@ def _ok(run_cli: CliCall, *args: str, input: str | None = None) -> str:
 def test_remove_is_refused_while_contacts_depend_on_the_extension(run_cli: CliCall,
                                                                   tmp_path: Path) -> None:
     _ok(run_cli, "init")
-    added = _ok(run_cli, "extension", "add", "1001", "--name", "Alice", "--json")
-    sip_secret = json.loads(added)["secret"]
+    _ok(run_cli, "extension", "add", "1001", "--name", "Alice")
     _ok(run_cli, "contact", "grant", "1001", "view")
-    secret_file = tmp_path / "s"
-    secret_file.write_text(sip_secret)
-    _ok(run_cli, "contact", "personal", "add", "--extension", "1001", "--secret-file",
-        str(secret_file), "--number", "5550123", "Mum")
+    passphrase_file = tmp_path / "p"
+    passphrase_file.write_text("alice's own passphrase")
+    _ok(run_cli, "contact", "personal", "add", "--extension", "1001", "--passphrase-file",
+        str(passphrase_file), "--number", "5550123", "Mum")
 
     refused = run_cli("extension", "remove", "1001")
     assert refused.exit_code != 0

@@ -184,8 +184,9 @@ def test_services_and_rendering_work_on_both_stores(db_url: str, tmp_path: Path)
     assert extensions.update(e, "1001", voicemail=True).voicemail is True
     assert [q.members for q in queues.list_all(e)] == [("1001",)]
     files = render(app)
-    assert f"password = {secret}" in files["pjsip.conf"] and "pin = 2468" in \
-        files["confbridge.conf"]
+    assert secrets.sip_digest("1001", "voco", secret) in files["pjsip.conf"]
+    assert "pin = 2468" in files["confbridge.conf"]
+    assert not [name for name, text in files.items() if secret in text]
     queues.remove(e, "q1")
     extensions.remove(e, "1001")
     assert extensions.list_all(e) == []

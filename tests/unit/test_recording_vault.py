@@ -1,4 +1,4 @@
-"""The encrypted store without Asterisk: spool rules, store/replay, shred, check, rotate, export."""
+"""The encrypted store without Asterisk: spool rules, store/replay, shred, check, export."""
 
 from __future__ import annotations
 
@@ -11,15 +11,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import oplog
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import CryptoError, ValidationError
-from asterisk_bridge.masterkey import create_master_key, load_master_key
 from asterisk_bridge.recording import (
     check,
     evidence,
     export,
-    keys,
     pipeline,
     query,
     shred,
@@ -72,7 +69,7 @@ def test_finished_recording_is_stored_and_plaintext_removed(app: App, ram_spool:
     assert row.duration_s == pytest.approx(3.0, abs=0.01)
     assert row.plain_size == len(original) and row.node == app.config.asterisk.node
     cipher = recordings_dir(app) / row.path
-    assert cipher.stat().st_size == row.size and len(held.wrapped) == 60
+    assert cipher.stat().st_size == row.size and len(held.wrapped) == 61
     assert original[1000:1100] not in cipher.read_bytes()
     assert plaintext(app, NAME) == original
     assert stat.S_IMODE(recordings_dir(app).stat().st_mode) == 0o700
@@ -185,39 +182,6 @@ def test_check_reports_orphans_both_ways(app: App, ram_spool: Path) -> None:
     assert report.hash_mismatch == [NAME]
     with pytest.raises(CryptoError, match="failed authentication"):
         plaintext(app, NAME)
-
-
-def test_rotation_rewraps_keys_without_touching_audio(app: App, ram_spool: Path) -> None:
-    finished(ram_spool)
-    pipeline.sweep(app, ram_spool, active=set())
-    cipher = recordings_dir(app) / f"{NAME}.vrec"
-    before, original = cipher.read_bytes(), plaintext(app, NAME)
-    app.record("test entry", {}, "ok")
-    old_key = app.master_key
-    report = keys.rotate(app)
-    del app.master_key
-    assert report.rewrapped == 1 and report.old_key_id != report.new_key_id
-    assert report.backup.read_bytes() == old_key
-    assert stat.S_IMODE(report.backup.stat().st_mode) == 0o600
-    assert cipher.read_bytes() == before and plaintext(app, NAME) == original
-    assert app.master_key != old_key
-    assert oplog.verify(app.engine, app.master_key).entries >= 1
-    with Session(app.engine) as session:
-        assert session.get_one(Recording, NAME).master_key_id == report.new_key_id
-
-
-def test_interrupted_rotation_is_finished_by_rerun(app: App, ram_spool: Path) -> None:
-    finished(ram_spool)
-    pipeline.sweep(app, ram_spool, active=set())
-    key_file = app.config.master_key_file
-    pending = key_file.with_name("master.key.new")
-    create_master_key(pending)
-    new = load_master_key(pending)
-    keys._rewrap_all(app, app.master_key, new)  # crash after the commit, before the swap
-    report = keys.rotate(app)
-    del app.master_key
-    assert app.master_key == new and not pending.exists() and report.rewrapped == 0
-    assert plaintext(app, NAME)[:4] == b"RIFF"
 
 
 def test_age_export_opens_with_the_age_cli(app: App, ram_spool: Path, tmp_path: Path) -> None:

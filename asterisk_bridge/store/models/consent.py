@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import Base
+from asterisk_bridge.store.models.base import NOT_SEALED, Base
 
 
 class RecordingRule(Base):
@@ -46,7 +46,7 @@ class RecordingPrompt(Base):
     __tablename__ = "recording_prompts"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    audio: Mapped[bytes] = mapped_column(LargeBinary)
+    audio: Mapped[bytes] = mapped_column(LargeBinary, info=NOT_SEALED)
     sha256: Mapped[str] = mapped_column(String(64))
     duration_ms: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(255), default="")  # uploaded file's base name

@@ -1,8 +1,8 @@
 """Contacts: the company directory with its per-extension grants, and encrypted personal contacts.
 
 Personal contacts are stored only as AES-GCM ciphertext under a per-extension contacts key; that key
-is stored only wrapped by a key derived from the extension owner's secret. No column here holds a
-personal contact's name or number in any form the master key can open.
+is stored only wrapped by a key derived from the extension owner's passphrase. No column here holds
+a personal contact's name or number in any form the master key can open.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import Base
+from asterisk_bridge.store.models.base import NOT_SEALED, SEALED_BY_OWNER, Base
 
 
 class CompanyContact(Base):
@@ -36,16 +36,16 @@ class ContactGrant(Base):
 
 
 class PersonalKeyring(Base):
-    """An extension's contacts key, wrapped by scrypt(owner's secret, salt)."""
+    """An extension's contacts key, wrapped by scrypt(owner's passphrase, salt)."""
 
     __tablename__ = "personal_keyrings"
 
     extension: Mapped[str] = mapped_column(String(10), primary_key=True)
-    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    salt: Mapped[bytes] = mapped_column(LargeBinary, info=NOT_SEALED)
     scrypt_log_n: Mapped[int] = mapped_column(Integer)
     scrypt_r: Mapped[int] = mapped_column(Integer)
     scrypt_p: Mapped[int] = mapped_column(Integer)
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_BY_OWNER)
 
 
 class PersonalContact(Base):
@@ -55,4 +55,5 @@ class PersonalContact(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random hex; part of the AAD
     extension: Mapped[str] = mapped_column(String(10), index=True)
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # nonce ‖ AES-GCM(padded JSON) ‖ tag
+    # nonce ‖ AES-GCM(padded JSON) ‖ tag
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_BY_OWNER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import Base
+from asterisk_bridge.store.models.base import SEALED_BY_MASTER, Base
 
 
 class OplogEntry(Base):
@@ -22,7 +22,7 @@ class OplogEntry(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64), info=SEALED_BY_MASTER)
 
 
 class OplogHead(Base):
@@ -34,7 +34,7 @@ class OplogHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
-    mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64), info=SEALED_BY_MASTER)
 
 
 class ConnectionGap(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import Base
+from asterisk_bridge.store.models.base import SEALED_BY_MASTER, Base
 
 
 class ProvExtension(Base):
@@ -25,7 +25,7 @@ class ProvExtension(Base):
     mobile: Mapped[str] = mapped_column(String(33), default="")
     voicemail: Mapped[bool] = mapped_column(Boolean, default=False)
     webrtc: Mapped[bool] = mapped_column(Boolean, default=False)
-    sip_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    sip_secret: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_BY_MASTER)
 
 
 class ProvTrunk(Base):
@@ -40,7 +40,8 @@ class ProvTrunk(Base):
     username: Mapped[str] = mapped_column(String(64), default="")
     register: Mapped[bool] = mapped_column(Boolean, default=False)
     identify: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of CIDR networks
-    sip_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    sip_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                      info=SEALED_BY_MASTER)
 
 
 class ProvInboundRoute(Base):
@@ -88,7 +89,7 @@ class ProvConference(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     number: Mapped[str] = mapped_column(String(10), unique=True)
     max_members: Mapped[int] = mapped_column(Integer, default=0)
-    pin: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    pin: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, info=SEALED_BY_MASTER)
 
 
 class ProvQueue(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import Base
+from asterisk_bridge.store.models.base import SEALED_BY_MASTER, Base
 
 
 class Recording(Base):
@@ -45,7 +45,7 @@ class RecordingKey(Base):
     recording_id: Mapped[str] = mapped_column(
         String(160), ForeignKey("recordings.id"), index=True
     )
-    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_BY_MASTER)
     master_key_id: Mapped[str] = mapped_column(String(16), index=True)
 
 

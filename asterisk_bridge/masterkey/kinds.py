@@ -1,0 +1,21 @@
+"""Every kind of data the master key seals. A feature that seals something adds one line here.
+
+Forgetting is caught twice: the registry test and every rotation compare this list with the
+columns the models mark ``SEALED_BY_MASTER`` (:func:`asterisk_bridge.masterkey.registry.check`).
+"""
+
+from __future__ import annotations
+
+from asterisk_bridge import oplog
+from asterisk_bridge.masterkey.registry import SealedKind, sealed
+from asterisk_bridge.provisioning import conferences, extensions, trunks
+from asterisk_bridge.recording import keys as recording_keys
+from asterisk_bridge.store.models import OplogEntry, OplogHead
+
+KINDS: tuple[SealedKind, ...] = (
+    recording_keys.SEALED,
+    extensions.SEALED,
+    trunks.SEALED,
+    conferences.SEALED,
+    sealed("operation log seals", oplog.reseal, OplogEntry.mac, OplogHead.mac),
+)
