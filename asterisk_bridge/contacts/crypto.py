@@ -49,8 +49,6 @@ class WrongSecretError(CryptoError):
 class LegacyKeyringError(CryptoError):
     """The keyring is still wrapped under the extension's SIP secret, which the admin can read."""
 
-    exit_code = ExitCode.DENIED
-
 
 @dataclass(frozen=True)
 class Keyring:

@@ -42,8 +42,8 @@ CASES: list[tuple[ExitCode, tuple[str, ...]]] = [
     (ExitCode.NOT_FOUND, ("recording-policy", "clear", "ext", "1001")),
     (ExitCode.NOT_FOUND, ("prompt", "remove", "nope")),
     (ExitCode.NOT_FOUND, ("prompt", "assign", "inbound", "announce", "nope")),
-    (ExitCode.DENIED, ("contact", "personal", "list", "--extension", "1001", "--secret-file",
-                       "{wrong}")),
+    (ExitCode.DENIED, ("contact", "personal", "list", "--extension", "1001",
+                       "--passphrase-file", "{wrong}")),
 ]
 
 
@@ -62,13 +62,13 @@ def installed(run_cli: CliCall, config_path: Path, tmp_path: Path) -> dict[str, 
     etc.mkdir()
     write_config(replace(cfg, asterisk=replace(cfg.asterisk, ami_port=_closed_port(),
                                                ast_etc_dir=str(etc))))
-    added = run_cli("extension", "add", "1001", "--json")
-    secret = tmp_path / "sip-secret"
-    secret.write_text(json.loads(added.output)["secret"])
+    assert run_cli("extension", "add", "1001").exit_code == 0
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("the owner's own long passphrase")
     assert run_cli("contact", "personal", "add", "--extension", "1001", "Bob", "--number",
-                   "+4930123", "--secret-file", str(secret)).exit_code == 0
-    wrong = tmp_path / "wrong-secret"
-    wrong.write_text("not-the-secret")
+                   "+4930123", "--passphrase-file", str(passphrase)).exit_code == 0
+    wrong = tmp_path / "wrong-passphrase"
+    wrong.write_text("not the owner's passphrase")
     return {"wrong": str(wrong), "etc": str(etc)}
 
 

@@ -60,7 +60,7 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
     "contact list": (("contact", "list"), {0}),
     "contact personal count": (("contact", "personal", "count", "1001"), {0}),
     "contact personal list": (("contact", "personal", "list", "--extension", "1001",
-                               "--secret-file", "{secret}"), {0}),
+                               "--passphrase-file", "{secret}"), {0}),
     "contact show": (("contact", "show", "Acme Support"), {0}),
     "db current": (("db", "current"), {0}),
     "extension add": (("extension", "add", "1003"), {0}),
@@ -117,8 +117,10 @@ def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> di
     etc.mkdir()
     write_config(replace(app.config, asterisk=replace(app.config.asterisk,
                                                       ast_etc_dir=str(etc))))
-    secret = provision(run_cli, tmp_path)
-    ok(run_cli, "contact", "personal", "add", "--extension", "1001", "Bob", "--secret-file",
+    provision(run_cli, tmp_path)
+    secret = tmp_path / "passphrase-1001"
+    secret.write_text("the owner's own long passphrase")
+    ok(run_cli, "contact", "personal", "add", "--extension", "1001", "Bob", "--passphrase-file",
        str(secret))
     tone_wav(tmp_path / "notice.wav", 1.0, 440)
     ok(run_cli, "prompt", "upload", "notice", str(tmp_path / "notice.wav"), "--lib-dir",
