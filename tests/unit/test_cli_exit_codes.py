@@ -3,7 +3,6 @@ representative commands of every outcome: the same outcome gives the same code e
 
 from __future__ import annotations
 
-import json
 import socket
 from dataclasses import replace
 from pathlib import Path
