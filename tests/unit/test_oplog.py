@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from asterisk_bridge import oplog
 from asterisk_bridge.errors import OplogError
+from asterisk_bridge.oplog import seal
 from asterisk_bridge.store import migrate
 from asterisk_bridge.store.engine import make_engine
 
@@ -78,7 +79,7 @@ def test_rebuilt_chain_without_the_key_is_detected(engine: Engine) -> None:
     for seq, ts, actor, command, args, result, message in rows:
         if seq == 2:
             command = "nothing happened"
-        digest = oplog._entry_hash(seq, ts, actor, command, args, result, message, prev)
+        digest = seal.entry_hash(seq, ts, actor, command, args, result, message, prev)
         statements.append(f"UPDATE oplog SET command = '{command}', prev_hash = '{prev}', "
                           f"hash = '{digest}' WHERE seq = {seq}")
         prev = digest
