@@ -17,7 +17,7 @@ def oplog_group() -> None:
 
 @oplog_group.command("list")
 @click.option("--command", help="Only commands starting with this (e.g. 'db').")
-@click.option("--actor", help="Only this actor.")
+@click.option("--actor", help="Only this OS user (entries it made through sudo included).")
 @click.option("--result", type=click.Choice(["ok", "error"]), help="Only this outcome.")
 @click.option("--since", help="ISO time, inclusive (e.g. 2026-11-29 or 2026-11-29T10:00).")
 @click.option("--until", help="ISO time, exclusive.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.oplog.actor import current_actor
@@ -64,12 +64,14 @@ class Filters:
 
 
 def entries(engine: Engine, filters: Filters) -> Iterator[OplogEntry]:
-    """Entries in order, filtered; ``since``/``until`` compare ISO timestamps."""
+    """Entries in order, filtered; ``since``/``until`` compare ISO timestamps; ``actor`` also
+    matches that user's entries made through sudo."""
     q = select(OplogEntry).order_by(OplogEntry.seq)
     if filters.command:
         q = q.where(OplogEntry.command.like(f"{filters.command}%"))
     if filters.actor:
-        q = q.where(OplogEntry.actor == filters.actor)
+        q = q.where(or_(OplogEntry.actor == filters.actor,
+                        OplogEntry.actor.startswith(f"{filters.actor} (", autoescape=True)))
     if filters.result:
         q = q.where(OplogEntry.result == filters.result)
     if filters.since:
