@@ -101,6 +101,11 @@ class Config:
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
 
     @property
+    def oplog_anchor(self) -> Path:
+        """The operation log's genesis anchor, beside the master key."""
+        return self.master_key_file.with_name("oplog-genesis.json")
+
+    @property
     def status_file(self) -> Path:
         """Where a running bridge publishes its connection state for ``voco bridge status``."""
         return self.data_dir / "bridge-status.json"

@@ -41,10 +41,28 @@ def list_cmd(ctx: click.Context, as_json: bool, **filters: str | None) -> None:
 @oplog_group.command("verify")
 @click.pass_context
 def verify_cmd(ctx: click.Context) -> None:
-    """Check the hash chain; exit non-zero naming the first bad entry."""
+    """Check the log from its genesis to its head; exit non-zero saying what was tampered with
+    (edited, deleted, inserted, reordered, truncated, wiped or restarted)."""
     app = get_app(ctx)
-    report = log.verify(app.engine, app.master_key)
-    click.echo(f"operation log intact: {report.entries} entries")
+    report = log.verify(app.engine, app.master_key, app.config.oplog_anchor)
+    click.echo(f"operation log intact: {report.entries} entries since {report.began}")
+    if report.restarted_from:
+        click.echo(f"restarted: the previous log ({report.restarted_from}) was discarded: "
+                   f"{report.reason}")
+
+
+@oplog_group.command("restart")
+@click.option("--reason", required=True, help="Why the log begins again (kept in its genesis).")
+@click.pass_context
+def restart_cmd(ctx: click.Context, reason: str) -> None:
+    """Begin a new log in a database whose log is gone (dropped, or discarded by a downgrade).
+
+    Refused while any of the old log remains. The new log's genesis names the discarded one and
+    the reason, and 'voco oplog verify' shows both for ever after.
+    """
+    app = get_app(ctx)
+    made = log.restart(app.engine, app.master_key, app.config.oplog_anchor, reason)
+    click.echo(f"operation log restarted at {made.created_at} (installation {made.installation})")
 
 
 def register(group: click.Group) -> None:

@@ -1,10 +1,11 @@
 """Appending to and reading the chain.
 
-Each entry holds the SHA-256 of the previous entry, so editing, deleting, inserting or reordering
-a row breaks the chain at the first touched entry. Each hash is also sealed with an HMAC keyed from
-the master key, so someone with write access to the database but not the key cannot rebuild a
-consistent chain after an edit. A single ``oplog_head`` row names the newest entry: appenders lock
-it (serialising writers on every engine), and ``verify`` uses it to notice a deleted tail.
+Each entry holds the SHA-256 of the previous entry (entry 1: of the genesis record), so editing,
+deleting, inserting or reordering a row breaks the chain at the first touched entry. Each hash is
+also sealed with an HMAC keyed from the master key, so someone with write access to the database
+but not the key cannot rebuild a consistent chain after an edit. A single ``oplog_head`` row
+names the newest entry: appenders lock it (serialising writers on every engine), and ``verify``
+uses it to notice a deleted tail.
 """
 
 from __future__ import annotations
@@ -15,40 +16,75 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, inspect, or_, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
+from asterisk_bridge.errors import OplogError
 from asterisk_bridge.oplog.actor import current_actor
 from asterisk_bridge.oplog.redact import redact
-from asterisk_bridge.oplog.seal import entry_hash, mac_key, seal
-from asterisk_bridge.store.models import OplogEntry, OplogHead
+from asterisk_bridge.oplog.seal import entry_hash, entry_mac, head_mac, mac_key
+from asterisk_bridge.store.models import OplogEntry, OplogGenesis, OplogHead
 
-GENESIS = "0" * 64
+TABLES = ("oplog_genesis", "oplog", "oplog_head")
+NO_LOG = ("nothing more can be logged. Restore the database from a backup, or begin a new log "
+          "with 'voco oplog restart --reason TEXT' (every later verify shows the restart)")
+
+
+def missing_tables(engine: Engine) -> list[str]:
+    """The log's tables that do not exist (dropped, or a schema downgraded below them)."""
+    present = set(inspect(engine).get_table_names())
+    return [t for t in TABLES if t not in present]
+
+
+def now() -> str:
+    """The log's timestamp format: ISO 8601 UTC with microseconds."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def write_entry(session: Session, key: bytes, genesis: OplogGenesis, head: OplogHead,
+                command: str, args: Mapping[str, Any], result: str, message: str,
+                actor: str | None) -> int:
+    """Add the entry after *head* (locked by the caller) and move the head to it."""
+    args_json = json.dumps(redact(args), sort_keys=True, ensure_ascii=False, default=str)
+    who = actor or current_actor()
+    ts = now()
+    seq = head.seq + 1
+    digest = entry_hash(seq, ts, who, command, args_json, result, message, head.hash)
+    session.add(OplogEntry(seq=seq, ts=ts, actor=who, command=command, args=args_json,
+                           result=result, message=message, prev_hash=head.hash, hash=digest,
+                           mac=entry_mac(key, seq, digest)))
+    head.count, head.seq, head.hash = head.count + 1, seq, digest
+    head.mac = head_mac(key, genesis.installation, head.count, seq, digest)
+    return seq
 
 
 def append(engine: Engine, master_key: bytes, command: str, args: Mapping[str, Any],
            result: str, message: str = "", actor: str | None = None) -> int:
-    """Append one entry and return its sequence number."""
+    """Append one entry and return its sequence number.
+
+    Refuses (OplogError) when the log has no genesis or head: a wiped log does not silently
+    begin again.
+    """
     key = mac_key(master_key)
-    args_json = json.dumps(redact(args), sort_keys=True, ensure_ascii=False, default=str)
-    ts = datetime.now(UTC).isoformat(timespec="microseconds")
-    who = actor or current_actor()
-    with Session(engine) as session, session.begin():
-        head = session.execute(
-            select(OplogHead).where(OplogHead.id == 1).with_for_update()
-        ).scalar_one_or_none()
-        seq = head.seq + 1 if head else 1
-        prev = head.hash if head else GENESIS
-        digest = entry_hash(seq, ts, who, command, args_json, result, message, prev)
-        mac = seal(key, seq, digest)
-        session.add(OplogEntry(seq=seq, ts=ts, actor=who, command=command, args=args_json,
-                               result=result, message=message, prev_hash=prev, hash=digest,
-                               mac=mac))
-        if head is None:
-            session.add(OplogHead(id=1, seq=seq, hash=digest, mac=mac))
-        else:
-            head.seq, head.hash, head.mac = seq, digest, mac
-    return seq
+    try:
+        with Session(engine) as session, session.begin():
+            head = session.execute(
+                select(OplogHead).where(OplogHead.id == 1).with_for_update()
+            ).scalar_one_or_none()
+            genesis = session.get(OplogGenesis, 1)
+            if genesis is None or head is None:
+                lost = "genesis record" if genesis is None else "head record"
+                raise OplogError(f"the operation log has no {lost} (it was wiped, or its tables "
+                                 f"were recreated): {NO_LOG}")
+            return write_entry(session, key, genesis, head, command, args, result, message,
+                               actor)
+    except (OperationalError, ProgrammingError):
+        missing = missing_tables(engine)
+        if not missing:
+            raise
+        raise OplogError(f"the operation log's tables are missing ({', '.join(missing)}): "
+                         f"{NO_LOG}") from None
 
 
 @dataclass(frozen=True)

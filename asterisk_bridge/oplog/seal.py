@@ -1,4 +1,9 @@
-"""The hashes that chain entries and the MACs that seal them under the master key."""
+"""The hashes that chain the log and the MACs that seal it under the master key.
+
+Every MAC is labelled with what it seals (``entry``, ``head``, ``genesis``), so a MAC of one kind
+is never valid as another: copying the newest remaining entry's MAC into the head no longer
+makes a head, which is how a deleted tail used to pass.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,42 @@ def mac_key(master_key: bytes) -> bytes:
     return hmac.new(master_key, b"voco-oplog-v1", hashlib.sha256).digest()
 
 
+def _canonical(*fields: object) -> bytes:
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _mac(key: bytes, label: str, *fields: object) -> str:
+    return hmac.new(key, label.encode() + b"\0" + _canonical(*fields), hashlib.sha256).hexdigest()
+
+
 def entry_hash(seq: int, ts: str, actor: str, command: str, args: str, result: str,
                message: str, prev_hash: str) -> str:
     """SHA-256 over an entry's fields and its predecessor's hash."""
-    body = json.dumps(
-        [seq, ts, actor, command, args, result, message, prev_hash],
-        ensure_ascii=False, separators=(",", ":"),
-    )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    body = _canonical(seq, ts, actor, command, args, result, message, prev_hash)
+    return hashlib.sha256(body).hexdigest()
 
 
-def seal(key: bytes, seq: int, digest: str) -> str:
-    """The MAC of one entry."""
-    return hmac.new(key, f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()
+def genesis_hash(installation: str, created_at: str, restarted_from: str, reason: str) -> str:
+    """SHA-256 over the genesis record: what entry 1 chains from."""
+    body = _canonical("genesis", installation, created_at, restarted_from, reason)
+    return hashlib.sha256(body).hexdigest()
+
+
+def entry_mac(key: bytes, seq: int, digest: str) -> str:
+    """The seal of one entry."""
+    return _mac(key, "entry", seq, digest)
+
+
+def head_mac(key: bytes, installation: str, count: int, seq: int, digest: str) -> str:
+    """The seal of the head: how many entries, the newest one, and whose log it is."""
+    return _mac(key, "head", installation, count, seq, digest)
+
+
+def genesis_mac(key: bytes, digest: str) -> str:
+    """The seal of the genesis record."""
+    return _mac(key, "genesis", digest)
+
+
+def same(expected: str, stored: str) -> bool:
+    """Constant-time comparison of a computed and a stored MAC."""
+    return hmac.compare_digest(expected, stored)
