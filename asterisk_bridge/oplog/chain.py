@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge.errors import OplogError
 from asterisk_bridge.oplog.actor import current_actor
-from asterisk_bridge.oplog.redact import redact
+from asterisk_bridge.oplog.redact import redact, scrub
 from asterisk_bridge.oplog.seal import entry_hash, entry_mac, head_mac, mac_key
 from asterisk_bridge.store.models import OplogEntry, OplogGenesis, OplogHead
 
@@ -47,6 +47,7 @@ def write_entry(session: Session, key: bytes, genesis: OplogGenesis, head: Oplog
                 actor: str | None) -> int:
     """Add the entry after *head* (locked by the caller) and move the head to it."""
     args_json = json.dumps(redact(args), sort_keys=True, ensure_ascii=False, default=str)
+    message = scrub(message, args)
     who = actor or current_actor()
     ts = now()
     seq = head.seq + 1
