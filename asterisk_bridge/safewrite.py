@@ -108,8 +108,8 @@ def private_text_output(path: Path, *, mode: int = PRIVATE, replace: bool = True
         text.detach()
 
 
-def write_private(path: Path, data: bytes | str, *, mode: int = PRIVATE,
-                  replace: bool = True) -> None:
-    """Write *data* (text as UTF-8) to *path*, whole or not at all, durably."""
-    with private_output(path, mode=mode, replace=replace) as out:
+def write_private(path: Path, data: bytes | str, *, mode: int = PRIVATE, replace: bool = True,
+                  durable: bool = True) -> None:
+    """Write *data* (text as UTF-8) to *path*, whole or not at all."""
+    with private_output(path, mode=mode, replace=replace, durable=durable) as out:
         out.write(data.encode("utf-8") if isinstance(data, str) else data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,6 +13,7 @@ import click
 from asterisk_bridge.cdr.erase import delete_cdrs
 from asterisk_bridge.cdr.export import FORMATS, export
 from asterisk_bridge.cdr.query import CdrFilter, list_cdrs
+from asterisk_bridge.safewrite import private_text_output
 from cli.common import get_app, oplogged
 
 F = Callable[..., Any]
@@ -81,7 +83,7 @@ def _iso(value: Any) -> str:
 @click.option("--disposition", help="answered, no-answer, busy, failed or congestion.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to this file (default: standard output).")
+              help="Write to this file, mode 0600 (default: standard output).")
 @click.pass_context
 def export_command(ctx: click.Context, since: str | None, until: str | None,
                    number: str | None, extension: str | None, node: str | None,
@@ -90,7 +92,7 @@ def export_command(ctx: click.Context, since: str | None, until: str | None,
     flt = build_filter(since, until, number, extension, node, disposition)
     engine = get_app(ctx).engine
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as out:
+        with private_text_output(Path(output)) as out:
             n = export(engine, flt, fmt, out)
         click.echo(f"exported {n} records to {output}", err=True)
     else:

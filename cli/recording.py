@@ -16,6 +16,7 @@ from asterisk_bridge.errors import AsteriskError, ValidationError
 from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.recording import check, export, pipeline, query, shred, spool
 from asterisk_bridge.recording.vault import RecordingStoreError
+from asterisk_bridge.safewrite import private_output
 from cli.common import get_app, oplogged
 
 
@@ -70,7 +71,7 @@ def export_cmd(ctx: click.Context, recording_id: str, output: str,
             raise ValidationError("output: refusing to write audio to a terminal; use -o FILE")
         _export(app, recording_id, stdout, age_recipients)
         return
-    with export.atomic_output(Path(output)) as out:
+    with private_output(Path(output).expanduser()) as out:
         _export(app, recording_id, out, age_recipients)
     click.echo(f"exported {recording_id} to {output}", err=True)
 

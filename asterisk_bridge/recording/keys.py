@@ -25,6 +25,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.crypto.keywrap import master_key_id, unwrap_key, wrap_key
 from asterisk_bridge.errors import KeyFileError
 from asterisk_bridge.masterkey import create_master_key, load_master_key
+from asterisk_bridge.safewrite import fsync_dir
 from asterisk_bridge.store.models.recording import Recording, RecordingKey
 
 Rewrapper = Callable[[Session, bytes, bytes], int]
@@ -71,13 +72,13 @@ def rotate(app: App) -> RotateReport:
     old = app.master_key
     if not pending.exists():
         create_master_key(pending)
-        _fsync_dir(key_file.parent)
+        fsync_dir(key_file.parent)
     new = load_master_key(pending)
     rewrapped, resealed = _rewrap_all(app, old, new)
     backup = key_file.with_name(f"{key_file.name}.old-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}")
     os.link(key_file, backup)
     os.replace(pending, key_file)
-    _fsync_dir(key_file.parent)
+    fsync_dir(key_file.parent)
     rewrapped += _rewrap_all(app, old, new)[0]  # rows a concurrent writer wrapped meanwhile
     return RotateReport(rewrapped, resealed, master_key_id(old), master_key_id(new), backup)
 
@@ -88,10 +89,3 @@ def _rewrap_all(app: App, old: bytes, new: bytes) -> tuple[int, int]:
         resealed = oplog.reseal(session, old, new)
     return rewrapped, resealed
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -25,6 +25,7 @@ from asterisk_bridge.config import AsteriskSettings, write_secret
 from asterisk_bridge.errors import SandboxError
 from asterisk_bridge.generator.pbx import node_context, render_pbx
 from asterisk_bridge.generator.render import render_set
+from asterisk_bridge.safewrite import write_private
 from asterisk_bridge.sandbox import modules, ports, rootfs
 
 SYSTEM_FILES = {
@@ -108,9 +109,7 @@ class Instance:
             raise SandboxError(f"sandbox instance {self.name!r} does not exist") from None
 
     def _save(self, info: InstanceInfo) -> None:
-        fd = os.open(self._info_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(asdict(info), fh, indent=2)
+        write_private(self._info_path, json.dumps(asdict(info), indent=2))
 
     def is_running(self) -> bool:
         """Whether the saved pid is a live Asterisk."""
@@ -187,10 +186,7 @@ class Instance:
         for name, text in files.items():
             if "/" in name or name.startswith("."):
                 raise SandboxError(f"refusing to write config file with path {name!r}")
-            target = self.etc_dir / name
-            tmp = target.with_name(f".{name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)
+            write_private(self.etc_dir / name, text)
 
     def configure(self, pbx_files: Mapping[str, str] | None = None) -> InstanceInfo:
         """Render the system files, plus ``pbx_files`` or, by default, an empty PBX with phones."""
@@ -199,7 +195,7 @@ class Instance:
         if pbx_files is None:
             pbx_files = render_pbx(None, self.node_context())
         asterisk_conf = files.pop("asterisk.conf")
-        (self.base / "asterisk.conf").write_text(asterisk_conf, encoding="utf-8")
+        write_private(self.base / "asterisk.conf", asterisk_conf)
         self.write_files({**files, **pbx_files})
         return info
 
