@@ -51,6 +51,22 @@ def _create_temp(directory: Path, name: str) -> tuple[int, Path]:
                           "was taken (is someone planting files there?)")
 
 
+def create_private(path: Path) -> None:
+    """Create *path* empty with mode 0600 unless it exists (never through a symlink).
+
+    For files another program then fills, such as a SQLite database: SQLite gives the
+    database's ``-wal`` and ``-shm`` files the database file's own permissions.
+    """
+    try:
+        fd = os.open(path, _FLAGS, PRIVATE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, PRIVATE)
+    finally:
+        os.close(fd)
+
+
 def fsync_dir(directory: Path) -> None:
     """Make a rename or link in *directory* durable."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)

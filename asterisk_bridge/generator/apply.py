@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import hashlib
+import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
@@ -135,13 +136,16 @@ def apply(app: App, dry_run: bool = False) -> Outcome:
 def _exclusive(data_dir: Path) -> Iterator[None]:
     """One apply at a time on this host: two would interleave writes and rollbacks."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "apply.lock", "a") as fh:
+    fd = os.open(data_dir / "apply.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ApplyError("another 'voco apply' is running; try again when it has finished")\
                 from None
         yield
+    finally:
+        os.close(fd)
 
 
 def _apply(app: App) -> Outcome:

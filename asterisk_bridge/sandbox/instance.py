@@ -40,6 +40,10 @@ SENTINEL = "voco-sentinel-1"
 BOOT_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
 SPOOL_TMPFS_SIZE = "512m"
+#: Asterisk creates voicemail, recordings and CDR files with mode 0666 minus its umask (it has
+#: no setting of its own for it): 027 makes them 0640 and its directories 0750.
+ASTERISK_UMASK = 0o027
+DIR_MODE = 0o750
 
 
 @dataclass
@@ -137,6 +141,8 @@ class Instance:
         for sub in ("etc", "lib", "spool/monitor", "spool/recording", "run", "log/cdr-csv",
                     "cache"):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
+            for made in (self.base / sub, (self.base / sub).parent):
+                os.chmod(made, DIR_MODE)
         os.chmod(self.base, 0o700)
         rtp_start, rtp_end = ports.rtp_range()
         info = InstanceInfo(
@@ -229,7 +235,7 @@ class Instance:
             ["chroot", str(self.root), "/usr/sbin/asterisk", "-C",
              str(self.inner / "asterisk.conf"), "-f", "-n"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, umask=ASTERISK_UMASK,
         )
         log.close()
         info.pid = proc.pid

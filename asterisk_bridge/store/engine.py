@@ -8,6 +8,7 @@ docs/dependencies in shared/reference).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -15,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from asterisk_bridge.errors import StoreError
+from asterisk_bridge.safewrite import create_private
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
@@ -55,8 +57,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         ) from None
 
 
+def sqlite_path(parsed: URL) -> Path | None:
+    """The file a SQLite URL names (None for an in-memory or URI database)."""
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:") or \
+            name.startswith("file:"):
+        return None
+    return Path(name)
+
+
 def _create(parsed: URL, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(parsed)
+        if path is not None and path.parent.is_dir():
+            create_private(path)  # before SQLite creates it with the umask's mode
         engine = create_engine(
             parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs
         )
