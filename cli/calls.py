@@ -8,7 +8,7 @@ import click
 
 from asterisk_bridge.cdr.calls import CALL_DISPOSITIONS, list_calls
 from cli.cdr import build_filter, filter_options
-from cli.common import get_app
+from cli.common import get_app, oplogged_read, read_rows
 
 
 @click.group("calls")
@@ -23,6 +23,7 @@ def calls_group() -> None:
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with every leg).")
 @click.pass_context
+@oplogged_read("cdr")
 def list_command(ctx: click.Context, since: str | None, until: str | None, number: str | None,
                  extension: str | None, node: str | None, disposition: str | None, limit: int,
                  as_json: bool) -> None:
@@ -30,6 +31,7 @@ def list_command(ctx: click.Context, since: str | None, until: str | None, numbe
     (talk counts overlapping legs once)."""
     flt = build_filter(since, until, number, extension, node)
     calls = list_calls(get_app(ctx).engine, flt, disposition, limit)
+    read_rows(len(calls))
     if as_json:
         click.echo(json.dumps([c.summary() for c in calls], indent=1))
         return

@@ -14,7 +14,7 @@ from asterisk_bridge.cdr.erase import delete_cdrs
 from asterisk_bridge.cdr.export import FORMATS, export
 from asterisk_bridge.cdr.query import CdrFilter, list_cdrs
 from asterisk_bridge.safewrite import private_text_output
-from cli.common import get_app, oplogged
+from cli.common import get_app, oplogged, oplogged_read, read_rows
 
 F = Callable[..., Any]
 
@@ -57,12 +57,14 @@ def cdr_group() -> None:
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
+@oplogged_read("cdr")
 def list_command(ctx: click.Context, since: str | None, until: str | None, number: str | None,
                  extension: str | None, node: str | None, disposition: str | None, limit: int,
                  as_json: bool) -> None:
     """The newest records matching the filters."""
     flt = build_filter(since, until, number, extension, node, disposition)
     rows = list_cdrs(get_app(ctx).engine, flt, limit)
+    read_rows(len(rows))
     if as_json:
         click.echo(json.dumps(rows, default=_iso, indent=1))
         return
@@ -85,18 +87,20 @@ def _iso(value: Any) -> str:
 @click.option("--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file, mode 0600 (default: standard output).")
 @click.pass_context
+@oplogged_read("cdr")
 def export_command(ctx: click.Context, since: str | None, until: str | None,
                    number: str | None, extension: str | None, node: str | None,
                    disposition: str | None, fmt: str, output: str | None) -> None:
-    """Stream every matching record as CSV or JSON (constant memory, any row count)."""
+    """Stream every matching record as CSV or JSON (constant memory, any row count); the
+    operation log records who exported what filter and how many records."""
     flt = build_filter(since, until, number, extension, node, disposition)
     engine = get_app(ctx).engine
     if output:
         with private_text_output(Path(output)) as out:
-            n = export(engine, flt, fmt, out)
+            n = read_rows(export(engine, flt, fmt, out))
         click.echo(f"exported {n} records to {output}", err=True)
     else:
-        export(engine, flt, fmt, sys.stdout)
+        read_rows(export(engine, flt, fmt, sys.stdout))
 
 
 @cdr_group.command("delete")

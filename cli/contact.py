@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge.config import read_secret
 from asterisk_bridge.contacts import company, personal
-from cli.common import get_app, oplogged
+from cli.common import get_app, oplogged, oplogged_read, read_rows
 
 
 @contextmanager
@@ -69,10 +69,12 @@ def add_cmd(ctx: click.Context, name: str, numbers: tuple[str, ...], email: str,
 @contact_group.command("list")
 @json_option
 @click.pass_context
+@oplogged_read("company contacts")
 def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """List company contacts."""
     with _session(ctx) as s:
         rows = [(r.id, company.fields_of(r)) for r in company.listing(s)]
+    read_rows(len(rows))
     text = "\n".join(f"{i:>5}  {f.name:<30} {', '.join(f.numbers)}" for i, f in rows)
     _emit(as_json, [{"id": i, **f.as_dict()} for i, f in rows], text or "no company contacts")
 
@@ -81,11 +83,13 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.argument("ref")
 @json_option
 @click.pass_context
+@oplogged_read("company contacts")
 def show_cmd(ctx: click.Context, ref: str, as_json: bool) -> None:
     """Show one company contact (REF: id or exact name)."""
     with _session(ctx) as s:
         row = company.find(s, ref)
         fields, row_id = company.fields_of(row), row.id
+    read_rows(1)
     _emit(as_json, {"id": row_id, **fields.as_dict()}, _describe(fields, row_id))
 
 
@@ -221,12 +225,15 @@ def personal_add(ctx: click.Context, extension: str, name: str, numbers: tuple[s
 @secret_file_option
 @json_option
 @click.pass_context
+@oplogged_read("personal contacts")
 def personal_list(ctx: click.Context, extension: str, secret_file: str | None,
                   as_json: bool) -> None:
-    """Decrypt and list EXTENSION's personal contacts."""
+    """Decrypt and list EXTENSION's personal contacts (the operation log records that and how
+    many, never what)."""
     secret = _secret(secret_file, f"Secret of extension {extension}")
     with _session(ctx) as s:
         found = personal.entries(s, extension, secret)
+    read_rows(len(found))
     text = "\n".join(f"{e.id[:8]}  {e.name:<30} {', '.join(e.numbers)}" for e in found)
     _emit(as_json, [e.as_dict() for e in found], text or "no personal contacts")
 

@@ -11,7 +11,7 @@ from asterisk_bridge.amiclient import ami_session
 from asterisk_bridge.context import App
 from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.recording import control, evidence
-from cli.common import get_app, oplogged
+from cli.common import get_app, oplogged, oplogged_read, read_rows
 
 
 @click.group("live")
@@ -71,9 +71,12 @@ def stop_cmd(ctx: click.Context, target: str) -> None:
 @click.argument("linkedid")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_context
+@oplogged_read("consent evidence")
 def evidence_cmd(ctx: click.Context, linkedid: str, as_json: bool) -> None:
     """Consent evidence of call LINKEDID: prompts, answers, start/pause/resume/stop."""
-    for f in evidence.for_call(get_app(ctx).engine, linkedid):
+    facts = evidence.for_call(get_app(ctx).engine, linkedid)
+    read_rows(len(facts))
+    for f in facts:
         if as_json:
             click.echo(json.dumps(f))
             continue

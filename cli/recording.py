@@ -17,7 +17,7 @@ from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.recording import check, export, pipeline, query, shred, spool
 from asterisk_bridge.recording.vault import RecordingStoreError
 from asterisk_bridge.safewrite import private_output
-from cli.common import get_app, oplogged
+from cli.common import get_app, oplogged, oplogged_read, read_rows
 
 
 @click.group("recording")
@@ -33,9 +33,12 @@ def recording_group() -> None:
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_context
+@oplogged_read("recordings")
 def list_cmd(ctx: click.Context, as_json: bool, **filters: object) -> None:
     """List recordings, oldest first."""
-    for row in query.recordings(get_app(ctx).engine, query.Filters(**filters)):  # type: ignore[arg-type]
+    rows = query.recordings(get_app(ctx).engine, query.Filters(**filters))  # type: ignore[arg-type]
+    read_rows(len(rows))
+    for row in rows:
         if as_json:
             click.echo(json.dumps(query.as_dict(row)))
         else:
@@ -46,9 +49,12 @@ def list_cmd(ctx: click.Context, as_json: bool, **filters: object) -> None:
 @recording_group.command("show")
 @click.argument("recording_id")
 @click.pass_context
+@oplogged_read("recordings")
 def show_cmd(ctx: click.Context, recording_id: str) -> None:
     """Show a recording, its paused spans and its call's consent evidence (never its key)."""
-    click.echo(json.dumps(query.describe(get_app(ctx).engine, recording_id), indent=1))
+    described = query.describe(get_app(ctx).engine, recording_id)
+    read_rows(1)
+    click.echo(json.dumps(described, indent=1))
 
 
 @recording_group.command("export")
@@ -58,7 +64,7 @@ def show_cmd(ctx: click.Context, recording_id: str) -> None:
 @click.option("--age-recipient", "age_recipients", multiple=True,
               help="Encrypt the WAV to this age (age1…) or SSH public key; repeatable.")
 @click.pass_context
-@oplogged
+@oplogged_read("recording audio")
 def export_cmd(ctx: click.Context, recording_id: str, output: str,
                age_recipients: tuple[str, ...]) -> None:
     """Decrypt a recording to a WAV, or to an age file readable with ``age -d``."""
@@ -70,9 +76,11 @@ def export_cmd(ctx: click.Context, recording_id: str, output: str,
         if stdout.isatty():
             raise ValidationError("output: refusing to write audio to a terminal; use -o FILE")
         _export(app, recording_id, stdout, age_recipients)
+        read_rows(1)
         return
     with private_output(Path(output).expanduser()) as out:
         _export(app, recording_id, out, age_recipients)
+    read_rows(1)
     click.echo(f"exported {recording_id} to {output}", err=True)
 
 
