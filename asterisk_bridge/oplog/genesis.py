@@ -58,7 +58,10 @@ def begin(engine: Engine, master_key: bytes, anchor: Path, command: str,
     with Session(engine) as session, session.begin():
         stale = session.get(OplogHead, 1)
         if session.get(OplogGenesis, 1) is not None or (stale and not restarted_from):
-            raise OplogError("the database already holds an operation log; nothing changed")
+            raise OplogError("the database already holds an operation log (another "
+                             "installation's); nothing changed. To add a node, copy the config "
+                             "file, the master key and oplog-genesis.json from an existing node "
+                             "instead of running 'voco init'")
         if stale is not None:  # a head left behind by a wiped log names nothing that remains
             session.delete(stale)
             session.flush()

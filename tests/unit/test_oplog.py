@@ -218,3 +218,13 @@ def test_filters(logged: App) -> None:
     assert [(e.command, e.actor, e.message) for e in only] == [("db upgrade", "alice", "boom")]
     assert len(list(oplog.entries(logged.engine, oplog.Filters(command="extension")))) == 4
     assert len(list(oplog.entries(logged.engine, oplog.Filters(limit=2)))) == 2
+
+
+def test_init_on_a_database_that_holds_a_log_is_refused(logged: App, db_url: str,
+                                                        tmp_path: Path) -> None:
+    other = CliCall(tmp_path / "node2" / "voco.toml")
+    result = other("init", "--db", db_url)
+    assert result.exit_code == 1 and "already holds an operation log" in result.output
+    assert "copy the config file, the master key and oplog-genesis.json" in result.output
+    assert not (tmp_path / "node2" / "data").exists()
+    assert oplog.verify(logged.engine, logged.master_key, logged.config.oplog_anchor).entries == 5
