@@ -76,31 +76,31 @@ NOT_LOGGED: dict[str, str] = {
 }
 
 
-def _command_name(ctx: click.Context) -> str:
-    return ctx.command_path.split(" ", 1)[1] if " " in ctx.command_path else ctx.command_path
-
-
-def oplogged(fn: F) -> F:
-    """Record the command, its (redacted) arguments and its outcome in the operation log.
-
-    A command that fails with an expected error is logged as failed, then the error propagates.
-    """
+def _logged(fn: F, mark: str, extra: Callable[[click.Context, bool], dict[str, Any]]) -> F:
+    """Wrap a command so its outcome is logged with its arguments plus ``extra(ctx, ok)``;
+    an expected error is logged as failed, then propagates."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
         app = get_app(ctx)
-        name = _command_name(ctx)
+        path = ctx.command_path
+        name = path.split(" ", 1)[1] if " " in path else path
         try:
             result = fn(*args, **kwargs)
         except VocoError as err:
-            app.record(name, ctx.params, "error", str(err))
+            app.record(name, {**ctx.params, **extra(ctx, False)}, "error", str(err))
             raise
-        app.record(name, ctx.params, "ok")
+        app.record(name, {**ctx.params, **extra(ctx, True)}, "ok")
         return result
 
-    setattr(wrapper, OPLOG_MARK, "change")
+    setattr(wrapper, OPLOG_MARK, mark)
     return cast(F, wrapper)
+
+
+def oplogged(fn: F) -> F:
+    """Record the command, its (redacted) arguments and its outcome in the operation log."""
+    return _logged(fn, "change", lambda _ctx, _ok: {})
 
 
 def oplogged_read(data: str) -> Callable[[F], F]:
@@ -110,26 +110,15 @@ def oplogged_read(data: str) -> Callable[[F], F]:
     Logged after the output is written, so the count is true; a failed read is logged as failed.
     """
 
-    def decorate(fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            ctx = click.get_current_context()
-            app = get_app(ctx)
-            name = _command_name(ctx)
-            try:
-                result = fn(*args, **kwargs)
-            except VocoError as err:
-                app.record(name, {**ctx.params, "data": data}, "error", str(err))
-                raise
-            if _ROWS not in ctx.meta:
-                raise RuntimeError(f"'{name}' is logged as a read but never called read_rows()")
-            app.record(name, {**ctx.params, "data": data, "rows": ctx.meta[_ROWS]}, "ok")
-            return result
+    def details(ctx: click.Context, ok: bool) -> dict[str, Any]:
+        if not ok:
+            return {"data": data}
+        if _ROWS not in ctx.meta:
+            raise RuntimeError(f"'{ctx.command_path}' is logged as a read but never called "
+                               "read_rows()")
+        return {"data": data, "rows": ctx.meta[_ROWS]}
 
-        setattr(wrapper, OPLOG_MARK, "read")
-        return cast(F, wrapper)
-
-    return decorate
+    return lambda fn: _logged(fn, "read", details)
 
 
 def read_rows(count: int) -> int:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.errors import OplogError
-from asterisk_bridge.oplog.seal import (
-    entry_hash,
-    entry_mac,
-    genesis_hash,
-    genesis_mac,
-    head_mac,
-    mac_key,
-    same,
-)
+from asterisk_bridge.oplog import seal
 from asterisk_bridge.store.models import OplogEntry, OplogGenesis, OplogHead
 
 
@@ -26,36 +21,36 @@ def reseal(session: Session, old_master: bytes, new_master: bytes) -> int:
     when an interrupted rotation is resumed; hashes (and so the chain) are unchanged. Returns how
     many entries were re-sealed.
     """
-    old, new = mac_key(old_master), mac_key(new_master)
+    old, new = seal.mac_key(old_master), seal.mac_key(new_master)
+
+    def sealed(mac_of: Callable[[bytes], str], stored: str) -> bool:
+        return any(seal.same(mac_of(k), stored) for k in (old, new))
+
+    def refuse(what: str) -> OplogError:
+        return OplogError(f"the operation log's {what} is broken: refusing to re-seal it under "
+                          "a new key (run 'voco oplog verify')")
+
     head = session.execute(
         select(OplogHead).where(OplogHead.id == 1).with_for_update()
     ).scalar_one_or_none()
     genesis = session.get(OplogGenesis, 1)
     if genesis is None or head is None:
-        raise OplogError("the operation log has no genesis or head record: refusing to re-seal "
-                         "it (run 'voco oplog verify')")
-    digest = genesis_hash(genesis.installation, genesis.created_at, genesis.restarted_from,
-                          genesis.reason)
-    if digest != genesis.hash or not any(same(genesis_mac(k, digest), genesis.mac)
-                                         for k in (old, new)):
-        raise OplogError("the operation log's genesis record is broken: refusing to re-seal it "
-                         "under a new key (run 'voco oplog verify')")
-    genesis.mac = genesis_mac(new, digest)
+        raise refuse("genesis or head record (missing)")
+    digest = seal.hash_of_genesis(genesis)
+    if digest != genesis.hash or not sealed(lambda k: seal.genesis_mac(k, digest), genesis.mac):
+        raise refuse("genesis record")
+    genesis.mac = seal.genesis_mac(new, digest)
+    installation = genesis.installation
+    if not sealed(lambda k: seal.head_mac(k, installation, head.count, head.seq, head.hash),
+                  head.mac):
+        raise refuse("head record")
+    head.mac = seal.head_mac(new, installation, head.count, head.seq, head.hash)
     count = 0
     for e in session.scalars(select(OplogEntry).order_by(OplogEntry.seq)):
-        digest = entry_hash(e.seq, e.ts, e.actor, e.command, e.args, e.result, e.message,
-                            e.prev_hash)
-        sealed = any(same(entry_mac(k, e.seq, digest), e.mac) for k in (old, new))
-        if digest != e.hash or not sealed:
-            raise OplogError(
-                f"operation log broken at entry {e.seq}: refusing to re-seal it under a new key "
-                "(run 'voco oplog verify')"
-            )
-        e.mac = entry_mac(new, e.seq, digest)
+        digest = seal.hash_of_entry(e)
+        mac_of = functools.partial(seal.entry_mac, seq=e.seq, digest=digest)
+        if digest != e.hash or not sealed(mac_of, e.mac):
+            raise refuse(f"entry {e.seq}")
+        e.mac = seal.entry_mac(new, e.seq, digest)
         count += 1
-    if not any(same(head_mac(k, genesis.installation, head.count, head.seq, head.hash), head.mac)
-               for k in (old, new)):
-        raise OplogError("the operation log's head record is broken: refusing to re-seal it "
-                         "under a new key (run 'voco oplog verify')")
-    head.mac = head_mac(new, genesis.installation, head.count, head.seq, head.hash)
     return count

@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import json
 
+from asterisk_bridge.store.models import OplogEntry, OplogGenesis
+
 
 def mac_key(master_key: bytes) -> bytes:
     """The log's own key, derived from the master key."""
@@ -36,6 +38,16 @@ def genesis_hash(installation: str, created_at: str, restarted_from: str, reason
     """SHA-256 over the genesis record: what entry 1 chains from."""
     body = _canonical("genesis", installation, created_at, restarted_from, reason)
     return hashlib.sha256(body).hexdigest()
+
+
+def hash_of_entry(e: OplogEntry) -> str:
+    """What a stored entry's ``hash`` must be, recomputed from its fields."""
+    return entry_hash(e.seq, e.ts, e.actor, e.command, e.args, e.result, e.message, e.prev_hash)
+
+
+def hash_of_genesis(g: OplogGenesis) -> str:
+    """What the stored genesis record's ``hash`` must be, recomputed from its fields."""
+    return genesis_hash(g.installation, g.created_at, g.restarted_from, g.reason)
 
 
 def entry_mac(key: bytes, seq: int, digest: str) -> str:

@@ -15,17 +15,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.errors import OplogError
+from asterisk_bridge.oplog import seal
 from asterisk_bridge.oplog.chain import missing_tables
 from asterisk_bridge.oplog.genesis import Anchor, read_anchor
-from asterisk_bridge.oplog.seal import (
-    entry_hash,
-    entry_mac,
-    genesis_hash,
-    genesis_mac,
-    head_mac,
-    mac_key,
-    same,
-)
 from asterisk_bridge.store.models import OplogEntry, OplogGenesis, OplogHead
 
 RESTORE = "restore the database from a backup"
@@ -58,7 +50,7 @@ def verify(engine: Engine, master_key: bytes, anchor: Path | None = None) -> Ver
         raise OplogError(f"the operation log's tables are missing ({', '.join(missing)}): they "
                          f"were dropped or the schema was downgraded; {RESTORE}")
     expected = _read_anchor(anchor)
-    key = mac_key(master_key)
+    key = seal.mac_key(master_key)
     with Session(engine) as session:
         genesis = session.get(OplogGenesis, 1)
         _check_genesis(key, genesis, expected, anchor)
@@ -69,7 +61,7 @@ def verify(engine: Engine, master_key: bytes, anchor: Path | None = None) -> Ver
             raise OplogError("the operation log was truncated: every entry and the head record "
                              f"were deleted; {RESTORE}" if rows == 0 else
                              f"the operation log's head record was deleted; {RESTORE}")
-        if not same(head_mac(key, genesis.installation, head.count, head.seq, head.hash),
+        if not seal.same(seal.head_mac(key, genesis.installation, head.count, head.seq, head.hash),
                     head.mac):
             raise OplogError("the operation log's head record was forged or replaced (its seal "
                              "does not match): entries after the newest one left may have "
@@ -106,11 +98,10 @@ def _check_genesis(key: bytes, genesis: OplogGenesis | None, expected: Anchor | 
                  f"{expected.installation}, per {anchor})" if expected else "")
         raise OplogError(f"the operation log was wiped: its genesis record is gone (the log's "
                          f"tables were emptied, or dropped and recreated){began}; {RESTORE}")
-    digest = genesis_hash(genesis.installation, genesis.created_at, genesis.restarted_from,
-                          genesis.reason)
+    digest = seal.hash_of_genesis(genesis)
     if digest != genesis.hash:
         raise OplogError(f"the operation log's genesis record was edited; {RESTORE}")
-    if not same(genesis_mac(key, digest), genesis.mac):
+    if not seal.same(seal.genesis_mac(key, digest), genesis.mac):
         raise OplogError("the operation log's genesis record was forged (its seal does not match "
                          "the master key, or this is the wrong master key)")
     if expected is not None and expected.installation != genesis.installation:
@@ -136,11 +127,10 @@ def _walk(session: Session, key: bytes, genesis_digest: str, head: OplogHead) ->
             raise _broken(expected, f"{gone} missing: deleted")
         if e.prev_hash != prev:
             raise _broken(e.seq, _misplaced(session, e))
-        digest = entry_hash(e.seq, e.ts, e.actor, e.command, e.args, e.result, e.message,
-                            e.prev_hash)
+        digest = seal.hash_of_entry(e)
         if digest != e.hash:
             raise _broken(e.seq, "its content was edited")
-        if not same(entry_mac(key, e.seq, digest), e.mac):
+        if not seal.same(seal.entry_mac(key, e.seq, digest), e.mac):
             raise _broken(e.seq, "its seal does not match the master key (forged, or the wrong "
                           "master key)")
         prev, expected, count = digest, expected + 1, count + 1

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,6 @@ from asterisk_bridge.errors import VocoError
 from asterisk_bridge.store import migrate
 from asterisk_bridge.store.engine import make_engine
 from tests.conftest import CliCall
-
-
-@pytest.fixture
-def umask_000() -> Iterator[None]:
-    old = os.umask(0)
-    yield
-    os.umask(old)
 
 
 def _mode(path: Path) -> int:

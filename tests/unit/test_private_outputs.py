@@ -3,9 +3,7 @@ private under any umask, and a symlink an attacker planted is never followed."""
 
 from __future__ import annotations
 
-import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +11,6 @@ import pytest
 from asterisk_bridge.bridge.status import BridgeStatus, write_status
 from asterisk_bridge.context import App
 from tests.conftest import CliCall
-
-
-@pytest.fixture
-def umask_000() -> Iterator[None]:
-    old = os.umask(0)
-    yield
-    os.umask(old)
 
 
 def _mode(path: Path) -> int:

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from asterisk_bridge.errors import UnsafeFileError
 from asterisk_bridge.safewrite import private_output, private_text_output, write_private
-
-
-@pytest.fixture
-def umask_000() -> Iterator[None]:
-    old = os.umask(0)
-    yield
-    os.umask(old)
 
 
 def _mode(path: Path) -> int:
