@@ -25,7 +25,8 @@ def init_cmd(ctx: click.Context, data_dir: str | None, db_url: str | None) -> No
     cfg = initialise(path, data, db_url)
     click.echo(f"config:     {cfg.path}")
     click.echo(f"data dir:   {cfg.data_dir}")
-    click.echo(f"master key: {cfg.master_key_file} (mode 0600; back it up offline)")
+    click.echo(f"master key: {cfg.master_key_file} (mode 0600; back it up offline, with "
+               f"{cfg.oplog_anchor.name} beside it)")
     click.echo("database:   migrated to the newest schema")
 
 

@@ -74,9 +74,9 @@ def begin(engine: Engine, master_key: bytes, anchor: Path, command: str,
         write_entry(session, key, genesis, head, command, args, "ok", reason, actor)
         try:  # before the commit: a log whose anchor could not be written is not begun
             write_private(anchor, json.dumps(asdict(made)) + "\n", replace=bool(restarted_from))
-        except UnsafeFileError:
-            raise OplogError(f"an operation log anchor already exists at {anchor}: it belongs "
-                             "to another installation; nothing changed") from None
+        except UnsafeFileError as exc:  # an existing one belongs to another installation
+            raise OplogError(f"cannot write the operation log anchor: {exc}; nothing changed") \
+                from None
     return made
 
 
