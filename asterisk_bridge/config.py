@@ -16,6 +16,7 @@ from pathlib import Path
 import tomli_w
 
 from asterisk_bridge.errors import ConfigError
+from asterisk_bridge.safewrite import write_private
 
 DEFAULT_CONFIG_PATH = Path("/etc/voco/voco.toml")
 CONFIG_ENV = "VOCO_CONFIG"
@@ -85,9 +86,7 @@ def read_secret(path: str, what: str) -> str:
 def write_secret(path: Path, value: str | None = None) -> str:
     """Write a secret (a new random one by default) to its own 0600 file; return it."""
     secret = value or secrets.token_urlsafe(24)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(secret)
+    write_private(path, secret)
     return secret
 
 
@@ -100,6 +99,11 @@ class Config:
     db_url: str
     master_key_file: Path
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
+
+    @property
+    def oplog_anchor(self) -> Path:
+        """The operation log's genesis anchor, beside the master key."""
+        return self.master_key_file.with_name("oplog-genesis.json")
 
     @property
     def status_file(self) -> Path:
@@ -158,10 +162,4 @@ def load_config(path: Path) -> Config:
 def write_config(cfg: Config) -> None:
     """Write atomically with mode 0600, so a half-written file is never read."""
     cfg.path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cfg.path.with_name(cfg.path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(cfg.to_toml())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, cfg.path)
+    write_private(cfg.path, cfg.to_toml())

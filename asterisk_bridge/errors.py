@@ -116,3 +116,8 @@ class RenderError(VocoError):
 
 class ApplyError(AsteriskError):
     """Asterisk rejected new configuration; the message says what failed and what was restored."""
+
+
+class UnsafeFileError(VocoError):
+    """A file holding personal data or secrets cannot be written safely (a symlink, a directory,
+    or an existing file that must not be replaced)."""

@@ -18,15 +18,24 @@ FORBIDDEN = set("\n\r;,()[]${}\"\\`'|&<>\t")
 
 
 def _check(field: str, value: str, pattern: re.Pattern[str], rule: str,
-           allow: frozenset[str] = frozenset()) -> str:
+           allow: frozenset[str] = frozenset(), secret: bool = False) -> str:
+    """*value* if it matches; else ValidationError naming the field and the rule.
+
+    A *secret* is never quoted, nor which of its characters are forbidden: the message reaches
+    the terminal, shell logs and the operation log.
+    """
     if not isinstance(value, str):
         raise ValidationError(f"{field}: expected text, got {type(value).__name__}")
     bad = sorted({c for c in value if (c in FORBIDDEN and c not in allow) or not c.isprintable()})
+    if bad and secret:
+        raise ValidationError(f"{field}: contains a forbidden character (value not shown); "
+                              f"{rule}")
     if bad:
         shown = ", ".join(repr(c) for c in bad)
         raise ValidationError(f"{field}: {value!r} contains forbidden character(s) {shown}; {rule}")
     if not pattern.fullmatch(value):
-        raise ValidationError(f"{field}: {value!r} is not valid; {rule}")
+        raise ValidationError(f"{field}: {'is' if secret else f'{value!r} is'} not valid"
+                              f"{' (value not shown)' if secret else ''}; {rule}")
     return value
 
 
@@ -145,9 +154,9 @@ _PIN = re.compile(r"[0-9]{4,12}")
 def sip_secret(value: str, field: str = "secret") -> str:
     """A SIP credential: 12-128 characters without spaces or config metacharacters."""
     return _check(field, value.strip(), _SECRET,
-                  "use 12-128 letters, digits or ! # % * + . / : = ? @ ^ _ ~ -")
+                  "use 12-128 letters, digits or ! # % * + . / : = ? @ ^ _ ~ -", secret=True)
 
 
 def pin(value: str, field: str = "pin") -> str:
     """A numeric PIN typed on a keypad: 4-12 digits."""
-    return _check(field, value.strip(), _PIN, "use 4 to 12 digits")
+    return _check(field, value.strip(), _PIN, "use 4 to 12 digits", secret=True)

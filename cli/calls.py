@@ -7,7 +7,7 @@ import click
 from asterisk_bridge.cdr.calls import CALL_DISPOSITIONS, Call, list_calls
 from asterisk_bridge.channel_names import endpoint
 from cli.cdr import build_filter, filter_options
-from cli.common import get_app
+from cli.common import get_app, oplogged_read, read_rows
 from cli.output import Column, emit_list, list_json_option
 
 CALL_COLUMNS = (
@@ -35,6 +35,7 @@ def calls_group() -> None:
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @list_json_option
 @click.pass_context
+@oplogged_read("cdr")
 def list_command(ctx: click.Context, since: str | None, until: str | None, number: str | None,
                  extension: str | None, node: str | None, disposition: str | None, limit: int,
                  as_json: bool) -> None:
@@ -43,6 +44,7 @@ def list_command(ctx: click.Context, since: str | None, until: str | None, numbe
     the JSON has every leg with its channel names."""
     flt = build_filter(since, until, number, extension, node)
     calls = list_calls(get_app(ctx).engine, flt, disposition, limit)
+    read_rows(len(calls))
     emit_list(calls, as_json, CALL_COLUMNS, Call.summary, "no calls")
 
 

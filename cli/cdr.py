@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,7 +12,8 @@ import click
 from asterisk_bridge.cdr.erase import delete_cdrs
 from asterisk_bridge.cdr.export import FORMATS, export
 from asterisk_bridge.cdr.query import CdrFilter, list_cdrs
-from cli.common import get_app, oplogged
+from asterisk_bridge.safewrite import private_text_output
+from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, list_json_option
 
 F = Callable[..., Any]
@@ -55,12 +57,14 @@ def cdr_group() -> None:
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @list_json_option
 @click.pass_context
+@oplogged_read("cdr")
 def list_command(ctx: click.Context, since: str | None, until: str | None, number: str | None,
                  extension: str | None, node: str | None, disposition: str | None, limit: int,
                  as_json: bool) -> None:
     """The newest records matching the filters."""
     flt = build_filter(since, until, number, extension, node, disposition)
     rows = list_cdrs(get_app(ctx).engine, flt, limit)
+    read_rows(len(rows))
     emit_list(rows, as_json, CDR_COLUMNS, dict, "no CDR records")
 
 
@@ -81,20 +85,22 @@ CDR_COLUMNS = (
 @click.option("--disposition", help="answered, no-answer, busy, failed or congestion.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to this file (default: standard output).")
+              help="Write to this file, mode 0600 (default: standard output).")
 @click.pass_context
+@oplogged_read("cdr")
 def export_command(ctx: click.Context, since: str | None, until: str | None,
                    number: str | None, extension: str | None, node: str | None,
                    disposition: str | None, fmt: str, output: str | None) -> None:
-    """Stream every matching record as CSV or JSON (constant memory, any row count)."""
+    """Stream every matching record as CSV or JSON (constant memory, any row count); the
+    operation log records who exported what filter and how many records."""
     flt = build_filter(since, until, number, extension, node, disposition)
     engine = get_app(ctx).engine
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            n = export(engine, flt, fmt, out)
+        with private_text_output(Path(output)) as out:
+            n = read_rows(export(engine, flt, fmt, out))
         click.echo(f"exported {n} records to {output}", err=True)
     else:
-        export(engine, flt, fmt, sys.stdout)
+        read_rows(export(engine, flt, fmt, sys.stdout))
 
 
 @cdr_group.command("delete")

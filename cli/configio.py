@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import click
@@ -13,19 +12,9 @@ from asterisk_bridge.configio import schema
 from asterisk_bridge.configio.export import export_text
 from asterisk_bridge.configio.import_ import import_text
 from asterisk_bridge.errors import ConfigError, ValidationError
+from asterisk_bridge.safewrite import write_private
 from cli.common import get_app, oplogged
 from cli.output import dumps, object_json_option
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write *path* with mode 0600, whole or not at all."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 @click.group("config")
@@ -64,7 +53,7 @@ def export_cmd(ctx: click.Context, output: Path | None, include_secrets: bool,
     if output is None:
         click.echo(data.decode(), nl=False)
     else:
-        _write_private(output, data)
+        write_private(output, data)
         click.echo(f"exported to {output}" + (" (age-encrypted)" if encrypt else ""), err=True)
 
 

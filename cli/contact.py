@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge.config import read_secret
 from asterisk_bridge.contacts import company, personal
-from cli.common import get_app, oplogged
+from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
 
 
@@ -70,10 +70,12 @@ def add_cmd(ctx: click.Context, name: str, numbers: tuple[str, ...], email: str,
 @contact_group.command("list")
 @list_json_option
 @click.pass_context
+@oplogged_read("company contacts")
 def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """List company contacts."""
     with _session(ctx) as s:
         rows = [{"id": r.id, **company.fields_of(r).as_dict()} for r in company.listing(s)]
+    read_rows(len(rows))
     emit_list(rows, as_json, CONTACT_COLUMNS, dict, "no company contacts")
 
 
@@ -81,11 +83,13 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.argument("ref")
 @object_json_option
 @click.pass_context
+@oplogged_read("company contacts")
 def show_cmd(ctx: click.Context, ref: str, as_json: bool) -> None:
     """Show one company contact (REF: id or exact name)."""
     with _session(ctx) as s:
         row = company.find(s, ref)
         contact = {"id": row.id, **company.fields_of(row).as_dict()}
+    read_rows(1)
     emit_object(contact, as_json, _describe)
 
 
@@ -228,13 +232,16 @@ def personal_add(ctx: click.Context, extension: str, name: str, numbers: tuple[s
 @passphrase_file_option
 @list_json_option
 @click.pass_context
+@oplogged_read("personal contacts")
 def personal_list(ctx: click.Context, extension: str, passphrase_file: str | None,
                   as_json: bool) -> None:
-    """Decrypt and list EXTENSION's personal contacts."""
+    """Decrypt and list EXTENSION's personal contacts (the operation log records that and how
+    many, never what)."""
     passphrase = _passphrase(passphrase_file, f"Passphrase of extension {extension}'s personal "
                                               "contacts")
     with _session(ctx) as s:
         found = personal.entries(s, extension, passphrase)
+    read_rows(len(found))
     emit_list(found, as_json, PERSONAL_COLUMNS, lambda e: e.as_dict(), "no personal contacts")
 
 

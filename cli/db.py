@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.store import migrate
 from cli.common import get_app, oplogged
 from cli.output import emit_object, object_json_option
@@ -27,14 +28,32 @@ def upgrade(ctx: click.Context, revision: str) -> None:
 
 @db_group.command("downgrade")
 @click.argument("revision")
+@click.option("--discard-operation-log", "discard", is_flag=True,
+              help="Allow a downgrade that drops the operation log (it is logged first; "
+                   "afterwards only 'voco oplog restart' begins a new log, visibly).")
 @click.pass_context
-def downgrade(ctx: click.Context, revision: str) -> None:
-    """Migrate the database down to REVISION ('base' drops every Voco table)."""
+def downgrade(ctx: click.Context, revision: str, discard: bool) -> None:
+    """Migrate the database down to REVISION ('base' drops every Voco table).
+
+    A downgrade that would drop the operation log is refused unless --discard-operation-log is
+    given: a log that existed must not silently start again.
+    """
     app = get_app(ctx)
+    args = {"revision": revision, "from": ", ".join(migrate.current(app.engine))}
+    lost = migrate.discards_oplog(app.engine, revision)
+    if lost and not discard:
+        raise ValidationError(
+            f"revision: downgrading to {revision!r} drops the operation log (undoing "
+            f"{', '.join(lost)}); nothing changed. Pass --discard-operation-log if you mean it: "
+            "the downgrade is logged first, and a new log can only begin with 'voco oplog "
+            "restart', which every later verify shows")
+    if lost:  # the last entry the discarded log will hold
+        app.record("db downgrade", {**args, "discard_operation_log": True}, "ok",
+                   f"discarding the operation log (undoing {', '.join(lost)})")
     migrate.downgrade(app.engine, revision)
     now = migrate.current(app.engine)
-    if now:  # the operation log exists from the first revision on; at base it is gone
-        app.record("db downgrade", {"revision": revision}, "ok")
+    if not lost:
+        app.record("db downgrade", args, "ok")
     click.echo(f"database at {', '.join(now) or 'base'}")
 
 

@@ -68,7 +68,7 @@ def set_cmd(ctx: click.Context, number: str, new_secret: bool, as_json: bool,
 
 
 add_read_commands(extension_group, "extension", "number", extensions.list_all, extensions.get,
-                  extensions.remove)
+                  extensions.remove, personal="extensions")
 
 
 def register(group: click.Group) -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from asterisk_bridge.context import App
 from asterisk_bridge.services.init import initialise
 from cli.common import config_file
 
@@ -24,12 +23,10 @@ def init_cmd(ctx: click.Context, data_dir: str | None, db_url: str | None) -> No
     path = config_file(ctx)
     data = Path(data_dir) if data_dir else path.parent / "data"
     cfg = initialise(path, data, db_url)
-    app = App(cfg)
-    app.record("init", {"data_dir": str(cfg.data_dir), "db": "sqlite" if cfg.db_url.startswith(
-        "sqlite") else "postgresql"}, "ok")
     click.echo(f"config:     {cfg.path}")
     click.echo(f"data dir:   {cfg.data_dir}")
-    click.echo(f"master key: {cfg.master_key_file} (mode 0600; back it up offline)")
+    click.echo(f"master key: {cfg.master_key_file} (mode 0600; back it up offline, with "
+               f"{cfg.oplog_anchor.name} beside it)")
     click.echo("database:   migrated to the newest schema")
 
 

@@ -11,7 +11,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.errors import NotFoundError
 from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.recording import control, evidence
-from cli.common import get_app, oplogged
+from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, list_json_option
 
 
@@ -82,9 +82,11 @@ EVIDENCE_COLUMNS = (
 @click.argument("linkedid")
 @list_json_option
 @click.pass_context
+@oplogged_read("consent evidence")
 def evidence_cmd(ctx: click.Context, linkedid: str, as_json: bool) -> None:
     """Consent evidence of call LINKEDID: prompts, answers, start/pause/resume/stop."""
     facts = evidence.for_call(get_app(ctx).engine, linkedid)
+    read_rows(len(facts))
     emit_list(facts, as_json, EVIDENCE_COLUMNS, dict, f"no consent evidence for call {linkedid}")
 
 

@@ -10,6 +10,7 @@ from cli import (
     bridge,
     calls,
     cdr,
+    check,
     conference,
     configio,
     contact,
@@ -42,7 +43,7 @@ def voco(config: str | None) -> None:
     """Voco: a privacy-first integration layer for Asterisk."""
 
 
-for module in (init, db, oplog, sandbox, bridge, contact, recording, keys, configio,
+for module in (init, check, db, oplog, sandbox, bridge, contact, recording, keys, configio,
                extension, trunk, route, speeddial, conference, queue, apply, cdr, calls,
                retention, policy, live):
     module.register(voco)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import click
 
@@ -28,7 +30,7 @@ def oplog_group() -> None:
 
 @oplog_group.command("list")
 @click.option("--command", help="Only commands starting with this (e.g. 'db').")
-@click.option("--actor", help="Only this actor.")
+@click.option("--actor", help="Only this OS user (entries it made through sudo included).")
 @click.option("--result", type=click.Choice(["ok", "error"]), help="Only this outcome.")
 @click.option("--since", help="ISO time, inclusive (e.g. 2026-11-29 or 2026-11-29T10:00).")
 @click.option("--until", help="ISO time, exclusive.")
@@ -48,11 +50,35 @@ def list_cmd(ctx: click.Context, as_json: bool, **filters: str | None) -> None:
 @object_json_option
 @click.pass_context
 def verify_cmd(ctx: click.Context, as_json: bool) -> None:
-    """Check the hash chain; exit non-zero naming the first bad entry."""
+    """Check the log from its genesis to its head; exit non-zero saying what was tampered with
+    (edited, deleted, inserted, reordered, truncated, wiped or restarted)."""
     app = get_app(ctx)
-    report = log.verify(app.engine, app.master_key)
-    emit_object({"intact": True, "entries": report.entries}, as_json,
-                lambda r: f"operation log intact: {r['entries']} entries")
+    report = log.verify(app.engine, app.master_key, app.config.oplog_anchor)
+    emit_object({"intact": True, "entries": report.entries, "began": report.began,
+                 "restarted_from": report.restarted_from or None,
+                 "restart_reason": report.reason or None}, as_json, _verified_text)
+
+
+def _verified_text(r: Mapping[str, Any]) -> str:
+    text = f"operation log intact: {r['entries']} entries since {r['began']}"
+    if r["restarted_from"]:
+        text += (f"\nrestarted: the previous log ({r['restarted_from']}) was discarded: "
+                 f"{r['restart_reason']}")
+    return text
+
+
+@oplog_group.command("restart")
+@click.option("--reason", required=True, help="Why the log begins again (kept in its genesis).")
+@click.pass_context
+def restart_cmd(ctx: click.Context, reason: str) -> None:
+    """Begin a new log in a database whose log is gone (dropped, or discarded by a downgrade).
+
+    Refused while any of the old log remains. The new log's genesis names the discarded one and
+    the reason, and 'voco oplog verify' shows both for ever after.
+    """
+    app = get_app(ctx)
+    made = log.restart(app.engine, app.master_key, app.config.oplog_anchor, reason)
+    click.echo(f"operation log restarted at {made.created_at} (installation {made.installation})")
 
 
 def register(group: click.Group) -> None:

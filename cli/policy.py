@@ -164,6 +164,7 @@ def upload_cmd(ctx: click.Context, name: str, file: Path, lib_dir: str | None) -
 @prompt_group.command("install")
 @click.option("--lib-dir", help="Asterisk's astvarlibdir to install into.")
 @click.pass_context
+@oplogged
 def install_cmd(ctx: click.Context, lib_dir: str | None) -> None:
     """Write every stored prompt where this node's Asterisk plays it from."""
     app = get_app(ctx)

@@ -9,7 +9,7 @@ import click
 from sqlalchemy import Engine
 
 from asterisk_bridge.provisioning.records import Spec
-from cli.common import get_app, oplogged
+from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, emit_object, list_json_option
 from cli.output import object_json_option as json_option
 
@@ -43,15 +43,20 @@ def add_read_commands(group: click.Group, noun: str, key: str,
                       list_fn: Callable[[Engine], Sequence[Spec]],
                       get_fn: Callable[[Engine, str], Spec],
                       remove_fn: Callable[[Engine, str], None],
-                      extra: Extra | None = None) -> None:
-    """Attach ``list``, ``show KEY`` and ``remove KEY`` for one noun."""
+                      extra: Extra | None = None, personal: str | None = None) -> None:
+    """Attach ``list``, ``show KEY`` and ``remove KEY`` for one noun; reads of a noun that
+    holds *personal* data (names, e-mail, phone numbers) go into the operation log."""
+    logged: Callable[[Any], Any] = oplogged_read(personal) if personal else (lambda fn: fn)
 
     @group.command("list")
     @list_json_option
     @click.pass_context
+    @logged
     def list_cmd(ctx: click.Context, as_json: bool) -> None:
         app = get_app(ctx)
-        emit_records(list_fn(app.engine), as_json, app.engine, extra, noun)
+        records = list_fn(app.engine)
+        read_rows(len(records))
+        emit_records(records, as_json, app.engine, extra, noun)
 
     list_cmd.help = f"List every {noun}."
 
@@ -59,9 +64,12 @@ def add_read_commands(group: click.Group, noun: str, key: str,
     @click.argument(key)
     @json_option
     @click.pass_context
+    @logged
     def show_cmd(ctx: click.Context, as_json: bool, **kw: str) -> None:
         app = get_app(ctx)
-        emit(get_fn(app.engine, kw[key]), as_json, app.engine, extra)
+        record = get_fn(app.engine, kw[key])
+        read_rows(1)
+        emit(record, as_json, app.engine, extra)
 
     show_cmd.help = f"Show one {noun}."
 

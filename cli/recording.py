@@ -18,7 +18,8 @@ from asterisk_bridge.errors import AsteriskError, ExitCode, ValidationError
 from asterisk_bridge.oplog import current_actor
 from asterisk_bridge.recording import check, export, pipeline, query, shred, spool
 from asterisk_bridge.recording.vault import RecordingStoreError
-from cli.common import get_app, oplogged
+from asterisk_bridge.safewrite import private_output
+from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.live import EVIDENCE_COLUMNS
 from cli.output import (
     Column,
@@ -44,10 +45,12 @@ def recording_group() -> None:
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
 @list_json_option
 @click.pass_context
+@oplogged_read("recordings")
 def list_cmd(ctx: click.Context, as_json: bool, **filters: object) -> None:
     """List recordings, oldest first: ON is the recorded extension or trunk, PARTIAL says the
     recorder never finished (e.g. Asterisk crashed)."""
     rows = query.recordings(get_app(ctx).engine, query.Filters(**filters))  # type: ignore[arg-type]
+    read_rows(len(rows))
     emit_list(rows, as_json, RECORDING_COLUMNS, query.as_dict, "no recordings")
 
 
@@ -65,10 +68,13 @@ RECORDING_COLUMNS = (
 @click.argument("recording_id")
 @object_json_option
 @click.pass_context
+@oplogged_read("recordings")
 def show_cmd(ctx: click.Context, recording_id: str, as_json: bool) -> None:
     """Show a recording, its call's CDR records, its paused spans and its call's consent
     evidence (never its key)."""
-    emit_object(query.describe(get_app(ctx).engine, recording_id), as_json, _describe)
+    described = query.describe(get_app(ctx).engine, recording_id)
+    read_rows(1)
+    emit_object(described, as_json, _describe)
 
 
 CDR_COLUMNS = (
@@ -102,7 +108,7 @@ def _describe(shown: Mapping[str, Any]) -> str:
 @click.option("--age-recipient", "age_recipients", multiple=True,
               help="Encrypt the WAV to this age (age1…) or SSH public key; repeatable.")
 @click.pass_context
-@oplogged
+@oplogged_read("recording audio")
 def export_cmd(ctx: click.Context, recording_id: str, output: str,
                age_recipients: tuple[str, ...]) -> None:
     """Decrypt a recording to a WAV, or to an age file readable with ``age -d``."""
@@ -114,9 +120,11 @@ def export_cmd(ctx: click.Context, recording_id: str, output: str,
         if stdout.isatty():
             raise ValidationError("output: refusing to write audio to a terminal; use -o FILE")
         _export(app, recording_id, stdout, age_recipients)
+        read_rows(1)
         return
-    with export.atomic_output(Path(output)) as out:
+    with private_output(Path(output).expanduser()) as out:
         _export(app, recording_id, out, age_recipients)
+    read_rows(1)
     click.echo(f"exported {recording_id} to {output}", err=True)
 
 

@@ -37,6 +37,14 @@ def asterisk(asterisk_root: Path) -> Iterator[Instance]:
 
 
 @pytest.fixture
+def umask_000() -> Iterator[None]:
+    """Run the test with umask 000, where only an explicit mode keeps a file private."""
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+@pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database on the machine's server; dropped after the test."""
     name = f"voco_t_{uuid.uuid4().hex[:12]}"

@@ -37,6 +37,7 @@ from asterisk_bridge.bridge.status import BridgeStatus, LinkState, single_instan
 from asterisk_bridge.config import read_secret
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import AsteriskError, StoreError, VocoError
+from asterisk_bridge.services import private_files
 
 KEEPALIVE_S = 5.0  # probe a link that has been silent this long
 PROBE_TIMEOUT_S = 5.0  # ... and drop it if the probe is not answered in time
@@ -427,10 +428,27 @@ class Bridge:
 
 
 async def serve(app: App) -> None:
-    """``voco bridge run``: the bridge with every enabled capability, until SIGTERM/SIGINT."""
+    """``voco bridge run``: the bridge with every enabled capability, until SIGTERM/SIGINT.
+
+    Refuses to start while Voco's own files holding personal data are readable by others (it
+    would keep adding to them); looser Asterisk files are logged as warnings.
+    """
+    _check_private_files(app)
     with single_instance(app.config.data_dir / "bridge.lock"):
         bridge = Bridge(app)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, bridge.stop)
         await bridge.run()
+
+
+def _check_private_files(app: App) -> None:
+    report = private_files.check(app.config)
+    for loose in report.loose:
+        log.warning("file.loose", extra=fields(path=str(loose.path), mode=f"{loose.mode:04o}",
+                                               owner=loose.holder.owner, fix=loose.fix))
+    ours = [loose for loose in report.loose if loose.holder.owner == "voco"]
+    if ours:
+        raise VocoError(f"{len(ours)} of Voco's files holding personal data or secrets are "
+                        f"readable by other users, e.g. {ours[0].describe()}; 'voco check' "
+                        "lists them all. The bridge did not start")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from asterisk_bridge.errors import NotRunningError, VocoError
+from asterisk_bridge.safewrite import write_private
 
 
 @dataclass
@@ -56,11 +57,10 @@ class BridgeStatus:
 
 
 def write_status(path: Path, status: BridgeStatus) -> None:
-    """Replace the file atomically, so a reader never sees half of it."""
+    """Replace the file atomically (0600), so a reader never sees half of it; not fsynced:
+    it is rewritten every second, and a crash makes it stale anyway."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(status), indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_private(path, json.dumps(asdict(status), indent=1), durable=False)
 
 
 def read_status(path: Path) -> BridgeStatus:

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from asterisk_bridge.cdr.rows import Row
+from asterisk_bridge.safewrite import create_private
 
 FLUSH_BATCH = 500
 
@@ -41,13 +42,13 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)  # it holds CDRs: 0600 from the start, and so its -wal and -shm
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("CREATE TABLE IF NOT EXISTS pending "
                          "(id INTEGER PRIMARY KEY AUTOINCREMENT, row TEXT NOT NULL)")
-        path.chmod(0o600)
 
     def append(self, rows: Sequence[Row]) -> None:
         """Durably add ``rows`` (committed and fsynced when this returns)."""

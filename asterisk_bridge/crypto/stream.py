@@ -11,16 +11,16 @@ version.
 import hashlib
 import os
 import struct
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from asterisk_bridge.errors import CryptoError
+from asterisk_bridge.safewrite import private_output
 
 MAGIC = b"VOCOREC"
 VERSION = 1
@@ -250,7 +250,7 @@ def encrypt_file(
     """
     buf = bytearray(_READ_SIZE)
     view = memoryview(buf)
-    with open(src_path, "rb", buffering=0) as src, _atomic_output(dst_path, durable=True) as dst:
+    with open(src_path, "rb", buffering=0) as src, private_output(Path(dst_path)) as dst:
         encryptor = Encryptor(dst, key, key_id, chunk_size=chunk_size, nonce_prefix=nonce_prefix)
         while size := src.readinto(buf):
             encryptor.write(view[:size])
@@ -264,7 +264,7 @@ def decrypt_stream(src: BinaryIO, key: bytes) -> Iterator[bytes]:
 
 def decrypt_file(src_path: StrPath, dst_path: StrPath, key: bytes) -> int:
     """Decrypt to *dst_path*, which appears only if the whole recording authenticates."""
-    with open(src_path, "rb") as src, _atomic_output(dst_path, durable=False) as dst:
+    with open(src_path, "rb") as src, private_output(Path(dst_path), durable=False) as dst:
         decryptor = Decryptor(src, key)
         for plaintext in decryptor:
             dst.write(plaintext)
@@ -277,7 +277,7 @@ def decrypt_prefix(src_path: StrPath, dst_path: StrPath, key: bytes) -> Recovere
     What was dropped is reported, never hidden. Raises CryptoError for a bad header, or when not
     even the first chunk authenticates (most likely the wrong key): there is nothing to recover.
     """
-    with open(src_path, "rb") as src, _atomic_output(dst_path, durable=False) as dst:
+    with open(src_path, "rb") as src, private_output(Path(dst_path), durable=False) as dst:
         decryptor = Decryptor(src, key)
         error: CryptoError | None = None
         try:
@@ -314,27 +314,3 @@ def _read_exact(src: BinaryIO, size: int) -> bytes:
             break
         data += more
     return data
-
-
-@contextmanager
-def _atomic_output(path: StrPath, *, durable: bool) -> Iterator[BinaryIO]:
-    """Write a 0600 temporary file beside *path* and rename it, so *path* is whole or absent."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    if durable:
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)

@@ -20,7 +20,6 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from asterisk_bridge.generator import diff, reload
 from asterisk_bridge.generator.pbx import node_context, render_pbx
 from asterisk_bridge.provisioning import secrets
 from asterisk_bridge.recording import prompts
+from asterisk_bridge.safewrite import write_private
 
 _PENDING = "voco-sentinel-pending"
 _SENTINEL = re.compile(r"^exten => (voco-sentinel-[0-9a-z]+),1,", re.MULTILINE)
@@ -137,13 +137,16 @@ def apply(app: App, dry_run: bool = False) -> Outcome:
 def _exclusive(data_dir: Path) -> Iterator[None]:
     """One apply at a time on this host: two would interleave writes and rollbacks."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "apply.lock", "a") as fh:
+    fd = os.open(data_dir / "apply.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ApplyError("another 'voco apply' is running; try again when it has finished")\
                 from None
         yield
+    finally:
+        os.close(fd)
 
 
 def _apply(app: App) -> Outcome:
@@ -204,29 +207,14 @@ def _read(path: Path) -> str | None:
 
 
 def _write(etc: Path, files: Mapping[str, str]) -> None:
-    """Each file whole or not at all: temp file, fsync, rename; then fsync the directory."""
+    """Each file whole or not at all (``safewrite``), keeping the mode an admin gave it."""
     for name, text in files.items():
         target = etc / name
         try:
             mode = target.stat().st_mode & 0o777
         except FileNotFoundError:
             mode = FILE_MODE
-        fd, tmp = tempfile.mkstemp(dir=etc, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    dir_fd = os.open(etc, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+        write_private(target, text, mode=mode)
 
 
 def _restore(etc: Path, previous: Mapping[str, str | None]) -> None:
@@ -249,9 +237,7 @@ def _backup(data_dir: Path, previous: Mapping[str, str | None], fingerprint_key:
     target.mkdir(mode=0o700)
     for name, text in previous.items():
         if text is not None:
-            fd = os.open(target / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(diff.mask(text, fingerprint_key))
+            write_private(target / name, diff.mask(text, fingerprint_key), replace=False)
     for old in sorted(p for p in root.iterdir() if p.is_dir())[:-BACKUPS_KEPT]:
         shutil.rmtree(old, ignore_errors=True)
     return target

@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 
 from asterisk_bridge.errors import KeyFileError
+from asterisk_bridge.safewrite import write_private
 
 KEY_BYTES = 32
 
@@ -19,14 +20,9 @@ KEY_BYTES = 32
 def create_master_key(path: Path) -> None:
     """Create a new key file with mode 0600; refuse to overwrite an existing one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise KeyFileError(f"master key {path} already exists; refusing to overwrite it") from None
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(secrets.token_bytes(KEY_BYTES))
-        fh.flush()
-        os.fsync(fh.fileno())
+    if os.path.lexists(path):
+        raise KeyFileError(f"master key {path} already exists; refusing to overwrite it")
+    write_private(path, secrets.token_bytes(KEY_BYTES), replace=False)
 
 
 def load_master_key(path: Path) -> bytes:

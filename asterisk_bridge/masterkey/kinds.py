@@ -10,12 +10,13 @@ from asterisk_bridge import oplog
 from asterisk_bridge.masterkey.registry import SealedKind, sealed
 from asterisk_bridge.provisioning import conferences, extensions, trunks
 from asterisk_bridge.recording import keys as recording_keys
-from asterisk_bridge.store.models import OplogEntry, OplogHead
+from asterisk_bridge.store.models import OplogEntry, OplogGenesis, OplogHead
 
 KINDS: tuple[SealedKind, ...] = (
     recording_keys.SEALED,
     extensions.SEALED,
     trunks.SEALED,
     conferences.SEALED,
-    sealed("operation log seals", oplog.reseal, OplogEntry.mac, OplogHead.mac),
+    sealed("operation log seals", oplog.reseal, OplogEntry.mac, OplogHead.mac,
+           OplogGenesis.mac),
 )

@@ -28,6 +28,7 @@ from asterisk_bridge.masterkey import registry
 from asterisk_bridge.masterkey.keyfile import create_master_key, load_master_key
 from asterisk_bridge.masterkey.kinds import KINDS
 from asterisk_bridge.masterkey.registry import SealedKind
+from asterisk_bridge.safewrite import fsync_dir
 from asterisk_bridge.store.models import Base
 
 
@@ -49,13 +50,13 @@ def rotate(app: App, kinds: Sequence[SealedKind] = KINDS) -> RotateReport:
     old = app.master_key
     if not pending.exists():
         create_master_key(pending)
-        _fsync_dir(key_file.parent)
+        fsync_dir(key_file.parent)
     new = load_master_key(pending)
     resealed = reseal_all(app.engine, kinds, old, new)
     backup = key_file.with_name(f"{key_file.name}.old-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}")
     os.link(key_file, backup)
     os.replace(pending, key_file)
-    _fsync_dir(key_file.parent)
+    fsync_dir(key_file.parent)
     late = reseal_all(app.engine, kinds, old, new)  # values a concurrent writer sealed meanwhile
     return RotateReport({name: n + late[name] for name, n in resealed.items()},
                         master_key_id(old), master_key_id(new), backup)
@@ -66,11 +67,3 @@ def reseal_all(engine: Engine, kinds: Sequence[SealedKind], old: bytes,
     """Run every kind's re-sealer in one transaction; any error rolls all of them back."""
     with Session(engine) as session, session.begin():
         return {kind.name: kind.reseal(session, old, new) for kind in kinds}
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

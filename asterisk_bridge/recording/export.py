@@ -8,11 +8,7 @@ that fails authentication half-way leaves nothing behind.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import BinaryIO
 
 import pyrage
@@ -78,20 +74,3 @@ def write_age(app: App, rec_id: str, out: BinaryIO, recipients: Iterable[str]) -
     reader = io.BufferedReader(_ChunkReader(open_plaintext(app, rec_id)), 1024 * 1024)
     pyrage.encrypt_io(reader, out, parsed)
     out.flush()
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[BinaryIO]:
-    """A 0600 temporary file beside *path*, renamed over it only if the body succeeds."""
-    path = path.expanduser().resolve()
-    if path.is_dir():
-        raise ValidationError(f"output: {path} is a directory; give a file name")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

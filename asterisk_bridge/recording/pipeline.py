@@ -8,6 +8,7 @@ one spool are serialised across processes with a lock file in the spool itself.
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,12 +41,12 @@ class SweepReport:
 @contextmanager
 def spool_lock(spool_dir: Path) -> Iterator[None]:
     """Hold the spool's sweep lock (blocking) for the duration."""
-    fd = (spool_dir / LOCK_NAME).open("a")
+    fd = os.open(spool_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        fd.close()
+        os.close(fd)
 
 
 def sweep(app: App, spool_dir: Path, active: Collection[str] | None, *,

@@ -14,7 +14,6 @@ is not asked) and ``ask`` (the consent question, which must also say that the ca
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -27,12 +26,14 @@ from sqlalchemy.orm import Session
 from asterisk_bridge import validate
 from asterisk_bridge.errors import NotFoundError, ValidationError, VocoError
 from asterisk_bridge.recording import policy
+from asterisk_bridge.safewrite import write_private
 from asterisk_bridge.store.models.consent import RecordingPrompt
 
 ROLES = ("announce", "ask")
 PROMPT_DIR = "voco-prompts"  # under the instance's astvarlibdir
 MAX_SECONDS = 60.0
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+PROMPT_MODE = 0o644  # played to every caller, so not secret; Asterisk's user must read it
 #: Stock Asterisk sounds used until an admin uploads real prompts ("&" joins files).
 BUILTIN = {"announce": "conf-now-recording",
            "ask": "conf-now-recording&if-correct-press&digits/{digit}"}
@@ -162,9 +163,7 @@ def install(engine: Engine, lib_dir: Path) -> list[Path]:
         for row in s.scalars(select(RecordingPrompt)):
             path = target / f"{row.name}.wav"
             if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != row.sha256:
-                tmp = path.with_name(f".{path.name}.tmp")
-                tmp.write_bytes(row.audio)
-                os.replace(tmp, path)
+                write_private(path, row.audio, mode=PROMPT_MODE)
             written.append(path)
     for stale in set(target.glob("*.wav")) - set(written):
         stale.unlink()

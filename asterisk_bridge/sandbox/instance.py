@@ -25,6 +25,7 @@ from asterisk_bridge.config import AsteriskSettings, write_secret
 from asterisk_bridge.errors import SandboxError
 from asterisk_bridge.generator.pbx import node_context, render_pbx
 from asterisk_bridge.generator.render import render_set
+from asterisk_bridge.safewrite import write_private
 from asterisk_bridge.sandbox import modules, ports, rootfs
 
 SYSTEM_FILES = {
@@ -39,6 +40,10 @@ SENTINEL = "voco-sentinel-1"
 BOOT_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
 SPOOL_TMPFS_SIZE = "512m"
+#: Asterisk creates voicemail, recordings and CDR files with mode 0666 minus its umask (it has
+#: no setting of its own for it): 027 makes them 0640 and its directories 0750.
+ASTERISK_UMASK = 0o027
+DIR_MODE = 0o750
 
 
 @dataclass
@@ -108,9 +113,7 @@ class Instance:
             raise SandboxError(f"sandbox instance {self.name!r} does not exist") from None
 
     def _save(self, info: InstanceInfo) -> None:
-        fd = os.open(self._info_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(asdict(info), fh, indent=2)
+        write_private(self._info_path, json.dumps(asdict(info), indent=2))
 
     def is_running(self) -> bool:
         """Whether the saved pid is a live Asterisk."""
@@ -138,6 +141,8 @@ class Instance:
         for sub in ("etc", "lib", "spool/monitor", "spool/recording", "run", "log/cdr-csv",
                     "cache"):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
+            for made in (self.base / sub, (self.base / sub).parent):
+                os.chmod(made, DIR_MODE)
         os.chmod(self.base, 0o700)
         rtp_start, rtp_end = ports.rtp_range()
         info = InstanceInfo(
@@ -187,10 +192,7 @@ class Instance:
         for name, text in files.items():
             if "/" in name or name.startswith("."):
                 raise SandboxError(f"refusing to write config file with path {name!r}")
-            target = self.etc_dir / name
-            tmp = target.with_name(f".{name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)
+            write_private(self.etc_dir / name, text)
 
     def configure(self, pbx_files: Mapping[str, str] | None = None) -> InstanceInfo:
         """Render the system files, plus ``pbx_files`` or, by default, an empty PBX with phones."""
@@ -199,7 +201,7 @@ class Instance:
         if pbx_files is None:
             pbx_files = render_pbx(None, self.node_context())
         asterisk_conf = files.pop("asterisk.conf")
-        (self.base / "asterisk.conf").write_text(asterisk_conf, encoding="utf-8")
+        write_private(self.base / "asterisk.conf", asterisk_conf)
         self.write_files({**files, **pbx_files})
         return info
 
@@ -233,7 +235,7 @@ class Instance:
             ["chroot", str(self.root), "/usr/sbin/asterisk", "-C",
              str(self.inner / "asterisk.conf"), "-f", "-n"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, umask=ASTERISK_UMASK,
         )
         log.close()
         info.pid = proc.pid

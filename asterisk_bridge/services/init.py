@@ -1,4 +1,5 @@
-"""``voco init``: config file, data directory, master key and a migrated database, in that order.
+"""``voco init``: config file, data directory, a migrated database, the master key and the
+operation log's genesis (entry 1 is the init itself).
 
 A second run never destroys anything: an existing config file is refused with a message that
 says how to proceed.
@@ -9,9 +10,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from asterisk_bridge import oplog
 from asterisk_bridge.config import AsteriskSettings, Config, write_config, write_secret
 from asterisk_bridge.errors import ConfigError
-from asterisk_bridge.masterkey import create_master_key
+from asterisk_bridge.masterkey import create_master_key, load_master_key
 from asterisk_bridge.store import migrate
 from asterisk_bridge.store.engine import make_engine
 
@@ -48,11 +50,13 @@ def initialise(config_path: Path, data_dir: Path, db_url: str | None,
     try:
         engine = make_engine(url)
         migrate.upgrade(engine)
+        create_master_key(key_path)
+        oplog.begin(engine, load_master_key(key_path), cfg.oplog_anchor, "init",
+                    {"data_dir": str(data_dir), "db": engine.dialect.name})
         engine.dispose()
     except Exception:
         if created:  # a failed init leaves nothing behind
             shutil.rmtree(data_dir, ignore_errors=True)
         raise
-    create_master_key(key_path)
     write_config(cfg)
     return cfg

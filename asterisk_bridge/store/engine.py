@@ -8,13 +8,15 @@ docs/dependencies in shared/reference).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from asterisk_bridge.errors import StoreError
+from asterisk_bridge.safewrite import create_private
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
@@ -34,15 +36,41 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; raise StoreError for a URL that cannot be used."""
+    """Create an engine for ``url``; raise StoreError for a URL that cannot be used.
+
+    A URL that does not parse is never quoted back: it may hold a password, and there is no
+    telling where.
+    """
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise StoreError(
-            f"database URL {url!r} is not valid: expected sqlite:///PATH or "
-            "postgresql+psycopg://USER@HOST:PORT/DB"
+            "the database URL is not valid (not shown: it may hold a password): expected "
+            "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
         ) from None
+    try:
+        return _create(parsed, **kwargs)
+    except NoSuchModuleError:
+        raise StoreError(
+            f"database driver {parsed.drivername!r} is not available: use sqlite:// or "
+            "postgresql+psycopg://"
+        ) from None
+
+
+def sqlite_path(parsed: URL) -> Path | None:
+    """The file a SQLite URL names (None for an in-memory or URI database)."""
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:") or \
+            name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def _create(parsed: URL, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(parsed)
+        if path is not None and path.parent.is_dir():
+            create_private(path)  # before SQLite creates it with the umask's mode
         engine = create_engine(
             parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs
         )
@@ -64,5 +92,5 @@ def redacted_url(url: str) -> str:
     """The URL with any password hidden, for messages and logs."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "<invalid database URL>"

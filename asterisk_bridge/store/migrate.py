@@ -49,6 +49,22 @@ def downgrade(engine: Engine, revision: str) -> None:
     _run(engine, "downgrade", revision)
 
 
+def discards_oplog(engine: Engine, revision: str) -> list[str]:
+    """The revisions a downgrade to *revision* would undo that drop operation-log tables.
+
+    Each such migration says so with a module-level ``DOWNGRADE_DISCARDS_OPLOG = True``.
+    """
+    heads = current(engine)
+    if not heads:
+        return []
+    script = ScriptDirectory.from_config(_alembic_config())
+    try:
+        undone = list(script.iterate_revisions(tuple(heads), revision))
+    except CommandError as exc:
+        raise StoreError(f"cannot downgrade to {revision!r}: {exc}") from None
+    return [r.revision for r in undone if getattr(r.module, "DOWNGRADE_DISCARDS_OPLOG", False)]
+
+
 def current(engine: Engine) -> list[str]:
     """The revisions the database is at (empty before the first upgrade)."""
     try:

@@ -13,6 +13,10 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+#: Downgrading past this revision drops the operation log ('voco db downgrade' refuses it unless
+#: told to discard the log, and logs that first).
+DOWNGRADE_DISCARDS_OPLOG = True
+
 
 def upgrade() -> None:
     op.create_table(

@@ -59,11 +59,14 @@ def _pbx_files(asterisk: Instance) -> dict[str, bytes]:
 
 
 def _wipe(app: App, run_cli: CliCall) -> None:
-    """Drop the database and create an empty, migrated one in its place."""
+    """Drop the database and create an empty, migrated one in its place: the operation log is
+    gone with it, and only an explicit restart begins a new one."""
     app.engine.dispose()
     for path in Path(str(app.engine.url.database)).parent.glob("voco.db*"):
         path.unlink()
-    _ok(run_cli, "db", "upgrade")
+    upgraded = run_cli("db", "upgrade")
+    assert upgraded.exit_code == 1 and "no genesis record" in upgraded.output
+    _ok(run_cli, "oplog", "restart", "--reason", "database lost, rebuilt from the config export")
     assert "no company contacts" in _ok(run_cli, "contact", "list")
     assert _ok(run_cli, "extension", "list", "--json").strip() in ("[]", "")
 

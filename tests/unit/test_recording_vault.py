@@ -24,6 +24,7 @@ from asterisk_bridge.recording import (
     wav,
 )
 from asterisk_bridge.recording.vault import RecordingNotFound, open_plaintext, recordings_dir
+from asterisk_bridge.safewrite import private_output
 from asterisk_bridge.store.engine import make_engine
 from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
 from tests.audio_tones import ALICE_HZ, BOB_HZ, tone_wav, tone_windows
@@ -192,14 +193,14 @@ def test_age_export_opens_with_the_age_cli(app: App, ram_spool: Path, tmp_path: 
     recipient = next(line.split(": ")[1] for line in identity.read_text().splitlines()
                      if line.startswith("# public key"))
     out = tmp_path / "call.wav.age"
-    with export.atomic_output(out) as fh:
+    with private_output(out) as fh:
         export.write_age(app, NAME, fh, [recipient])
     decrypted = subprocess.run(["age", "-d", "-i", str(identity), str(out)], check=True,
                                capture_output=True).stdout
     assert decrypted == original
     with pytest.raises(ValidationError, match="age-recipient"):
         export.age_recipients(["age1notakey"])
-    assert not any(p.name.endswith(".part") for p in tmp_path.iterdir())
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
     assert os.stat(out).st_mode & 0o077 == 0
 
 

@@ -9,6 +9,6 @@ from asterisk_bridge.store.models import (
     recording,  # noqa: F401  (registers its tables)
 )
 from asterisk_bridge.store.models.base import Base
-from asterisk_bridge.store.models.core import ConnectionGap, OplogEntry, OplogHead
+from asterisk_bridge.store.models.core import ConnectionGap, OplogEntry, OplogGenesis, OplogHead
 
-__all__ = ["Base", "ConnectionGap", "OplogEntry", "OplogHead"]
+__all__ = ["Base", "ConnectionGap", "OplogEntry", "OplogGenesis", "OplogHead"]

@@ -27,12 +27,33 @@ class OplogEntry(Base):
 
 class OplogHead(Base):
     """The single row naming the newest entry: the lock appenders serialise on, and the anchor
-    that makes a deleted tail detectable."""
+    that makes a deleted tail detectable. Its MAC is its own (labelled "head"), over the entry
+    count, the newest seq and hash, and the installation."""
 
     __tablename__ = "oplog_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64), info=SEALED_BY_MASTER)
+
+
+class OplogGenesis(Base):
+    """The single row that begins the log: which installation it belongs to, and when it began.
+
+    Written by ``voco init`` (or, visibly, by ``voco oplog restart``) and sealed under the master
+    key; entry 1 chains from its hash. A log whose genesis is gone was wiped, however consistent
+    the rest looks, and the copy of it kept beside the master key tells a restarted log from the
+    original."""
+
+    __tablename__ = "oplog_genesis"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation: Mapped[str] = mapped_column(String(32))  # random hex, also in the anchor file
+    created_at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC, microseconds
+    restarted_from: Mapped[str] = mapped_column(String(32), default="")  # the discarded log's id
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was restarted
     hash: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64), info=SEALED_BY_MASTER)
 

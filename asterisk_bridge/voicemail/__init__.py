@@ -1,0 +1,1 @@
+"""Voicemail as Asterisk stores it (app_voicemail, file storage), kept private."""
