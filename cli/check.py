@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import click
 
 from asterisk_bridge.services import private_files
 from cli.common import get_app
+from cli.output import emit_object, object_json_option
 
 
 @click.command("check")
+@object_json_option
 @click.pass_context
-def check_cmd(ctx: click.Context) -> None:
+def check_cmd(ctx: click.Context, as_json: bool) -> None:
     """Check that every file holding personal data or secrets is private.
 
     Voco's own files (data directory, store, keys, config) must be 0600 (directories 0700);
@@ -18,14 +23,25 @@ def check_cmd(ctx: click.Context) -> None:
     listed with the chmod that fixes it; exit 1 if any.
     """
     report = private_files.check(get_app(ctx).config)
-    for loose in report.loose:
-        click.echo(f"loose: {loose.describe()}")
-    for path in report.unchecked:
-        click.echo(f"not checked: {path} (permission denied; run as its owner or root)")
+    emit_object({
+        "private": not report.loose,
+        "checked": report.checked,
+        "loose": [{"path": str(x.path), "mode": f"{x.mode:04o}", "what": x.holder.what,
+                   "fix": x.fix, "description": x.describe()} for x in report.loose],
+        "unchecked": [str(p) for p in report.unchecked],
+    }, as_json, _describe)
     if report.loose:
         ctx.exit(1)
-    click.echo(f"private: {report.checked} files and directories holding personal data or "
-               "secrets")
+
+
+def _describe(shown: Mapping[str, Any]) -> str:
+    lines = [f"loose: {x['description']}" for x in shown["loose"]]
+    lines += [f"not checked: {p} (permission denied; run as its owner or root)"
+              for p in shown["unchecked"]]
+    if not shown["loose"]:
+        lines.append(f"private: {shown['checked']} files and directories holding personal data "
+                     "or secrets")
+    return "\n".join(lines)
 
 
 def register(group: click.Group) -> None:

@@ -76,6 +76,7 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
     "queue set": (("queue", "set", "support", "--timeout", "20"), {0}),
     "queue show": (("queue", "show", "support"), {0}),
     "recording check": (("recording", "check"), {0}),
+    "check": (("check",), {0, 1}),
     "recording list": (("recording", "list"), {0}),
     "recording show": (("recording", "show", REC_ID), {0}),
     "recording-policy defaults": (("recording-policy", "defaults"), {0}),

@@ -15,7 +15,7 @@ REAL = pwd.getpwuid(os.getuid()).pw_name
 
 def _actors(run_cli: CliCall, *filters: str) -> list[str]:
     out = run_cli("oplog", "list", "--json", *filters).output
-    return [json.loads(line)["actor"] for line in out.splitlines()]
+    return [e["actor"] for e in json.loads(out)]
 
 
 def test_user_and_logname_cannot_name_someone_else(run_cli: CliCall,
