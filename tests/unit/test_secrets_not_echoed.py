@@ -17,7 +17,7 @@ from tests.conftest import CliCall
 BAD_SECRET = "Leaked secret;value"  # a space and ';': refused by the SIP secret rule
 SHORT_SECRET = "Leak3dSh0rt"  # 11 characters: one too few
 BAD_PIN = "12ab34"
-SHORT_PIN = "987"
+LONG_PIN = "9081726354019283"  # 16 digits: long enough never to occur by chance in a hash or a timestamp
 
 
 def _oplog_dump(app: App) -> str:
@@ -54,8 +54,8 @@ CASES = {
          "--register", "--secret-stdin"), SHORT_SECRET + "\n", SHORT_SECRET),
     "conference PIN with letters": (
         ("conference", "add", "room", "--number", "800", "--pin", BAD_PIN), None, BAD_PIN),
-    "conference PIN too short": (
-        ("conference", "add", "room", "--number", "800", "--pin", SHORT_PIN), None, SHORT_PIN),
+    "conference PIN too long": (
+        ("conference", "add", "room", "--number", "800", "--pin", LONG_PIN), None, LONG_PIN),
     "imported SIP secret": (("config", "import", "{secret_file}"), None, BAD_SECRET),
     "imported PIN": (("config", "import", "{pin_file}"), None, BAD_PIN),
 }
