@@ -17,7 +17,7 @@ from tests.conftest import CliCall
 BAD_SECRET = "Leaked secret;value"  # a space and ';': refused by the SIP secret rule
 SHORT_SECRET = "Leak3dSh0rt"  # 11 characters: one too few
 BAD_PIN = "12ab34"
-LONG_PIN = "9081726354019283"  # 16 digits: long enough never to occur by chance in a hash or a timestamp
+LONG_PIN = "9081726354019283"  # 16 digits: never turns up by chance in a hash or a timestamp
 
 
 def _oplog_dump(app: App) -> str:
