@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import ClassVar
 
 from asterisk_bridge.errors import ValidationError
 
 #: Characters never allowed in any value that is rendered into Asterisk configuration.
 FORBIDDEN = set("\n\r;,()[]${}\"\\`'|&<>\t")
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{field}: expected text, got {type(value).__name__}")
+    return value.strip()
 
 
 def _check(field: str, value: str, pattern: re.Pattern[str], rule: str,
@@ -72,15 +79,57 @@ def display_name(value: str, field: str = "name") -> str:
                   "use up to 80 printable characters without ; , ( ) [ ] $ { } \" \\ ` ' | & < >")
 
 
-class DialPattern(str):
-    """A validated extension pattern: the one kind of value the renderer lets carry '[' and ']'."""
+class Structured(str):
+    """Validated text whose structure needs some of :data:`FORBIDDEN` (``ALLOWS``).
+
+    Only the validator that checked that structure creates one, and the renderer's backstop
+    (``generator/render.py``) lets a value carry a metacharacter only if its type allows it; a
+    plain ``str`` may carry none.
+    """
+
+    ALLOWS: ClassVar[frozenset[str]] = frozenset()
+
+
+class DialPattern(Structured):
+    """A validated extension pattern: its ``[digit-ranges]`` need '[' and ']'."""
+
+    ALLOWS = frozenset("[]")
+
+
+class BracketedAddress(Structured):
+    """``[2001:db8::1]``: an IPv6 address where a port may follow (PJSIP's ``bind``)."""
+
+    ALLOWS = frozenset("[]")
+
+
+class SoundList(Structured):
+    """Sound files for Playback/Read joined by '&' (``conf-now-recording&digits/1``)."""
+
+    ALLOWS = frozenset("&")
 
 
 def dial_pattern(value: str, field: str = "pattern") -> DialPattern:
-    """An Asterisk extension pattern (``_NXXXXXX``, ``_00.``, ``_9[2-9]X.``) or a literal number."""
+    """An Asterisk extension pattern (``_NXXXXXX``, ``_00.``, ``_9[2-9]X.``) or a literal number.
+
+    ``.`` and ``!`` match any characters, including ``,`` and ``&``: the generated dialplan
+    refuses a dialled string with anything but 0-9 * # + before it reaches an application
+    (docs/dialplan-safety.md).
+    """
     return DialPattern(_check(field, value.strip(), _PATTERN,
                   "use digits and X Z N . ! + * # -, with an optional leading '_' and "
                   "[digit-ranges]", allow=frozenset("[]")))
+
+
+_SOUND = re.compile(r"(?:voco:)?[A-Za-z0-9_-]{1,64}(?:/[A-Za-z0-9_-]{1,64}){0,3}")
+
+
+def sound_list(value: str, field: str = "prompt") -> SoundList:
+    """One or more sound names joined by '&' (stock ``digits/1`` or uploaded ``voco:<name>``)."""
+    v = _text(value, field)
+    for part in v.split("&"):
+        _check(field, part, _SOUND, "use sound names (letters, digits, '_', '-', '/') joined "
+               "by '&'")
+    return SoundList(v)
 
 
 def prompt_name(value: str, field: str = "prompt") -> str:

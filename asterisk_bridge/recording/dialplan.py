@@ -34,13 +34,14 @@ def _compile_rule(rule: policy.Rule) -> dict[str, str]:
                      f"{checked.consent}"}
 
 
-def _checked_refs(engine: Engine | None) -> dict[str, dict[str, str]]:
+def _checked_refs(engine: Engine | None) -> dict[str, dict[str, validate.SoundList]]:
     refs = prompts.refs(engine)
     for roles in refs.values():
         for ref in roles.values():
             if ref.startswith("voco:"):
                 validate.prompt_name(ref[5:], "prompt name")
-    return refs
+    return {kind: {role: validate.sound_list(ref, "prompt") for role, ref in roles.items()}
+            for kind, roles in refs.items()}
 
 
 def recording_context(engine: Engine | None) -> dict[str, Any]:
