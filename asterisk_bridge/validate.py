@@ -143,25 +143,68 @@ def dtmf_code(value: str, field: str = "code") -> str:
     return _check(field, value.strip(), _DTMF, "use 1-8 of the keys 0-9, * and #")
 
 
-def host(value: str, field: str = "host") -> str:
-    """A hostname or IP address (IPv4 or IPv6)."""
-    v = value.strip()
+_RENDERED_IP = re.compile(r"[0-9a-f.:]{2,39}")
+_RENDERED_NET = re.compile(r"[0-9a-f.:]{2,39}/[0-9]{1,3}")
+
+
+def _no_scope(v: str, field: str) -> None:
+    """Python's ipaddress takes *any* text after an IPv6 '%' as a scope id ('::%1,0.0.0.0/0'
+    parses), so a scope id is refused outright: Voco never needs one."""
+    if "%" in v:
+        raise ValidationError(f"{field}: {v!r} has an IPv6 scope id ('%...'); give the address "
+                              "without one")
+
+
+def _rendered(text: str, pattern: re.Pattern[str], field: str) -> str:
+    """What the parser normalised must still be nothing but an address: validate what is
+    rendered, not what the parser tolerated."""
+    if not pattern.fullmatch(text):
+        raise ValidationError(f"{field}: {text!r} is not a plain IP address or network")
+    return text
+
+
+def ip_address(value: str, field: str = "address") -> str:
+    """An IPv4 or IPv6 address without scope id, in its normalised (compressed) form."""
+    v = _text(value, field)
+    _no_scope(v, field)
     try:
-        return str(ipaddress.ip_address(v))
+        addr = ipaddress.ip_address(v)
+    except ValueError:
+        raise ValidationError(f"{field}: {v!r} is not an IP address; use e.g. 192.0.2.10 or "
+                              "2001:db8::10") from None
+    return _rendered(str(addr), _RENDERED_IP, field)
+
+
+def bind_address(value: str, field: str = "bind") -> str:
+    """An IP address that ``:port`` follows in a config value: IPv6 goes in brackets."""
+    addr = ip_address(value, field)
+    return BracketedAddress(f"[{addr}]") if ":" in addr else addr
+
+
+def host(value: str, field: str = "host") -> str:
+    """A hostname or an IP address (IPv4 or IPv6, no scope id; returned normalised)."""
+    v = _text(value, field)
+    _no_scope(v, field)
+    try:
+        addr = ipaddress.ip_address(v)
     except ValueError:
         return _check(field, v, _HOST, "use a hostname or an IP address")
+    return _rendered(str(addr), _RENDERED_IP, field)
 
 
 def network(value: str, field: str = "network") -> str:
-    """An IP network in CIDR form (``10.1.2.0/24``) or a single address; returned as CIDR."""
-    v = value.strip()
+    """An IP network in CIDR form (``10.1.2.0/24``) or a single address; returned as the
+    normalised CIDR, which is what is rendered (never the input text)."""
+    v = _text(value, field)
+    _no_scope(v, field)
     try:
-        return str(ipaddress.ip_network(v, strict=False))
+        net = ipaddress.ip_network(v, strict=False)
     except ValueError:
         raise ValidationError(
-            f"{field}: {value!r} is not an IP address or network; use e.g. 192.0.2.10 or "
+            f"{field}: {v!r} is not an IP address or network; use e.g. 192.0.2.10 or "
             "192.0.2.0/24"
         ) from None
+    return _rendered(str(net), _RENDERED_NET, field)
 
 
 def email(value: str, field: str = "email") -> str:

@@ -44,7 +44,7 @@ def test_a_sound_list_carries_only_its_ampersands(char: str) -> None:
 def test_ordinary_values_pass() -> None:
     for value in ("Zoë O Brien", "sip.example.net", "/srv/voco/a/spool/monitor", "*7",
                   "127.0.0.1/255.255.255.255", "yes/1010/both", 5060, True, None,
-                  "A1!#%*+./:=?@^_~-secret"):
+                  "A1!#%*+./:=?@^_~-secret", validate.bind_address("::1")):
         conf_value(value)
 
 
