@@ -144,6 +144,7 @@ def dtmf_code(value: str, field: str = "code") -> str:
 
 
 _RENDERED_IP = re.compile(r"[0-9a-f.:]{2,39}")
+_HOST_IP = re.compile(r":|^[0-9.]+$")  # what ip_address() must judge: IPv6, or dotted digits
 _RENDERED_NET = re.compile(r"[0-9a-f.:]{2,39}/[0-9]{1,3}")
 
 
@@ -184,12 +185,9 @@ def bind_address(value: str, field: str = "bind") -> str:
 def host(value: str, field: str = "host") -> str:
     """A hostname or an IP address (IPv4 or IPv6, no scope id; returned normalised)."""
     v = _text(value, field)
-    _no_scope(v, field)
-    try:
-        addr = ipaddress.ip_address(v)
-    except ValueError:
+    if "%" not in v and not _HOST_IP.search(v):
         return _check(field, v, _HOST, "use a hostname or an IP address")
-    return _rendered(str(addr), _RENDERED_IP, field)
+    return ip_address(v, field)
 
 
 def network(value: str, field: str = "network") -> str:
