@@ -236,11 +236,13 @@ async def differences(ami: AmiSession, files: Files,
     return problems
 
 
-async def clear_stale_globals(ami: AmiSession, files: Files) -> list[str]:
+async def clear_stale_globals(ami: AmiSession, files: Files,
+                              include: Callable[[str], str | None] = lambda _name: None,
+                              ) -> list[str]:
     """Empty every non-empty ``VOCO_*`` global that *files* no longer define; return the names."""
     if "extensions.conf" not in files:
         return []
-    rendered = {k for s in sections(files["extensions.conf"]) if s.name == "globals"
+    rendered = {k for s in sections(files["extensions.conf"], include) if s.name == "globals"
                 for k, _ in s.options}
     stale = sorted(k for k, v in (await _all_globals(ami)).items()
                    if v and k.startswith(GLOBAL_PREFIX) and k not in rendered)

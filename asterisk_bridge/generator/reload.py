@@ -125,10 +125,11 @@ def _includer(settings: AsteriskSettings) -> Callable[[str], str | None]:
 async def _live_matches(ami: AmiSession, settings: AsteriskSettings,
                         files: Mapping[str, str]) -> list[str]:
     """Clear stale globals, then wait (bounded) until live state equals *files*."""
-    await livestate.clear_stale_globals(ami, files)
+    include = _includer(settings)
+    await livestate.clear_stale_globals(ami, files, include)
     deadline = time.monotonic() + SETTLE_S
     while True:
-        problems = await livestate.differences(ami, files, _includer(settings))
+        problems = await livestate.differences(ami, files, include)
         if not problems or time.monotonic() > deadline:
             return [f"live state differs from the rendered files: {p}" for p in problems]
         await asyncio.sleep(0.25)
