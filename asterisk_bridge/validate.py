@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import ClassVar
 
 from asterisk_bridge.errors import ValidationError
 
 #: Characters never allowed in any value that is rendered into Asterisk configuration.
 FORBIDDEN = set("\n\r;,()[]${}\"\\`'|&<>\t")
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{field}: expected text, got {type(value).__name__}")
+    return value.strip()
 
 
 def _check(field: str, value: str, pattern: re.Pattern[str], rule: str,
@@ -72,15 +79,57 @@ def display_name(value: str, field: str = "name") -> str:
                   "use up to 80 printable characters without ; , ( ) [ ] $ { } \" \\ ` ' | & < >")
 
 
-class DialPattern(str):
-    """A validated extension pattern: the one kind of value the renderer lets carry '[' and ']'."""
+class Structured(str):
+    """Validated text whose structure needs some of :data:`FORBIDDEN` (``ALLOWS``).
+
+    Only the validator that checked that structure creates one, and the renderer's backstop
+    (``generator/render.py``) lets a value carry a metacharacter only if its type allows it; a
+    plain ``str`` may carry none.
+    """
+
+    ALLOWS: ClassVar[frozenset[str]] = frozenset()
+
+
+class DialPattern(Structured):
+    """A validated extension pattern: its ``[digit-ranges]`` need '[' and ']'."""
+
+    ALLOWS = frozenset("[]")
+
+
+class BracketedAddress(Structured):
+    """``[2001:db8::1]``: an IPv6 address where a port may follow (PJSIP's ``bind``)."""
+
+    ALLOWS = frozenset("[]")
+
+
+class SoundList(Structured):
+    """Sound files for Playback/Read joined by '&' (``conf-now-recording&digits/1``)."""
+
+    ALLOWS = frozenset("&")
 
 
 def dial_pattern(value: str, field: str = "pattern") -> DialPattern:
-    """An Asterisk extension pattern (``_NXXXXXX``, ``_00.``, ``_9[2-9]X.``) or a literal number."""
+    """An Asterisk extension pattern (``_NXXXXXX``, ``_00.``, ``_9[2-9]X.``) or a literal number.
+
+    ``.`` and ``!`` match any characters, including ``,`` and ``&``: the generated dialplan
+    refuses a dialled string with anything but 0-9 * # + before it reaches an application
+    (docs/dialplan-safety.md).
+    """
     return DialPattern(_check(field, value.strip(), _PATTERN,
                   "use digits and X Z N . ! + * # -, with an optional leading '_' and "
                   "[digit-ranges]", allow=frozenset("[]")))
+
+
+_SOUND = re.compile(r"(?:voco:)?[A-Za-z0-9_-]{1,64}(?:/[A-Za-z0-9_-]{1,64}){0,3}")
+
+
+def sound_list(value: str, field: str = "prompt") -> SoundList:
+    """One or more sound names joined by '&' (stock ``digits/1`` or uploaded ``voco:<name>``)."""
+    v = _text(value, field)
+    for part in v.split("&"):
+        _check(field, part, _SOUND, "use sound names (letters, digits, '_', '-', '/') joined "
+               "by '&'")
+    return SoundList(v)
 
 
 def prompt_name(value: str, field: str = "prompt") -> str:
@@ -94,25 +143,66 @@ def dtmf_code(value: str, field: str = "code") -> str:
     return _check(field, value.strip(), _DTMF, "use 1-8 of the keys 0-9, * and #")
 
 
-def host(value: str, field: str = "host") -> str:
-    """A hostname or IP address (IPv4 or IPv6)."""
-    v = value.strip()
+_RENDERED_IP = re.compile(r"[0-9a-f.:]{2,39}")
+_HOST_IP = re.compile(r":|^[0-9.]+$")  # what ip_address() must judge: IPv6, or dotted digits
+_RENDERED_NET = re.compile(r"[0-9a-f.:]{2,39}/[0-9]{1,3}")
+
+
+def _no_scope(v: str, field: str) -> None:
+    """Python's ipaddress takes *any* text after an IPv6 '%' as a scope id ('::%1,0.0.0.0/0'
+    parses), so a scope id is refused outright: Voco never needs one."""
+    if "%" in v:
+        raise ValidationError(f"{field}: {v!r} has an IPv6 scope id ('%...'); give the address "
+                              "without one")
+
+
+def _rendered(text: str, pattern: re.Pattern[str], field: str) -> str:
+    """What the parser normalised must still be nothing but an address: validate what is
+    rendered, not what the parser tolerated."""
+    if not pattern.fullmatch(text):
+        raise ValidationError(f"{field}: {text!r} is not a plain IP address or network")
+    return text
+
+
+def ip_address(value: str, field: str = "address") -> str:
+    """An IPv4 or IPv6 address without scope id, in its normalised (compressed) form."""
+    v = _text(value, field)
+    _no_scope(v, field)
     try:
-        return str(ipaddress.ip_address(v))
+        addr = ipaddress.ip_address(v)
     except ValueError:
+        raise ValidationError(f"{field}: {v!r} is not an IP address; use e.g. 192.0.2.10 or "
+                              "2001:db8::10") from None
+    return _rendered(str(addr), _RENDERED_IP, field)
+
+
+def bind_address(value: str, field: str = "bind") -> str:
+    """An IP address that ``:port`` follows in a config value: IPv6 goes in brackets."""
+    addr = ip_address(value, field)
+    return BracketedAddress(f"[{addr}]") if ":" in addr else addr
+
+
+def host(value: str, field: str = "host") -> str:
+    """A hostname or an IP address (IPv4 or IPv6, no scope id; returned normalised)."""
+    v = _text(value, field)
+    if "%" not in v and not _HOST_IP.search(v):
         return _check(field, v, _HOST, "use a hostname or an IP address")
+    return ip_address(v, field)
 
 
 def network(value: str, field: str = "network") -> str:
-    """An IP network in CIDR form (``10.1.2.0/24``) or a single address; returned as CIDR."""
-    v = value.strip()
+    """An IP network in CIDR form (``10.1.2.0/24``) or a single address; returned as the
+    normalised CIDR, which is what is rendered (never the input text)."""
+    v = _text(value, field)
+    _no_scope(v, field)
     try:
-        return str(ipaddress.ip_network(v, strict=False))
+        net = ipaddress.ip_network(v, strict=False)
     except ValueError:
         raise ValidationError(
-            f"{field}: {value!r} is not an IP address or network; use e.g. 192.0.2.10 or "
+            f"{field}: {v!r} is not an IP address or network; use e.g. 192.0.2.10 or "
             "192.0.2.0/24"
         ) from None
+    return _rendered(str(net), _RENDERED_NET, field)
 
 
 def email(value: str, field: str = "email") -> str:

@@ -17,6 +17,10 @@ from cli.output import dumps, emit_object, object_json_option
 def apply_cmd(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
     """Write the configuration files and reload Asterisk; roll back if it rejects them.
 
+    After the reload, what Asterisk runs (globals, dialplan, PJSIP objects, feature codes,
+    queues) is compared with the rendered files; a difference also rolls back. With nothing to
+    change, drift found in Asterisk is repaired by reloading every file.
+
     Logged explicitly rather than with @oplogged: the entry carries the diff's SHA-256.
     """
     app = get_app(ctx)

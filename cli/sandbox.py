@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import click
 
-from asterisk_bridge.config import load_config, write_config
 from asterisk_bridge.errors import ExitCode
 from asterisk_bridge.sandbox import rootfs
-from asterisk_bridge.sandbox.instance import Instance
+from asterisk_bridge.sandbox.attach import start_attached
+from asterisk_bridge.sandbox.instance import Instance, InstanceInfo
 from cli.common import config_file
 from cli.output import emit_object, object_json_option
 
@@ -35,20 +34,39 @@ def build(rebuild: bool) -> None:
 @sandbox_group.command("start")
 @name_option
 @click.option("--attach/--no-attach", default=True, show_default=True,
-              help="Point the Voco config (if it exists) at this instance.")
+              help="Point the Voco config (if it exists) at this instance and run its PBX.")
 @click.pass_context
 def start(ctx: click.Context, name: str, attach: bool) -> None:
-    """Start an isolated Asterisk and wait until it is fully booted."""
+    """Start an isolated Asterisk and wait until it is fully booted.
+
+    Attached to an existing Voco config, the instance boots with the installation's own
+    configuration (extensions, trunks, routes, recording policy) and 'voco apply' then proves it
+    live; otherwise it runs an empty PBX.
+    """
     root = rootfs.ensure_root()
     inst = Instance(name, root)
-    info = inst.start()
+    path = config_file(ctx)
+    if not (attach and path.exists()):
+        info = inst.start()
+        _started(name, info)
+        click.echo("it runs an empty PBX: " + (
+            "not attached to a Voco config" if not attach else
+            f"there is no Voco config at {path} ('voco init', then start again)"))
+        return
+    started = start_attached(inst, path)
+    _started(name, started.info)
+    click.echo(f"{path} now points at sandbox {name!r}")
+    outcome = started.outcome
+    started.app.record("apply", {"sandbox": name, "changed": outcome.changed,
+                                 "diff_sha256": outcome.diff_sha256,
+                                 "sentinel": outcome.sentinel, "reloaded": outcome.reloaded},
+                       "ok")
+    click.echo(f"Voco's configuration is live in it ({outcome.sentinel})")
+
+
+def _started(name: str, info: InstanceInfo) -> None:
     click.echo(f"sandbox {name!r} running: pid {info.pid}, AMI 127.0.0.1:{info.ami_port}, "
                f"HTTP/ARI 127.0.0.1:{info.http_port}, SIP udp 127.0.0.1:{info.sip_port}")
-    path = config_file(ctx)
-    if attach and path.exists():
-        cfg = load_config(path)
-        write_config(replace(cfg, asterisk=inst.settings(cfg.asterisk.node)))
-        click.echo(f"{path} now points at sandbox {name!r}")
 
 
 @sandbox_group.command("stop")

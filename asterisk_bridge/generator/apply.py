@@ -3,10 +3,12 @@
 Steps: render all files (a template error stops here, nothing written); diff against the files
 in ``ast_etc_dir``; keep the current files, secrets masked, as a backup set; write the changed
 ones (temp file + rename each); reload the modules that read them, checking each Response and
-Reload event; prove the new dialplan live with its sentinel; scan messages.log for warnings about
-the changed files.
-Any failure restores the previous files and reloads them again, so Asterisk keeps (or returns
-to) the last working configuration.
+Reload event; prove the new dialplan live with its sentinel; compare Asterisk's live state
+(globals, contexts, PJSIP objects, feature codes, queues) with the rendered files; scan
+messages.log for warnings about the changed files. Any failure restores the previous files and
+reloads them again, so Asterisk keeps (or returns to) the last working configuration. When no
+file changed, the live state is still compared, and any drift is repaired by reloading every
+file.
 
 The sentinel's name is derived from the rendered content, so identical state renders identical
 files (and export/import round trips compare byte for byte) while any change renames it.
@@ -159,8 +161,9 @@ def _apply(app: App) -> Outcome:
     if settings.ast_lib_dir:  # uploaded prompts live in the store; every node plays its copy
         prompts.install(app.engine, Path(settings.ast_lib_dir))
     if not p.changed:
-        if not live:
-            # Files are current but Asterisk never loaded them (an earlier run was cut short).
+        if not live or asyncio.run(reload.live_differences(settings, p.files)):
+            # Files are current but Asterisk does not run them all (an earlier run was cut
+            # short, or someone changed live state by hand): reload every file.
             outcome.reloaded = reload.modules_for(p.files)
             _reload_or_raise(settings, outcome.reloaded, p.sentinel, p, etc, list(p.files))
         outcome.applied = True
@@ -178,7 +181,7 @@ def _apply(app: App) -> Outcome:
 def _reload_or_raise(settings: AsteriskSettings, modules: list[str], sentinel: str, p: Plan,
                      etc: Path, changed: list[str], watch: reload.LogWatch | None = None) -> None:
     try:
-        problems = asyncio.run(reload.reload_and_check(settings, modules, sentinel))
+        problems = asyncio.run(reload.reload_and_check(settings, modules, sentinel, p.files))
     except AsteriskError as exc:  # the link dropped mid-reload: treat it as a refusal
         problems = [str(exc)]
     if watch is not None:
@@ -187,9 +190,10 @@ def _reload_or_raise(settings: AsteriskSettings, modules: list[str], sentinel: s
         return
     _restore(etc, {n: p.previous.get(n) for n in changed})
     old = _SENTINEL.search(p.previous.get("extensions.conf") or "")
+    before = {n: t for n, t in p.previous.items() if t is not None}
     try:
         after = asyncio.run(reload.reload_and_check(settings, modules,
-                                                    old.group(1) if old else None))
+                                                    old.group(1) if old else None, before))
     except AsteriskError as exc:
         after = [str(exc)]
     state = ("the previous files were restored and are live again" if not after else

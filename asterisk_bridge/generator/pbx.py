@@ -40,7 +40,7 @@ def node_context(settings: AsteriskSettings, sentinel: str) -> dict[str, Any]:
                    "secret": read_secret(settings.ami_secret_file, "AMI"),
                    "permit": ["127.0.0.1/255.255.255.255"], "read": "all", "write": "all"}
     return {"sentinel": sentinel, "sandbox": bool(settings.sandbox),
-            "sip": {"bind": validate.host(settings.sip_bind, "sip_bind"),
+            "sip": {"bind": validate.bind_address(settings.sip_bind, "sip_bind"),
                     "port": validate.port(settings.sip_port, "sip_port")},
             "ami": {"bind": validate.host(settings.ami_host, "ami_host"),
                     "port": validate.port(settings.ami_port, "ami_port"),

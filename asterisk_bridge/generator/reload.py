@@ -3,7 +3,9 @@
 What the live checks showed (reference §6): only ``Action: Reload`` reports a rejected file
 (Response Error, Reload event Status 3); an unterminated comment or a truncated file reloads
 "successfully", so a sentinel extension whose name changes with the content must then be found
-by ``ShowDialPlan``; and parse warnings reach only messages.log, which is scanned.
+by ``ShowDialPlan``; and parse warnings reach only messages.log, which is scanned. Even a clean
+reload can leave older state behind (a global removed from the file keeps its value), so the
+live state is then compared with the rendered files, kind by kind (``livestate.py``).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from asterisk_bridge.amiclient import AmiSession, ami_session
 from asterisk_bridge.config import AsteriskSettings
+from asterisk_bridge.generator import livestate
 
 #: Which modules read each file Voco renders, in the order they are reloaded (dialplan first: it
 #: is the file Asterisk most often rejects, and nothing else is reloaded after a rejection).
@@ -36,6 +39,7 @@ SENTINEL_CONTEXT = "voco-sentinel"
 _STATUS = {"0": "success", "1": "queued", "2": "module not found", "3": "error",
            "4": "already in progress", "5": "uninitialized", "6": "not supported"}
 EVENT_TIMEOUT_S = 15.0
+SETTLE_S = 10.0  # how long live state may take to match (registrations are torn down async)
 _LOG_PROBLEM = re.compile(r"\b(WARNING|ERROR)\[")
 
 
@@ -106,9 +110,36 @@ async def _sentinel_live(ami: AmiSession, sentinel: str) -> bool:
                for m in items)
 
 
+def _includer(settings: AsteriskSettings) -> Callable[[str], str | None]:
+    """Read a file a rendered one ``#include``\\ s (the sandbox's extensions_test.conf)."""
+    def read(name: str) -> str | None:
+        if not settings.ast_etc_dir or "/" in name:
+            return None
+        try:
+            return (Path(settings.ast_etc_dir) / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+    return read
+
+
+async def _live_matches(ami: AmiSession, settings: AsteriskSettings,
+                        files: Mapping[str, str]) -> list[str]:
+    """Clear stale globals, then wait (bounded) until live state equals *files*."""
+    include = _includer(settings)
+    await livestate.clear_stale_globals(ami, files, include)
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        problems = await livestate.differences(ami, files, include)
+        if not problems or time.monotonic() > deadline:
+            return [f"live state differs from the rendered files: {p}" for p in problems]
+        await asyncio.sleep(0.25)
+
+
 async def reload_and_check(settings: AsteriskSettings, modules: list[str],
-                           sentinel: str | None) -> list[str]:
-    """Reload *modules* in order (stopping at the first refusal), then look for *sentinel*.
+                           sentinel: str | None, files: Mapping[str, str] | None = None,
+                           ) -> list[str]:
+    """Reload *modules* in order (stopping at the first refusal), look for *sentinel*, then
+    compare the live state with *files* (the full rendered set).
 
     Returns the problems found; empty means the configuration is live.
     """
@@ -133,6 +164,8 @@ async def reload_and_check(settings: AsteriskSettings, modules: list[str],
                 f"the new dialplan is not live: sentinel extension {sentinel}@"
                 f"{SENTINEL_CONTEXT} is missing after the reload (extensions.conf was "
                 "truncated or only partly loaded)")
+        if not problems and files:
+            problems += await _live_matches(ami, settings, files)
     return problems
 
 
@@ -140,3 +173,10 @@ async def sentinel_live(settings: AsteriskSettings, sentinel: str) -> bool:
     """Whether Asterisk currently runs the dialplan carrying *sentinel*."""
     async with ami_session(settings) as ami:
         return await _sentinel_live(ami, sentinel)
+
+
+async def live_differences(settings: AsteriskSettings, files: Mapping[str, str]) -> list[str]:
+    """Without reloading: how Asterisk's live state differs from *files* (empty if it does
+    not)."""
+    async with ami_session(settings) as ami:
+        return await _live_matches(ami, settings, files)

@@ -1,14 +1,19 @@
 """Render Asterisk configuration files from the packaged Jinja templates.
 
-Templates see only validated values; as a second line of defence every interpolated value passes
-through :func:`conf_value`, which refuses anything that could end a line, start a comment or open
-a new section in an Asterisk config file. A value that slips past validation therefore fails the
-render instead of reaching Asterisk.
+Templates see only validated values. As a second line of defence every interpolated value passes
+through :func:`conf_value`, which refuses every character of ``validate.FORBIDDEN`` (newline,
+``;`` ``[`` ``]`` that break out of a config line, ``,`` ``(`` ``)`` ``&`` ``|`` that split
+application arguments or Dial targets, ``$`` ``{`` ``}`` that start expressions, quotes,
+backslash, ``<`` ``>``) and every control character, unless the value's type is a
+``validate.Structured`` subclass whose ``ALLOWS`` names that character (``DialPattern`` may carry
+``[`` ``]``, ``SoundList`` may carry ``&``). Such a type is only created by the validator that
+checked its structure, so a value that slipped past validation as a plain string fails the render
+instead of reaching Asterisk. What the backstop does not know is which template position a value
+lands in: a type that allows ``&`` is allowed it everywhere, so each Structured type stays narrow.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,21 +21,18 @@ import jinja2
 
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.resources import templates_dir
-from asterisk_bridge.validate import DialPattern
-
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f;\[\]]")
-_UNSAFE_PATTERN = re.compile(r"[\x00-\x1f\x7f;]")  # validated patterns carry [digit-ranges]
+from asterisk_bridge.validate import FORBIDDEN, Structured
 
 
 def conf_value(value: Any) -> str:
-    """Finalize hook: stringify, and refuse characters that break out of a config value."""
+    """Finalize hook: stringify, and refuse every metacharacter the value's type does not allow."""
     text = "" if value is None else str(value)
-    unsafe = _UNSAFE_PATTERN if isinstance(value, DialPattern) else _UNSAFE
-    if unsafe.search(text):
-        raise ValidationError(
-            f"refusing to render {text!r}: it contains a newline, control character, ';', '[' "
-            "or ']', which could inject Asterisk configuration"
-        )
+    allowed = value.ALLOWS if isinstance(value, Structured) else frozenset()
+    bad = sorted({c for c in text if (c in FORBIDDEN and c not in allowed) or not c.isprintable()})
+    if bad:
+        raise ValidationError(  # the value itself is not shown: it may be a secret
+            f"refusing to render a value containing {', '.join(repr(c) for c in bad)}, which "
+            "could inject Asterisk configuration or dialplan")
     return text
 
 
@@ -54,7 +56,10 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     global _ENV
     if _ENV is None:
         _ENV = _environment()
-    return _ENV.get_template(template).render(**context)
+    try:
+        return _ENV.get_template(template).render(**context)
+    except ValidationError as exc:
+        raise ValidationError(f"{template}: {exc}") from None
 
 
 def render_set(templates: Mapping[str, str], context: Mapping[str, Any]) -> dict[str, str]:

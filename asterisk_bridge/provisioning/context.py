@@ -27,7 +27,8 @@ SIP_REALM = "voco"
 def empty() -> dict[str, Any]:
     """The context with nothing provisioned (a bare sandbox)."""
     return {"prov": {"realm": SIP_REALM, "extensions": [], "trunks": [], "inbound": [],
-                     "outbound": [], "speed_dials": [], "conferences": [], "queues": []}}
+                     "outbound": [], "speed_dials": [], "conferences": [], "queues": [],
+                     "queue_members": []}}
 
 
 def provisioning_context(engine: Bind | None) -> dict[str, Any]:
@@ -59,4 +60,5 @@ def provisioning_context(engine: Bind | None) -> dict[str, Any]:
                         for r in rooms],
         "queues": [{**q.to_dict(), "agents": [{"number": m, "name": names.get(m, m)}
                                               for m in q.members]} for q in qs],
+        "queue_members": sorted({m for q in qs for m in q.members}),
     }}

@@ -1,7 +1,8 @@
 """Trunks: SIP providers reached by outbound registration and/or recognised by source network.
 
-The credentials are sealed with the master key. ``identify`` networks are validated CIDRs, so a
-trunk can only match the addresses the admin named.
+The credentials are sealed with the master key. ``identify`` networks are validated CIDRs, stored
+and rendered in their normalised form (never the text typed), so a trunk can only match the
+addresses the admin named; a network that matches every address is refused.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ def _ipv4_or_name(value: str, field: str) -> str:
     return host
 
 
+def _identify(value: str, field: str) -> str:
+    net = validate.network(value, field)
+    if net.endswith("/0"):
+        raise ValidationError(f"{field}: {net} matches every address, so any host could call in "
+                              "as this trunk; name the provider's own networks")
+    return net
+
+
 @dataclass(frozen=True)
 class Trunk(Spec):
     """A SIP provider."""
@@ -53,7 +62,7 @@ class Trunk(Spec):
         if self.register and not self.username:
             raise ValidationError("register: a registering trunk needs a username")
         object.__setattr__(self, "identify", tuple(dict.fromkeys(
-            validate.network(n, "identify") for n in self.identify)))
+            _identify(n, "identify") for n in self.identify)))
 
 
 def _label(name: str) -> str:

@@ -1,10 +1,15 @@
 """Compile the recording policy into template variables for the generated dialplan.
 
-Each rule becomes one ``[globals]`` entry ``VOCO_RECP_<sha1(scope:key)>=<mode>/<weight>/<consent>``.
-The dialplan finds a party's rule with ``${GLOBAL(VOCO_RECP_${SHA1(ext:1001)})}``: whatever a
-route passes as a key is only ever hashed, never spliced into dialplan, and the weight is computed
-here by :func:`asterisk_bridge.recording.policy.weight`, so the dialplan only compares numbers.
-Every value is validated again on the way out, so a tampered row fails the render.
+Each rule becomes one extension of ``[voco-rec-rules]``: ``<sha1(scope:key)>`` returns
+``<mode>/<weight>/<consent>``. The dialplan finds a party's rule with
+``Gosub(voco-rec-rules,${SHA1(ext:1001)},1)``: whatever a route passes as a key is only ever
+hashed, never spliced into dialplan, and the weight is computed here by
+:func:`asterisk_bridge.recording.policy.weight`, so the dialplan only compares numbers. Every value
+is validated again on the way out, so a tampered row fails the render.
+
+Rules are dialplan rather than ``[globals]``: a reload replaces the dialplan whole, so a cleared
+rule stops applying the moment the reload completes, while a global removed from the file keeps
+its old value (Asterisk's ``clearglobalvars=no``; see docs/dialplan-safety.md).
 """
 
 from __future__ import annotations
@@ -21,26 +26,27 @@ ACTIONS = ("pause", "resume", "stop")
 FEATURE_PREFIX = "vocorec"  # applicationmap names: vocorecpause, vocorecresume, vocorecstop
 
 
-def rule_var(ref: str) -> str:
-    """The global variable holding rule ``scope:key`` (Asterisk's SHA1() is lowercase hex)."""
-    return "VOCO_RECP_" + hashlib.sha1(ref.encode()).hexdigest()  # a lookup key, not security
+def rule_exten(ref: str) -> str:
+    """The extension holding rule ``scope:key`` (Asterisk's SHA1() is lowercase hex)."""
+    return hashlib.sha1(ref.encode()).hexdigest()  # a lookup key, not security
 
 
 def _compile_rule(rule: policy.Rule) -> dict[str, str]:
     checked = policy.make_rule(rule.scope, rule.key, rule.mode, rule.priority, rule.consent)
     base = policy.WEIGHT_ROUTE if checked.scope == "route" else policy.WEIGHT_PARTY
-    return {"ref": checked.ref, "var": rule_var(checked.ref),
+    return {"ref": checked.ref, "exten": rule_exten(checked.ref),
             "value": f"{checked.mode}/{policy.weight(checked.mode, checked.priority, base)}/"
                      f"{checked.consent}"}
 
 
-def _checked_refs(engine: Engine | None) -> dict[str, dict[str, str]]:
+def _checked_refs(engine: Engine | None) -> dict[str, dict[str, validate.SoundList]]:
     refs = prompts.refs(engine)
     for roles in refs.values():
         for ref in roles.values():
             if ref.startswith("voco:"):
                 validate.prompt_name(ref[5:], "prompt name")
-    return refs
+    return {kind: {role: validate.sound_list(ref, "prompt") for role, ref in roles.items()}
+            for kind, roles in refs.items()}
 
 
 def recording_context(engine: Engine | None) -> dict[str, Any]:

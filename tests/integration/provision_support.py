@@ -66,6 +66,7 @@ class AmiListener:
         self.sock.recv(1024)  # banner
         self.send({"Action": "Login", "Username": info.ami_user, "Secret": info.ami_secret,
                    "Events": "on"})
+        self.sock.settimeout(None)  # the reader waits out quiet spells (a timeout would end it)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         self.wait(lambda e: e.get("Response") == "Success", 10, "AMI login")

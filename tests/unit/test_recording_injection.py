@@ -76,6 +76,7 @@ def test_a_tampered_setting_fails_the_render(app: App) -> None:
 def test_keys_reach_the_dialplan_only_hashed(app: App) -> None:
     policy.set_rule(app.engine, policy.make_rule("trunk", "carrier-1.a", "yes"))
     ctx = {**node_context(app.config.asterisk, "s"), **dialplan.recording_context(app.engine)}
-    text = render("recording_globals.conf.j2", ctx)
-    [line] = [ln for ln in text.splitlines() if ln.startswith("VOCO_RECP_")]
-    assert line == f"{dialplan.rule_var('trunk:carrier-1.a')}=yes/1010/"
+    text = render("recording_policy.conf.j2", ctx)
+    [line] = [ln for ln in text.splitlines() if "Return(yes/" in ln]
+    assert line == f"exten => {dialplan.rule_exten('trunk:carrier-1.a')},1,Return(yes/1010/)"
+    assert "carrier-1.a" not in text.replace("; trunk:carrier-1.a\n", "")

@@ -1,4 +1,4 @@
-"""The recording policy algebra, its storage and its compilation into dialplan globals."""
+"""The recording policy algebra, its storage and its compilation into dialplan."""
 
 from __future__ import annotations
 
@@ -86,12 +86,12 @@ def test_feature_codes_must_not_clash(app: App) -> None:
     assert policy.settings(app.engine)["code_pause"] == "*7"  # nothing stored
 
 
-def test_compiled_globals_carry_the_weights(app: App) -> None:
+def test_compiled_rules_carry_the_weights(app: App) -> None:
     policy.set_rule(app.engine, policy.make_rule("ext", "1001", "yes", 20, "none"))
     policy.set_rule(app.engine, policy.make_rule("route", "main", "no", 3))
     ctx = dialplan.recording_context(app.engine)["recording"]
     by_ref = {r["ref"]: r for r in ctx["rules"]}
-    assert by_ref["ext:1001"]["var"] == "VOCO_RECP_" + hashlib.sha1(b"ext:1001").hexdigest()
+    assert by_ref["ext:1001"]["exten"] == hashlib.sha1(b"ext:1001").hexdigest()
     assert by_ref["ext:1001"]["value"] == "yes/1020/none"
     assert by_ref["route:main"]["value"] == "no/503/"
     assert (ctx["default_mode"], ctx["default_weight"]) == ("no", 0)
