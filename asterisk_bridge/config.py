@@ -12,6 +12,7 @@ import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 
@@ -91,6 +92,15 @@ def write_secret(path: Path, value: str | None = None) -> str:
 
 
 @dataclass
+class PrivacySettings:
+    """How personal data is recognised: external numbers are normalised to E.164 with
+    ``default_region`` (an ISO 3166 code such as ``GB``) when they are dialled in national form;
+    empty means only numbers written with a leading ``+`` are normalised."""
+
+    default_region: str = ""
+
+
+@dataclass
 class Config:
     """The parsed configuration file."""
 
@@ -99,6 +109,7 @@ class Config:
     db_url: str
     master_key_file: Path
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
     @property
     def oplog_anchor(self) -> Path:
@@ -117,6 +128,7 @@ class Config:
             "db_url": self.db_url,
             "master_key_file": str(self.master_key_file),
             "asterisk": {k: v for k, v in vars(self.asterisk).items()},
+            "privacy": {k: v for k, v in vars(self.privacy).items()},
         }
         return tomli_w.dumps(doc)
 
@@ -139,24 +151,33 @@ def load_config(path: Path) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     try:
-        ast = doc.get("asterisk", {})
-        known = set(vars(AsteriskSettings()))
-        unknown = set(ast) - known
-        if unknown:
-            raise ConfigError(
-                f"config file {path}: unknown key(s) in [asterisk]: {', '.join(sorted(unknown))}"
-            )
+        ast = _section(doc, "asterisk", AsteriskSettings, path)
+        privacy = _section(doc, "privacy", PrivacySettings, path)
         return Config(
             path=path,
             data_dir=Path(doc["data_dir"]),
             db_url=str(doc["db_url"]),
             master_key_file=Path(doc["master_key_file"]),
             asterisk=AsteriskSettings(**ast),
+            privacy=PrivacySettings(**privacy),
         )
     except KeyError as exc:
         raise ConfigError(f"config file {path} lacks the required key {exc.args[0]!r}") from None
     except TypeError as exc:
         raise ConfigError(f"config file {path} has a value of the wrong type: {exc}") from None
+
+
+def _section(doc: dict[str, Any], name: str, settings: type, path: Path) -> dict[str, Any]:
+    """The ``[name]`` table, refusing keys the settings class does not know."""
+    table = doc.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {path}: [{name}] must be a table")
+    unknown = set(table) - set(vars(settings()))
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown key(s) in [{name}]: {', '.join(sorted(unknown))}"
+        )
+    return table
 
 
 def write_config(cfg: Config) -> None:

@@ -11,12 +11,14 @@ from asterisk_bridge.masterkey.registry import SealedKind, sealed
 from asterisk_bridge.provisioning import conferences, extensions, trunks
 from asterisk_bridge.recording import keys as recording_keys
 from asterisk_bridge.store.models import OplogEntry, OplogGenesis, OplogHead
+from asterisk_bridge.subjects import vault as subjects
 
 KINDS: tuple[SealedKind, ...] = (
     recording_keys.SEALED,
     extensions.SEALED,
     trunks.SEALED,
     conferences.SEALED,
+    subjects.SEALED,
     sealed("operation log seals", oplog.reseal, OplogEntry.mac, OplogHead.mac,
            OplogGenesis.mac),
 )

@@ -7,6 +7,7 @@ from asterisk_bridge.store.models import (
     contacts,  # noqa: F401  (registers its tables)
     provisioning,  # noqa: F401  (registers its tables)
     recording,  # noqa: F401  (registers its tables)
+    subjects,  # noqa: F401  (registers its tables)
 )
 from asterisk_bridge.store.models.base import Base
 from asterisk_bridge.store.models.core import ConnectionGap, OplogEntry, OplogGenesis, OplogHead

@@ -21,9 +21,12 @@ class Base(DeclarativeBase):
 #: The ``info`` key under which a column says who can open the bytes it holds. Every binary
 #: column, and every column holding key material or a MAC, declares it (a test enforces this):
 #: ``master`` columns are re-sealed by ``voco keys rotate`` (see asterisk_bridge.masterkey),
-#: ``owner`` columns open only with a secret Voco never stores, and ``none`` columns hold data
-#: kept in clear on purpose. The dicts are shared: never mutate them.
+#: ``owner`` columns open only with a secret Voco never stores, ``subject`` columns hold one
+#: person's data sealed under that person's own key (asterisk_bridge.subjects: erasing the person
+#: destroys the key), and ``none`` columns hold data kept in clear on purpose. The dicts are
+#: shared: never mutate them.
 SEALED_BY = "sealed_by"
 SEALED_BY_MASTER = {SEALED_BY: "master"}
 SEALED_BY_OWNER = {SEALED_BY: "owner"}
+SEALED_BY_SUBJECT = {SEALED_BY: "subject"}
 NOT_SEALED = {SEALED_BY: "none"}

@@ -1,0 +1,73 @@
+"""What identifies a person, normalised so that every spelling of it finds the same subject.
+
+An external number becomes E.164 when it is a valid number (``+44 20 7946 0000``, or
+``020 7946 0000`` with the default region ``GB``); anything else that was dialled keeps its
+digits (and a leading ``+``) so it is still one identifier. An e-mail address is compared
+case-insensitively. An extension is its number. A contact is its random id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+from asterisk_bridge.errors import ValidationError
+
+KINDS = ("phone", "email", "extension", "contact")
+_NOT_DIGITS = re.compile(r"[^0-9]")
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """A normalised identifier: ``kind`` is one of :data:`KINDS`."""
+
+    kind: str
+    value: str
+
+    @property
+    def label(self) -> str:
+        """``kind:value``: what the blind index is computed over."""
+        return f"{self.kind}:{self.value}"
+
+
+def phone(raw: str, region: str = "") -> Identifier | None:
+    """An external number, or None when nothing number-like remains (``anonymous``, ``s``)."""
+    text = raw.strip()
+    digits = _NOT_DIGITS.sub("", text)
+    if not digits:
+        return None
+    digits = ("+" if text.startswith("+") else "") + digits
+    try:
+        parsed = phonenumbers.parse(text, region.upper() or None)
+    except phonenumbers.NumberParseException:
+        return Identifier("phone", digits)
+    if phonenumbers.is_valid_number(parsed):
+        return Identifier("phone", phonenumbers.format_number(
+            parsed, phonenumbers.PhoneNumberFormat.E164))
+    return Identifier("phone", digits)
+
+
+def email(raw: str) -> Identifier:
+    """An e-mail address (already validated), compared case-insensitively."""
+    return Identifier("email", raw.strip().lower())
+
+
+def extension(number: str) -> Identifier:
+    """The owner of an internal extension."""
+    return Identifier("extension", number.strip())
+
+
+def contact(contact_id: str) -> Identifier:
+    """A company contact, by its own random id."""
+    return Identifier("contact", contact_id)
+
+
+def check_region(region: str) -> str:
+    """An ISO 3166 region phonenumbers knows (``GB``, ``US``, ``DE``), or empty for none."""
+    code = region.strip().upper()
+    if code and code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(f"default region: {region!r} is not a region code like GB, US "
+                              "or DE")
+    return code
