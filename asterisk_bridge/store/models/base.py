@@ -29,4 +29,9 @@ SEALED_BY = "sealed_by"
 SEALED_BY_MASTER = {SEALED_BY: "master"}
 SEALED_BY_OWNER = {SEALED_BY: "owner"}
 SEALED_BY_SUBJECT = {SEALED_BY: "subject"}
+
+#: The ``info`` of a column holding the id of a subject (asterisk_bridge.subjects) that its row
+#: is about, named ``<role>_subject`` (``caller_subject``, ``owner_subject``): subject find,
+#: export, erase and legal holds reach every such column, whatever its table.
+SUBJECT_REF = {"subject_ref": True}
 NOT_SEALED = {SEALED_BY: "none"}
