@@ -1,8 +1,9 @@
 """``voco keys rotate`` re-seals every kind the master key seals, in one transaction or not at all.
 
 The store holds one of everything (extension SIP secrets, a trunk password, a conference PIN, a
-mailbox, a recording, personal contacts, operation-log entries); after a rotation all of it opens
-with the new key and none of it with the old, and a failure in any one re-sealer changes nothing.
+mailbox, a recording and its parties' subject keys, personal contacts, operation-log entries);
+after a rotation all of it opens with the new key and none of it with the old, and a failure in
+any one re-sealer changes nothing.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def populated(app: App, tmp_path: Path) -> bytes:
     tone_wav(wav, 2.0)
     original = wav.read_bytes()
     (tmp_path / f"{REC_ID}.wav.done").touch()
-    vault.store(app, SpoolFile(wav, done=True), partial=False)
+    vault.store(app, SpoolFile(wav, done=True), partial=False,  # its parties become subjects
+                info=vault.CallInfo(caller="+442079460000", connected="1001"))
     app.record("test entry", {}, "ok")
     return original
 
@@ -87,6 +89,7 @@ def test_rotation_reseals_every_kind(app: App, populated: bytes) -> None:
     assert (report.old_key_id, report.new_key_id) == (master_key_id(old), master_key_id(new))
     assert report.resealed == {"recording data keys": 1, "extension SIP secrets": 2,
                                "trunk passwords": 1, "conference PINs": 1,
+                               "subject keys and store keys": 3,  # two parties, blind index
                                "operation log seals": report.resealed["operation log seals"]}
     assert report.resealed["operation log seals"] >= 1
     _opens_with(app, new, populated)
@@ -144,7 +147,7 @@ def test_a_rotation_interrupted_after_its_commit_is_finished_by_rerun(
     assert app.master_key == new and not pending.exists()
     assert {k: n for k, n in report.resealed.items() if k != "operation log seals"} == {
         "recording data keys": 0, "extension SIP secrets": 0, "trunk passwords": 0,
-        "conference PINs": 0}
+        "conference PINs": 0, "subject keys and store keys": 0}
     _opens_with(app, new, populated)
 
 
