@@ -1,18 +1,24 @@
 """Legal holds block every destructive path for what they cover, naming the hold: CDR deletion,
-recording deletion, subject erasure (refused as a whole). Every change is in the operation log,
-never with a caller's number in clear. Run on SQLite and PostgreSQL."""
+recording deletion, subject erasure (refused as a whole) and retention (keeps the held data,
+purges the rest). Every change is in the operation log, never with a caller's number in clear.
+Run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from asterisk_bridge.cdr import tombstones
 from asterisk_bridge.errors import ExitCode
+from asterisk_bridge.retention import policy
+from asterisk_bridge.store.models.cdr import CdrRecord
 from asterisk_bridge.store.models.holds import LegalHold
+from asterisk_bridge.store.models.recording import RecordingTombstone
 from asterisk_bridge.subjects import FieldRef, SubjectVault, identity
 from tests.conftest import CliCall
 from tests.unit.cli_support import ok
@@ -74,6 +80,32 @@ def test_a_hold_on_a_person_covers_every_row_naming_them(store: Store) -> None:
     ok(store.cli, "subject", "erase", ALICE, "--reason", "request", "--yes")
     assert counts(store.app)[1] == 1
     refused(store, "recording", "delete", REC_B, "--reason", "x", hold=2)
+
+
+def test_retention_keeps_what_a_hold_covers_and_purges_the_rest(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    later = policy.now() + timedelta(days=3)
+    monkeypatch.setattr(policy, "now", lambda: later)
+    ok(store.cli, "retention", "set", "cdr", "1")
+    ok(store.cli, "retention", "set", "recordings", "1")
+    ok(store.cli, "hold", "add", "--call", CALL_A, "--reason", "keep A")
+    assert policy.enforce(store.app, "bridge") == {"cdr": 1, "recordings": 1}
+    with store.app.engine.connect() as conn:
+        kept = list(conn.execute(select(CdrRecord.id, CdrRecord.start).order_by(CdrRecord.id)))
+        assert [r.id for r in kept] == store.cdr_a
+        # Everything below the floor is gone for good: it stops below the held records.
+        assert tombstones.floor(conn) == min(r.start for r in kept)
+        stones = list(conn.execute(select(RecordingTombstone.recording_id,
+                                          RecordingTombstone.reason)))
+    assert stones == [(REC_B, "retention policy: recordings kept 1 days")]
+    assert counts(store.app) == (2, 1)
+    command, _, args, _ = last_entry(store.app)
+    assert (command, args["ids"]) == ("recording tombstone", [REC_B])
+    ok(store.cli, "hold", "release", "1", "--reason", "case closed")
+    assert policy.enforce(store.app, "bridge") == {"cdr": 2, "recordings": 1}
+    assert counts(store.app) == (0, 0)
+    with store.app.engine.connect() as conn:
+        assert tombstones.floor(conn) == later - timedelta(days=1)
 
 
 def test_holds_end_when_released_or_expired(store: Store) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table
 
+from asterisk_bridge.holds import guard
+from asterisk_bridge.retention.kinds import CATEGORIES
+from asterisk_bridge.store.models import Base
 from asterisk_bridge.store.models.base import SEALED_BY_SUBJECT, SUBJECT_REF
 from asterisk_bridge.subjects import refs
 from asterisk_bridge.subjects.reach import Access, Exported, Reach, problems
@@ -61,3 +64,13 @@ def test_the_check_names_each_kind_of_gap() -> None:
 
 def _exported(_: Access) -> Exported:
     return Exported([])
+
+
+def test_holds_and_retention_reach_the_same_tables() -> None:
+    """A hold covers a row through its SUBJECT_REF columns and its linkedid; every table a
+    retention category purges must be one a hold can cover, or retention would purge held data."""
+    for category in CATEGORIES:
+        table = Base.metadata.tables[category.table]
+        assert refs.ref_columns(table) or refs.call_column(table) is not None, category.name
+        assert category.age in table.columns, category.name
+        assert str(guard.covers(table)) != "false", category.name

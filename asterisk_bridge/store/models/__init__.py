@@ -9,6 +9,7 @@ from asterisk_bridge.store.models import (
     holds,  # noqa: F401  (registers its tables)
     provisioning,  # noqa: F401  (registers its tables)
     recording,  # noqa: F401  (registers its tables)
+    retention,  # noqa: F401  (registers its tables)
     subjects,  # noqa: F401  (registers its tables)
 )
 from asterisk_bridge.store.models.base import Base
