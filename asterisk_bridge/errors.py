@@ -13,8 +13,8 @@ class ExitCode(IntEnum):
 
     2 is click's own code for a usage error, so "bad input" shares it: both mean "fix the command
     line (or the file it names) and try again". Codes above 2 separate the outcomes a script acts
-    on differently from a plain failure: start something (3), create something (4), or ask for the
-    right secret (5).
+    on differently from a plain failure: start something (3), create something (4), ask for the
+    right secret (5), or wait for a legal hold to be released (6).
     """
 
     OK = 0
@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     NOT_RUNNING = 3
     NOT_FOUND = 4
     DENIED = 5
+    HELD = 6
 
 
 #: One line per exit code, for ``voco --help`` and docs/cli.md.
@@ -40,6 +41,8 @@ EXIT_CODE_MEANINGS = {
                         "queue, room, speed dial, contact, grant, recording, recording rule "
                         "or prompt)",
     ExitCode.DENIED: "the secret given is wrong, or the extension lacks the privilege",
+    ExitCode.HELD: "a legal hold covers what the command would delete or erase; the message "
+                   "names the hold; nothing was changed",
 }
 
 
@@ -82,6 +85,12 @@ class DeniedError(VocoError):
     """The secret presented is wrong, or the actor lacks the privilege."""
 
     exit_code = ExitCode.DENIED
+
+
+class HeldError(VocoError):
+    """A legal hold covers data a command would destroy (delete, erase, retention)."""
+
+    exit_code = ExitCode.HELD
 
 
 class AsteriskError(VocoError):

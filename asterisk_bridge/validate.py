@@ -210,6 +210,22 @@ def email(value: str, field: str = "email") -> str:
     return _check(field, value.strip(), _EMAIL, "use a plain address like alice@example.com")
 
 
+MAX_REASON = 500
+
+
+def reason(value: str, why: str, field: str = "reason") -> str:
+    """A reason a person wrote (kept in a tombstone, a hold, the operation log): one line of 1
+    to 500 characters; *why* completes "say why ..." in the message."""
+    text = value.strip()
+    if not text:
+        raise ValidationError(f"{field}: must not be empty (say why {why})")
+    if len(text) > MAX_REASON:
+        raise ValidationError(f"{field}: at most {MAX_REASON} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValidationError(f"{field}: must be one line without control characters")
+    return text
+
+
 def port(value: int | str, field: str = "port") -> int:
     """A TCP/UDP port, 1-65535."""
     try:

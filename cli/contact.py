@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge.config import read_secret
 from asterisk_bridge.contacts import company, personal
+from asterisk_bridge.contacts import findable as contact_index
+from asterisk_bridge.subjects.vault import SubjectVault
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
 
@@ -206,11 +208,15 @@ def personal_group() -> None:
 @click.option("--number", "numbers", multiple=True, help="A phone number (repeatable).")
 @click.option("--email", default="")
 @click.option("--notes", default="")
+@click.option("--findable", is_flag=True,
+              help="Let a person's rights requests find this contact by its numbers and "
+                   "e-mail: the administrator's 'voco subject find' then counts it, and "
+                   "'voco subject erase' deletes it, both without reading it.")
 @passphrase_file_option
 @click.pass_context
 @oplogged
 def personal_add(ctx: click.Context, extension: str, name: str, numbers: tuple[str, ...],
-                 email: str, notes: str, passphrase_file: str | None) -> None:
+                 email: str, notes: str, findable: bool, passphrase_file: str | None) -> None:
     """Add a personal contact NAME to EXTENSION's list (the first one sets the passphrase)."""
     _private(ctx, "name", "numbers", "email", "notes")
     fields = personal.clean(name, numbers, email, notes)
@@ -219,9 +225,13 @@ def personal_add(ctx: click.Context, extension: str, name: str, numbers: tuple[s
     prompt = (f"New passphrase for extension {extension}'s personal contacts" if first
               else f"Passphrase of extension {extension}'s personal contacts")
     passphrase = _passphrase(passphrase_file, prompt, confirm=first)
+    app = get_app(ctx)
     with _session(ctx) as s:
-        record_id = personal.add(s, get_app(ctx).master_key, extension, passphrase, fields)
-    click.echo(f"added personal contact {record_id}")
+        record_id = personal.add(s, app.master_key, extension, passphrase, fields)
+        if findable:
+            idents = contact_index.identifiers(numbers, email, app.config.privacy.default_region)
+            contact_index.index(s.connection(), SubjectVault(app.master_key), record_id, idents)
+    click.echo(f"added personal contact {record_id}" + (" (findable)" if findable else ""))
     if first:
         click.echo("the passphrase now locks these contacts; Voco does not keep it and "
                    "cannot reset it")

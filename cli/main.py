@@ -15,7 +15,9 @@ from cli import (
     configio,
     contact,
     db,
+    disclosure,
     extension,
+    hold,
     init,
     keys,
     live,
@@ -27,6 +29,7 @@ from cli import (
     route,
     sandbox,
     speeddial,
+    subject,
     trunk,
 )
 from cli.common import VocoGroup
@@ -45,7 +48,7 @@ def voco(config: str | None) -> None:
 
 for module in (init, check, db, oplog, sandbox, bridge, contact, recording, keys, configio,
                extension, trunk, route, speeddial, conference, queue, apply, cdr, calls,
-               retention, policy, live):
+               retention, policy, live, subject, hold, disclosure):
     module.register(voco)
 
 

@@ -6,7 +6,8 @@ durable (store commit, or local journal fsync while the store is down) in a work
 only then counts it as processed. Nothing is acknowledged to anyone before that, and nothing
 needs to be: a row lost in memory (bridge killed) is still in Asterisk's Master.csv, which is
 reconciled after every start, every AMI reconnect and every :attr:`reconcile_every` seconds.
-The same periodic task retries the journal and enforces the CDR retention policy.
+The same periodic task retries the journal (retention is its own capability:
+:mod:`asterisk_bridge.retention.capability`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import partial
 from pathlib import Path
 
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
-from asterisk_bridge.cdr import retention, rows, tombstones
+from asterisk_bridge.cdr import rows, tombstones
 from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.reconcile import GRACE_S, csv_dir, reconcile
 from asterisk_bridge.cdr.sink import CdrSink
@@ -39,7 +40,7 @@ class CdrCapture:
 
     def __init__(self, app: App, *, batch_max: int = 100, batch_wait: float = 0.05,
                  reconcile_every: float = 300.0, flush_every: float = 5.0,
-                 retention_every: float = 3600.0, csv_grace_s: float = GRACE_S,
+                 csv_grace_s: float = GRACE_S,
                  on_commit: CommitHook | None = None) -> None:
         self.app = app
         self.node = app.config.asterisk.node
@@ -47,7 +48,6 @@ class CdrCapture:
         self.batch_wait = batch_wait
         self.reconcile_every = reconcile_every
         self.flush_every = flush_every
-        self.retention_every = retention_every
         self.csv_grace_s = csv_grace_s
         self.on_commit = on_commit
         self.journal = Journal(Path(app.config.data_dir) / JOURNAL_FILE)
@@ -157,7 +157,6 @@ class CdrCapture:
     async def _maintenance(self) -> None:
         loop = asyncio.get_running_loop()
         next_reconcile = loop.time() + self.reconcile_every
-        next_retention = loop.time()
         while True:
             await asyncio.sleep(self.flush_every)
             try:
@@ -166,8 +165,5 @@ class CdrCapture:
                 if loop.time() >= next_reconcile:
                     next_reconcile = loop.time() + self.reconcile_every
                     await self.reconcile_now()
-                if loop.time() >= next_retention:
-                    next_retention = loop.time() + self.retention_every
-                    await asyncio.to_thread(retention.enforce, self.app, "bridge")
             except Exception:  # keep the bridge running; the next round retries
                 log.exception("CDR maintenance round failed")

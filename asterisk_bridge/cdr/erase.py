@@ -6,7 +6,9 @@ AMI event in flight) can bring it back; records older than the retention floor n
 :mod:`~asterisk_bridge.cdr.tombstones`). Then Asterisk's CDR files are scrubbed of them (see
 :func:`~asterisk_bridge.cdr.reconcile.scrub`), and the operation log gets one entry with what was
 deleted (kind, filter), how many rows, why and by whom. Rows go in batches so a large deletion
-neither locks the store for long nor needs memory for every id.
+neither locks the store for long nor needs memory for every id. A legal hold covering any
+selected record refuses the whole deletion, naming the hold; retention instead keeps the held
+records and deletes the rest.
 """
 
 from __future__ import annotations
@@ -16,32 +18,42 @@ import logging
 from dataclasses import asdict
 from functools import partial
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import ColumnElement, Engine, and_, delete, select
 
 from asterisk_bridge import oplog
 from asterisk_bridge.cdr import reconcile, tombstones
 from asterisk_bridge.cdr.query import CdrFilter
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.holds import guard
 from asterisk_bridge.store.models.cdr import CdrRecord
+from asterisk_bridge.subjects.refs import table_of
 
 log = logging.getLogger(__name__)
 
 BATCH = 5000
 TOMBSTONE = "cdr tombstone"
+TABLE = table_of(CdrRecord)
 
 
-def delete_cdrs(app: App, flt: CdrFilter, reason: str, actor: str | None = None) -> int:
+def delete_cdrs(app: App, flt: CdrFilter, reason: str, actor: str | None = None, *,
+                keep_held: bool = False) -> int:
     """Delete every row ``flt`` selects and its copies; write the tombstones and the oplog
-    entry; return the count."""
+    entry; return the count. HeldError if a legal hold covers a selected row, unless
+    *keep_held* (retention), which deletes only the rows no hold covers."""
     if flt.is_empty():
         raise ValidationError("refusing to delete every CDR: give --id or at least one filter")
     if not reason.strip():
         raise ValidationError("reason: say why these CDRs are deleted (kept in the operation log)")
+    if not keep_held:
+        with app.engine.connect() as conn:
+            guard.refuse(conn, "delete these CDRs", TABLE, flt.clause())
     who = actor or oplog.current_actor()
+    # Held rows are kept in every batch, so a hold placed during a long deletion still wins.
+    where = and_(flt.clause(), guard.unheld(TABLE))
     deleted = 0
     while True:
-        n = _delete_batch(app.engine, flt, who, reason)
+        n = _delete_batch(app.engine, where, who, reason)
         deleted += n
         if n < BATCH:
             break
@@ -69,12 +81,12 @@ def scrub_asterisk_copies(app: App) -> dict[str, int] | str:
     return asdict(report)
 
 
-def _delete_batch(engine: Engine, flt: CdrFilter, who: str, reason: str) -> int:
+def _delete_batch(engine: Engine, where: ColumnElement[bool], who: str, reason: str) -> int:
     """Delete up to :data:`BATCH` selected rows and tombstone them, in one transaction."""
     c = CdrRecord
     with engine.begin() as conn:
         found = conn.execute(select(c.id, c.node, c.uniqueid, c.sequence, c.start)
-                             .where(flt.clause()).limit(BATCH)).all()
+                             .where(where).limit(BATCH)).all()
         if not found:
             return 0
         bottom = tombstones.floor(conn)

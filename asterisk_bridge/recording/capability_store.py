@@ -77,6 +77,8 @@ class RecordingStore:
             if info.channel == event.get("Channel"):
                 info.ended_at = info.ended_at or time.time()
                 info.parties = info.parties or _parties(event)
+                info.caller = info.caller or _number(event, "CallerIDNum")
+                info.connected = info.connected or _number(event, "ConnectedLineNum")
         self._kick.set()
 
     async def _run(self) -> None:
@@ -116,13 +118,17 @@ class RecordingStore:
         return report
 
 
+def _number(event: Event, key: str) -> str:
+    """A caller ID field of a channel event; empty when Asterisk says ``<unknown>``."""
+    value = str(event.get(key) or "")
+    return "" if value == "<unknown>" else value
+
+
 def _parties(event: Event) -> str:
     """``Caller <num> -> Connected <num>`` from a channel event's caller and connected line."""
 
     def who(name_key: str, num_key: str) -> str:
-        name, num = str(event.get(name_key) or ""), str(event.get(num_key) or "")
-        name = "" if name == "<unknown>" else name
-        num = "" if num == "<unknown>" else num
+        name, num = _number(event, name_key), _number(event, num_key)
         return f"{name} <{num}>".strip() if num else name
 
     caller = who("CallerIDName", "CallerIDNum")

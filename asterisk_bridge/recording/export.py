@@ -14,16 +14,19 @@ from typing import BinaryIO
 import pyrage
 
 from asterisk_bridge.context import App
-from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.errors import ValidationError, VocoError
 from asterisk_bridge.recording.vault import open_plaintext
 
 
 class _ChunkReader(io.RawIOBase):
-    """A readable stream over an iterator of byte chunks (for pyrage's streaming encryptor)."""
+    """A readable stream over an iterator of byte chunks (for pyrage's streaming encryptor),
+    remembering the error that stopped the iterator: pyrage reports it as its own
+    EncryptError, which says nothing a sysadmin can act on."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
         self._pending = b""
+        self.error: VocoError | None = None
 
     def readable(self) -> bool:
         return True
@@ -34,6 +37,9 @@ class _ChunkReader(io.RawIOBase):
                 self._pending = next(self._chunks)
             except StopIteration:
                 return 0
+            except VocoError as err:
+                self.error = err
+                raise
         size = min(len(buf), len(self._pending))
         buf[:size] = self._pending[:size]
         self._pending = self._pending[size:]
@@ -68,9 +74,20 @@ def write_wav(app: App, rec_id: str, out: BinaryIO) -> int:
     return written
 
 
+def encrypt_chunks(chunks: Iterator[bytes], out: BinaryIO, recipients: Iterable[str]) -> None:
+    """Stream *chunks* into an age file on *out*; an error raised by *chunks* (a recording
+    failing authentication) propagates as itself."""
+    parsed = age_recipients(recipients)
+    raw = _ChunkReader(chunks)
+    try:
+        pyrage.encrypt_io(io.BufferedReader(raw, 1024 * 1024), out, parsed)
+    except pyrage.EncryptError:
+        if raw.error is not None:
+            raise raw.error from None
+        raise
+    out.flush()
+
+
 def write_age(app: App, rec_id: str, out: BinaryIO, recipients: Iterable[str]) -> None:
     """Write the recording as an age file (binary) readable with ``age -d -i <identity>``."""
-    parsed = age_recipients(recipients)
-    reader = io.BufferedReader(_ChunkReader(open_plaintext(app, rec_id)), 1024 * 1024)
-    pyrage.encrypt_io(reader, out, parsed)
-    out.flush()
+    encrypt_chunks(open_plaintext(app, rec_id), out, recipients)

@@ -4,7 +4,8 @@ Destroying the wrapped data key is the moment the audio becomes unrecoverable, b
 ciphertext included; so it is done first, in the same transaction that writes the tombstone (what,
 when, by whom, why), so a deletion is never unaccounted for. Then the ciphertext is unlinked, then
 the row. On SQLite the key is deleted with ``secure_delete`` and the WAL checkpointed, so the key
-bytes do not linger in free pages. A crash after the first step is finished by recovery.
+bytes do not linger in free pages. A crash after the first step is finished by recovery. A
+recording a legal hold covers (its call, or a party) is refused, naming the hold.
 """
 
 from __future__ import annotations
@@ -12,42 +13,35 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from asterisk_bridge import validate
 from asterisk_bridge.context import App
-from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.holds import guard as holds
 from asterisk_bridge.recording import query
 from asterisk_bridge.recording.vault import RecordingNotFound, iso, recordings_dir
+from asterisk_bridge.store import wipe
 from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
+from asterisk_bridge.subjects.refs import table_of
 
-MAX_REASON = 500
-
-
-def check_reason(reason: str) -> str:
-    """A deletion needs a reason a person wrote: one line, 1 to 500 characters."""
-    text = reason.strip()
-    if not text:
-        raise ValidationError("reason: must not be empty (say why the recording is deleted)")
-    if len(text) > MAX_REASON:
-        raise ValidationError(f"reason: at most {MAX_REASON} characters")
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise ValidationError("reason: must be one line without control characters")
-    return text
+TABLE = table_of(Recording)
 
 
 def delete(app: App, rec_id: str, reason: str, actor: str) -> RecordingTombstone:
     """Shred recording *rec_id*; returns its tombstone."""
-    why = check_reason(reason)
+    why = validate.reason(reason, "the recording is deleted")
     now = iso(datetime.now(UTC).timestamp())
     query.recording(app.engine, rec_id)  # raises, saying whether it was already deleted
     with Session(app.engine, expire_on_commit=False) as session, session.begin():
         row = session.get(Recording, rec_id)
         if row is None:
             raise RecordingNotFound(f"recording {rec_id} was deleted meanwhile")
-        _secure_delete(session)
         key = session.get(RecordingKey, row.key_id)
         if key is not None:
+            holds.refuse(session.connection(), f"delete recording {rec_id}", TABLE,
+                         Recording.id == rec_id)
+            wipe.secure_delete(session.connection())
             session.delete(key)
             stone = RecordingTombstone(recording_id=row.id, linkedid=row.linkedid,
                                        sha256=row.sha256, size=row.size, deleted_at=now,
@@ -56,7 +50,7 @@ def delete(app: App, rec_id: str, reason: str, actor: str) -> RecordingTombstone
         else:  # a previous deletion was interrupted after the shred: its tombstone stands
             stone = session.scalars(select(RecordingTombstone).where(
                 RecordingTombstone.recording_id == rec_id)).one()
-    _checkpoint(app.engine)
+    wipe.checkpoint(app.engine)
     _remove(app, rec_id)
     return stone
 
@@ -84,20 +78,3 @@ def _remove(app: App, rec_id: str) -> None:
         finally:
             os.close(dir_fd)
         session.delete(row)
-
-
-def _secure_delete(session: Session) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
-
-
-def _checkpoint(engine: Engine) -> None:
-    """Push SQLite's WAL (which holds old page images) into the main file and truncate it."""
-    if engine.dialect.name != "sqlite":
-        return
-    raw = engine.raw_connection()
-    try:
-        assert raw.driver_connection is not None
-        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        raw.close()

@@ -24,8 +24,10 @@ from asterisk_bridge.crypto import keywrap, stream
 from asterisk_bridge.errors import CryptoError, KeyFileError, NotFoundError, StoreError
 from asterisk_bridge.masterkey import load_master_key
 from asterisk_bridge.recording import keys, wav
+from asterisk_bridge.recording.parties import parties
 from asterisk_bridge.recording.spool import SpoolFile
 from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
+from asterisk_bridge.subjects.vault import SubjectVault
 
 CIPHER_SUFFIX = ".vrec"
 
@@ -44,6 +46,8 @@ class CallInfo:
 
     channel: str = ""
     parties: str = ""
+    caller: str = ""  # the recorded channel's caller ID number
+    connected: str = ""  # its connected line number: the other party
     started_at: float | None = None  # epoch seconds
     ended_at: float | None = None
 
@@ -100,6 +104,9 @@ def store(app: App, f: SpoolFile, *, partial: bool, info: CallInfo | None = None
     wrapped = keys.wrap(master, key, key_id, rec_id)
     try:
         with Session(app.engine, expire_on_commit=False) as session, session.begin():
+            row.channel_subject, row.connected_subject = parties(
+                session.connection(), SubjectVault(master), app.config.privacy.default_region,
+                info.channel, info.caller, info.connected)
             session.add(row)
             session.flush()
             session.add(RecordingKey(key_id=key_id, recording_id=rec_id, wrapped=wrapped,

@@ -6,7 +6,13 @@ stored about them is sealed under that key, bound to its table, column, row and 
 (:mod:`.fields`); and they are found through blind indexes of their normalised identifiers
 (:mod:`.identity`), never through the identifiers in clear. Erasing a subject deletes the key:
 what was sealed under it is gone for good, while the rows it sat in (a CDR's duration, say)
-remain for billing. Why, and what is and is not sealed: ``docs/subjects.md``.
+remain for billing.
+
+A person's rights build on that: :mod:`.refs` finds the rows naming a subject through the
+schema's ``SUBJECT_REF`` markings, :mod:`.reach` / :mod:`.reached` say what find, export and
+erasure reach per category, :mod:`.target` turns an identifier typed on the command line into
+a subject (and into what the operation log may hold of it), :mod:`.rights` finds and erases,
+:mod:`.bundle` exports. Why, and what is and is not sealed: ``docs/subjects.md``.
 """
 
 from asterisk_bridge.subjects.fields import FieldRef

@@ -14,11 +14,12 @@ import pytest
 
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.bridge.runner import Bridge
-from asterisk_bridge.cdr import csvsource, retention, tombstones
+from asterisk_bridge.cdr import csvsource, tombstones
 from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.cdr.reconcile import csv_dir
 from asterisk_bridge.cdr.rows import Row
 from asterisk_bridge.context import App
+from asterisk_bridge.retention import policy as retention
 from asterisk_bridge.sandbox.instance import Instance
 from tests.conftest import CliCall
 from tests.integration.cdr_support import (
@@ -136,6 +137,7 @@ def test_retention_purges_never_come_back(asterisk: Instance, tmp_path: Path,
     total = len(gone)
     later = tombstones.now() + timedelta(days=2)  # the calls are two days old now
     monkeypatch.setattr(tombstones, "now", lambda: later)
+    monkeypatch.setattr(retention, "now", lambda: later)
     retention.set_policy(app.engine, "cdr", 1)
     assert retention.enforce(app) == {"cdr": total}
     assert stored(app.engine) == []

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from asterisk_bridge.cdr import retention
 from asterisk_bridge.cdr.erase import TOMBSTONE, delete_cdrs
 from asterisk_bridge.cdr.export import export
 from asterisk_bridge.cdr.journal import Journal
@@ -22,6 +21,7 @@ from asterisk_bridge.cdr.sink import CdrSink
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.retention import policy as retention
 from asterisk_bridge.services.init import initialise
 from asterisk_bridge.store.engine import make_engine
 from asterisk_bridge.store.models import OplogEntry
@@ -181,7 +181,7 @@ def test_retention_is_off_by_default_then_purges_with_a_tombstone(store_app: App
     old = [row(i, start=now - timedelta(days=40), end=now - timedelta(days=40)) for i in range(4)]
     new = [row(i) | {"start": now, "end": now, "uniqueid": f"n.{i}"} for i in range(3)]
     insert_rows(store_app.engine, old + new)
-    assert retention.policies(store_app.engine) == {"cdr": None}
+    assert retention.policies(store_app.engine) == {"cdr": None, "recordings": None}
     assert retention.enforce(store_app) == {}  # nothing deleted without a policy
     retention.set_policy(store_app.engine, "cdr", 30)
     assert retention.enforce(store_app, "bridge") == {"cdr": 4}
@@ -190,7 +190,7 @@ def test_retention_is_off_by_default_then_purges_with_a_tombstone(store_app: App
     (tomb,) = _tombstones(store_app)
     assert tomb["deleted"] == 4 and tomb["reason"] == "retention policy: cdr kept 30 days"
     retention.set_policy(store_app.engine, "cdr", None)
-    assert retention.policies(store_app.engine) == {"cdr": None}
+    assert retention.policies(store_app.engine) == {"cdr": None, "recordings": None}
     with pytest.raises(ValidationError, match="days"):
         retention.set_policy(store_app.engine, "cdr", 0)
     with pytest.raises(ValidationError, match="kind"):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from asterisk_bridge.cdr import csvsource, reconcile, retention, rows, tombstones
+from asterisk_bridge.cdr import csvsource, reconcile, rows, tombstones
 from asterisk_bridge.cdr.erase import TOMBSTONE, delete_cdrs
 from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.query import CdrFilter
@@ -28,6 +28,7 @@ from asterisk_bridge.cdr.sink import CdrSink
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
+from asterisk_bridge.retention import policy as retention
 from asterisk_bridge.services.init import initialise
 from asterisk_bridge.store.models import OplogEntry
 from asterisk_bridge.store.models.cdr import CdrRecord, CdrTombstone
@@ -190,6 +191,7 @@ def test_retention_is_permanent_even_after_the_policy_is_removed(app: App, tmp_p
     delete_cdrs(app, CdrFilter.build(disposition="failed"), "erase", "bob")
     later = tombstones.now() + timedelta(days=10)  # after every record and every deletion
     monkeypatch.setattr(tombstones, "now", lambda: later + timedelta(days=30))
+    monkeypatch.setattr(retention, "now", lambda: later + timedelta(days=30))
     retention.set_policy(app.engine, "cdr", 30)
     assert retention.enforce(app, "bridge") == {"cdr": len(every) - 1}
     assert _stored(app) == set()

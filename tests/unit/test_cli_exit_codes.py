@@ -43,6 +43,7 @@ CASES: list[tuple[ExitCode, tuple[str, ...]]] = [
     (ExitCode.NOT_FOUND, ("prompt", "assign", "inbound", "announce", "nope")),
     (ExitCode.DENIED, ("contact", "personal", "list", "--extension", "1001",
                        "--passphrase-file", "{wrong}")),
+    (ExitCode.HELD, ("subject", "erase", "+4930123", "--reason", "asked", "--yes")),
 ]
 
 
@@ -54,7 +55,8 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def installed(run_cli: CliCall, config_path: Path, tmp_path: Path) -> dict[str, str]:
-    """One extension with a personal contact; AMI pointed at a port nobody listens on."""
+    """One extension with a personal contact, a held person; AMI pointed at a port nobody
+    listens on."""
     assert run_cli("init").exit_code == 0
     cfg = load_config(config_path)
     etc = tmp_path / "asterisk-etc"
@@ -66,6 +68,7 @@ def installed(run_cli: CliCall, config_path: Path, tmp_path: Path) -> dict[str, 
     passphrase.write_text("the owner's own long passphrase")
     assert run_cli("contact", "personal", "add", "--extension", "1001", "Bob", "--number",
                    "+4930123", "--passphrase-file", str(passphrase)).exit_code == 0
+    assert run_cli("hold", "add", "--subject", "+4930123", "--reason", "case 9").exit_code == 0
     wrong = tmp_path / "wrong-passphrase"
     wrong.write_text("not the owner's passphrase")
     return {"wrong": str(wrong), "etc": str(etc)}

@@ -63,10 +63,13 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
                                "--passphrase-file", "{secret}"), {0}),
     "contact show": (("contact", "show", "Acme Support"), {0}),
     "db current": (("db", "current"), {0}),
+    "disclosure list": (("disclosure", "list"), {0}),
+    "disclosure show": (("disclosure", "show", "1"), {0}),
     "extension add": (("extension", "add", "1003"), {0}),
     "extension list": (("extension", "list"), {0}),
     "extension set": (("extension", "set", "1002", "--name", "Robert"), {0}),
     "extension show": (("extension", "show", "1001"), {0}),
+    "hold list": (("hold", "list"), {0}),
     "live evidence": (("live", "evidence", LINKEDID), {0}),
     "oplog list": (("oplog", "list"), {0}),
     "oplog verify": (("oplog", "verify"), {0}),
@@ -100,6 +103,7 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
     "speeddial list": (("speeddial", "list"), {0}),
     "speeddial set": (("speeddial", "set", "*21", "--name", "Bob"), {0}),
     "speeddial show": (("speeddial", "show", "*21"), {0}),
+    "subject find": (("subject", "find", "+4930123456"), {0}),
     "trunk add": (("trunk", "add", "backup", "--host", "192.0.2.20"), {0}),
     "trunk list": (("trunk", "list"), {0}),
     "trunk set": (("trunk", "set", "carrier", "--port", "5070"), {0}),
@@ -134,6 +138,9 @@ def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> di
     write_status(load_config(app.config.path).status_file, BridgeStatus(
         pid=0, node="node1", started=1.0, state="stopped", updated=2.0,
         links={"ami": LinkState(), "ari": LinkState()}))
+    ok(run_cli, "hold", "add", "--subject", "+4930123456", "--reason", "case 1")
+    ok(run_cli, "disclosure", "add", "--subject", "+4930123456", "--recipient", "Court",
+       "--basis", "order", "--items", "cdr", "--notice-sent", "2026-01-01")
     export = tmp_path / "export.toml"
     ok(run_cli, "config", "export", "--output", str(export))
     return {"secret": str(secret), "export": str(export)}

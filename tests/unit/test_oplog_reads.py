@@ -39,9 +39,10 @@ def test_every_command_declares_its_oplog_entry() -> None:
     assert sorted(set(NOT_LOGGED) - set(commands)) == []  # no stale exemptions
     reads = sorted(n for n, m in marks.items() if m == "read")
     assert reads == ["calls list", "cdr export", "cdr list", "contact list",
-                     "contact personal list", "contact show", "extension list",
-                     "extension show", "live evidence", "recording export", "recording list",
-                     "recording show"]
+                     "contact personal list", "contact show", "disclosure list",
+                     "disclosure show", "extension list", "extension show", "hold list",
+                     "live evidence", "recording export", "recording list", "recording show",
+                     "subject export", "subject find"]
 
 
 @pytest.fixture
@@ -75,6 +76,10 @@ READS: dict[str, tuple[tuple[str, ...], str, int, dict[str, object]]] = {
                        {"since": "2026-01-01"}),
     "live evidence": (("live", "evidence", "1795911781.158"), "consent evidence", 0,
                       {"linkedid": "1795911781.158"}),
+    "hold list": (("hold", "list", "--active"), "legal holds", 0, {"active_only": True}),
+    "disclosure list": (("disclosure", "list"), "disclosures", 0, {}),
+    "subject find": (("subject", "find", "--extension", "1001"), "subject data", 0,
+                     {"subject": {"kind": "extension", "subject": None}}),
 }
 
 

@@ -204,6 +204,23 @@ def test_age_export_opens_with_the_age_cli(app: App, ram_spool: Path, tmp_path: 
     assert os.stat(out).st_mode & 0o077 == 0
 
 
+def test_age_export_of_a_tampered_recording_says_so_and_leaves_nothing(
+        app: App, ram_spool: Path, tmp_path: Path) -> None:
+    """Regression: pyrage turned the recording's CryptoError into a bare EncryptError."""
+    finished(ram_spool)
+    pipeline.sweep(app, ram_spool, active=set())
+    cipher = next(recordings_dir(app).iterdir())
+    data = bytearray(cipher.read_bytes())
+    data[-40] ^= 1
+    cipher.write_bytes(bytes(data))
+    recipient = subprocess.run(["age-keygen"], check=True, capture_output=True, text=True
+                               ).stdout.split("public key: ")[1].split()[0]
+    out = tmp_path / "call.wav.age"
+    with pytest.raises(CryptoError, match="failed authentication"), private_output(out) as fh:
+        export.write_age(app, NAME, fh, [recipient])
+    assert not out.exists() and not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
 def test_show_joins_the_calls_consent_evidence_and_pauses(app: App, ram_spool: Path) -> None:
     finished(ram_spool)
     pipeline.sweep(app, ram_spool, active=set())

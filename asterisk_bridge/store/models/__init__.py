@@ -5,8 +5,11 @@ from asterisk_bridge.store.models import (
     cdr,  # noqa: F401  (registers its tables)
     consent,  # noqa: F401  (registers its tables)
     contacts,  # noqa: F401  (registers its tables)
+    disclosures,  # noqa: F401  (registers its tables)
+    holds,  # noqa: F401  (registers its tables)
     provisioning,  # noqa: F401  (registers its tables)
     recording,  # noqa: F401  (registers its tables)
+    retention,  # noqa: F401  (registers its tables)
     subjects,  # noqa: F401  (registers its tables)
 )
 from asterisk_bridge.store.models.base import Base

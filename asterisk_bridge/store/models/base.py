@@ -29,9 +29,13 @@ SEALED_BY = "sealed_by"
 SEALED_BY_MASTER = {SEALED_BY: "master"}
 SEALED_BY_OWNER = {SEALED_BY: "owner"}
 SEALED_BY_SUBJECT = {SEALED_BY: "subject"}
-
-#: The ``info`` of a column holding the id of a subject (asterisk_bridge.subjects) that its row
-#: is about, named ``<role>_subject`` (``caller_subject``, ``owner_subject``): subject find,
-#: export, erase and legal holds reach every such column, whatever its table.
-SUBJECT_REF = {"subject_ref": True}
 NOT_SEALED = {SEALED_BY: "none"}
+
+#: The ``info`` key marking a column that names a person: it holds the subject id of whoever the
+#: row is about in one role, and is called ``<role>_subject`` (String(32), indexed, nullable;
+#: e.g. a recording's ``channel_subject``). :mod:`asterisk_bridge.subjects.refs` walks these
+#: columns, so a subject's find, export and erasure, and legal holds, reach every table that has
+#: one without a hand-kept list; the registry in :mod:`asterisk_bridge.subjects.reach` must cover
+#: every such table (a test enforces it). Never mutate the dict.
+SUBJECT_REF_KEY = "subject_ref"
+SUBJECT_REF = {SUBJECT_REF_KEY: True}

@@ -1,5 +1,5 @@
-"""CDR tables: one row per Asterisk CDR record (a "leg"), per-kind retention policies, and what
-deletions leave behind so that a deleted record never comes back (tombstones, retention floors).
+"""CDR tables: one row per Asterisk CDR record (a "leg"), and what deletions leave behind so
+that a deleted record never comes back (tombstones, retention floors).
 
 The natural key is ``(node, uniqueid, sequence)``: Asterisk gives every CDR record of a node a
 ``sequence`` that is unique for the uniqueid, and the same values appear in the AMI ``Cdr`` event
@@ -52,16 +52,6 @@ class CdrRecord(Base):
     consent: Mapped[str | None] = mapped_column(String(32), nullable=True)
     origin: Mapped[str] = mapped_column(String(8))  # "ami" | "csv": which copy arrived first
     stored_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class RetentionPolicy(Base):
-    """How many days a kind of data is kept; no row means kept for ever (the default)."""
-
-    __tablename__ = "retention_policies"
-
-    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
-    days: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class CdrTombstone(Base):

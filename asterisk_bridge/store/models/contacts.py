@@ -7,7 +7,7 @@ a personal contact's name or number in any form the master key can open.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from asterisk_bridge.store.models.base import NOT_SEALED, SEALED_BY_OWNER, Base
@@ -57,3 +57,18 @@ class PersonalContact(Base):
     extension: Mapped[str] = mapped_column(String(10), index=True)
     # nonce ‖ AES-GCM(padded JSON) ‖ tag
     sealed: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_BY_OWNER)
+
+
+class PersonalContactIndex(Base):
+    """A personal contact its owner made findable: blind indexes of its numbers and e-mail.
+
+    The admin's ``voco subject find`` counts the rows matching a person's blind indexes and
+    erasure deletes the contacts they point at; neither reads a contact. Contacts not made
+    findable have no row here."""
+
+    __tablename__ = "personal_contact_index"
+
+    bidx: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("personal_contacts.id", ondelete="CASCADE"), primary_key=True,
+        index=True)

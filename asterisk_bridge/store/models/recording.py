@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import SEALED_BY_MASTER, Base
+from asterisk_bridge.store.models.base import SEALED_BY_MASTER, SUBJECT_REF, Base
 
 
 class Recording(Base):
@@ -23,6 +23,12 @@ class Recording(Base):
     uniqueid: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(Text, default="")  # recorded channel, when seen
     parties: Mapped[str] = mapped_column(Text, default="")  # "Alice <1001> -> Bob <1002>"
+    # The parties as subjects (asterisk_bridge.recording.parties): whose the recorded channel
+    # is, and who it was connected to. A subject's erasure shreds every recording naming them.
+    channel_subject: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True,
+                                                        info=SUBJECT_REF)
+    connected_subject: Mapped[str | None] = mapped_column(String(32), nullable=True,
+                                                          index=True, info=SUBJECT_REF)
     started_at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC
     ended_at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC
     duration_s: Mapped[float] = mapped_column(Float)  # audio length, from the WAV data size

@@ -1,0 +1,12 @@
+"""Every category retention covers. Voicemail, transcripts, captures and debug logs join here
+when they exist, each with its own purge: nothing is kept for ever by omission, and nothing is
+purged by a path that skips its domain's tombstones."""
+
+from __future__ import annotations
+
+from asterisk_bridge.cdr.retention import CATEGORY as CDR
+from asterisk_bridge.recording.retention import CATEGORY as RECORDINGS
+from asterisk_bridge.retention.category import Category
+
+CATEGORIES: tuple[Category, ...] = (CDR, RECORDINGS)
+NAMES = tuple(c.name for c in CATEGORIES)

@@ -1,0 +1,36 @@
+"""Every category a subject's find, export and erasure reach, in the order they are shown.
+
+Each domain declares its own :class:`~asterisk_bridge.subjects.reach.Reach`; this is the one
+list of them. A table that names people or holds their sealed values and is not covered here
+fails ``tests/unit/test_subject_reach.py``. Voicemail, transcripts and conference logs join
+here when they exist.
+"""
+
+from __future__ import annotations
+
+from asterisk_bridge.cdr import subjects as cdr
+from asterisk_bridge.contacts import subjects as contacts
+from asterisk_bridge.disclosures.reach import DISCLOSURES
+from asterisk_bridge.holds.register import HOLDS
+from asterisk_bridge.oplog.subjects import OPLOG
+from asterisk_bridge.provisioning.subjects import EXTENSIONS
+from asterisk_bridge.recording import subjects as recording
+from asterisk_bridge.subjects.reach import Reach
+
+REACHES: tuple[Reach, ...] = (
+    cdr.CDR,
+    cdr.CALLS,
+    recording.RECORDINGS,
+    recording.EVIDENCE,
+    contacts.COMPANY,
+    contacts.PERSONAL,
+    EXTENSIONS,
+    OPLOG,
+    DISCLOSURES,
+    HOLDS,
+)
+
+
+def categories() -> tuple[str, ...]:
+    """The category names, as find and the disclosure register's items use them."""
+    return tuple(r.category for r in REACHES)
