@@ -35,6 +35,7 @@ lint: setup
 
 # Each bench measures its own baseline in the same run and rewrites its docs/benchmarks.md section.
 bench: sandbox
+	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_encryption.py
 	$(BIN)/python bench/bench_recording_pipeline.py
 	$(BIN)/python bench/bench_cdr.py

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from asterisk_bridge.errors import VocoError
-from asterisk_bridge.generator import apply as applier
 from cli.common import get_app
 from cli.output import dumps, emit_object, object_json_option
 
@@ -23,6 +22,8 @@ def apply_cmd(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
 
     Logged explicitly rather than with @oplogged: the entry carries the diff's SHA-256.
     """
+    from asterisk_bridge.generator import apply as applier
+
     app = get_app(ctx)
     if dry_run:
         p = applier.plan(app)
@@ -46,8 +47,3 @@ def apply_cmd(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
         click.echo(f"diff sha256 {outcome.diff_sha256}; previous files kept in {outcome.backup}")
     else:
         click.echo(f"nothing to change; {outcome.sentinel} is live")
-
-
-def register(group: click.Group) -> None:
-    """Add the command to the top-level group."""
-    group.add_command(apply_cmd)

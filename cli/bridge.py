@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
-from asterisk_bridge.bridge import logs
-from asterisk_bridge.bridge.runner import serve
-from asterisk_bridge.bridge.status import BridgeStatus, pid_alive, read_status
 from asterisk_bridge.errors import ExitCode
 from cli.common import get_app
 from cli.output import emit_object, object_json_option
+
+if TYPE_CHECKING:
+    from asterisk_bridge.bridge.status import BridgeStatus
 
 
 @click.group("bridge")
@@ -28,6 +28,11 @@ def run_command(ctx: click.Context) -> None:
 
     Logs are JSON lines on stderr. Stops cleanly on SIGTERM or SIGINT.
     """
+    import asyncio
+
+    from asterisk_bridge.bridge import logs
+    from asterisk_bridge.bridge.runner import serve
+
     app = get_app(ctx)
     logs.configure()
     asyncio.run(serve(app))
@@ -38,6 +43,8 @@ def run_command(ctx: click.Context) -> None:
 @click.pass_context
 def status_command(ctx: click.Context, as_json: bool) -> None:
     """Show each link's state; exit 3 if the bridge is not running."""
+    from asterisk_bridge.bridge.status import pid_alive, read_status
+
     status = read_status(get_app(ctx).config.status_file)
     running = status.state == "running" and pid_alive(status.pid)
     emit_object({**asdict(status), "running": running}, as_json,
@@ -83,8 +90,3 @@ def _when(epoch: float) -> str:
 def _ago(now: float, then: float) -> str:
     seconds = max(0, int(now - then))
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m{seconds % 60:02d}s"
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(bridge_group)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from asterisk_bridge.cdr.calls import CALL_DISPOSITIONS, Call, list_calls
+from asterisk_bridge.cdr.choices import CALL_DISPOSITIONS
 from asterisk_bridge.channel_names import endpoint
 from cli.cdr import build_filter, filter_options
 from cli.common import get_app, oplogged_read, read_rows
@@ -42,12 +42,9 @@ def list_command(ctx: click.Context, since: str | None, until: str | None, numbe
     """The newest calls with a leg matching the filters; times in UTC, durations in seconds
     (talk counts overlapping legs once). ANSWERED BY is the extension or trunk that answered;
     the JSON has every leg with its channel names."""
+    from asterisk_bridge.cdr.calls import Call, list_calls
+
     flt = build_filter(since, until, number, extension, node)
     calls = list_calls(get_app(ctx).engine, flt, disposition, limit)
     read_rows(len(calls))
     emit_list(calls, as_json, CALL_COLUMNS, Call.summary, "no calls")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(calls_group)

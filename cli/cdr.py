@@ -5,16 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from asterisk_bridge.cdr.erase import delete_cdrs
-from asterisk_bridge.cdr.export import FORMATS, export
-from asterisk_bridge.cdr.query import CdrFilter, list_cdrs
+from asterisk_bridge.cdr.choices import FORMATS
 from asterisk_bridge.safewrite import private_text_output
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, list_json_option
+
+if TYPE_CHECKING:
+    from asterisk_bridge.cdr.query import CdrFilter
+
 
 F = Callable[..., Any]
 
@@ -37,6 +39,8 @@ def build_filter(since: str | None, until: str | None, number: str | None,
                  extension: str | None, node: str | None, disposition: str | None = None,
                  ids: tuple[int, ...] = ()) -> CdrFilter:
     """Validated filter from the shared options."""
+    from asterisk_bridge.cdr.query import CdrFilter
+
     return CdrFilter.build(since=since, until=until, number=number, extension=extension,
                            node=node, disposition=disposition, ids=ids)
 
@@ -62,6 +66,8 @@ def list_command(ctx: click.Context, since: str | None, until: str | None, numbe
                  extension: str | None, node: str | None, disposition: str | None, limit: int,
                  as_json: bool) -> None:
     """The newest records matching the filters."""
+    from asterisk_bridge.cdr.query import list_cdrs
+
     flt = build_filter(since, until, number, extension, node, disposition)
     rows = list_cdrs(get_app(ctx).engine, flt, limit)
     read_rows(len(rows))
@@ -93,6 +99,8 @@ def export_command(ctx: click.Context, since: str | None, until: str | None,
                    disposition: str | None, fmt: str, output: str | None) -> None:
     """Stream every matching record as CSV or JSON (constant memory, any row count); the
     operation log records who exported what filter and how many records."""
+    from asterisk_bridge.cdr.export import export
+
     flt = build_filter(since, until, number, extension, node, disposition)
     engine = get_app(ctx).engine
     if output:
@@ -121,14 +129,11 @@ def delete_command(ctx: click.Context, ids: tuple[int, ...], since: str | None,
     its data) that the bridge honours, and they are removed from Asterisk's own CDR files
     (Master.csv is rotated aside at once; recent files are cleaned by the bridge within one
     reconciliation period)."""
+    from asterisk_bridge.cdr.erase import delete_cdrs
+
     flt = build_filter(since, until, number, extension, node, disposition, ids)
     app = get_app(ctx)
     if not yes:
         click.confirm("Permanently delete the matching CDRs?", abort=True)
     n = delete_cdrs(app, flt, reason)
     click.echo(f"deleted {n} CDR records")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(cdr_group)

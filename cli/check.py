@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from asterisk_bridge.services import private_files
 from cli.common import get_app
 from cli.output import emit_object, object_json_option
 
@@ -22,6 +21,8 @@ def check_cmd(ctx: click.Context, as_json: bool) -> None:
     Asterisk's voicemail, recording spool and CDR files at most 0640 (0750). Each looser one is
     listed with the chmod that fixes it; exit 1 if any.
     """
+    from asterisk_bridge.services import private_files
+
     report = private_files.check(get_app(ctx).config)
     emit_object({
         "private": not report.loose,
@@ -42,8 +43,3 @@ def _describe(shown: Mapping[str, Any]) -> str:
         lines.append(f"private: {shown['checked']} files and directories holding personal data "
                      "or secrets")
     return "\n".join(lines)
-
-
-def register(group: click.Group) -> None:
-    """Add the command to the top-level group."""
-    group.add_command(check_cmd)

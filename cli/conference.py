@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import click
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
-from asterisk_bridge.provisioning import conferences
-from asterisk_bridge.provisioning.conferences import Conference
-from asterisk_bridge.provisioning.records import Spec
+import click
+
 from cli.common import get_app, oplogged
 from cli.provision_output import add_read_commands, changes, emit, json_option
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from asterisk_bridge.provisioning.records import Spec
 
 
 @click.group("conference")
@@ -18,6 +21,8 @@ def conference_group() -> None:
 
 
 def _pin_state(engine: Engine, room: Spec) -> dict[str, str]:
+    from asterisk_bridge.provisioning import conferences
+
     return {"pin": "set" if conferences.has_pin(engine, room.key) else "none"}
 
 
@@ -32,6 +37,9 @@ def _pin_state(engine: Engine, room: Spec) -> dict[str, str]:
 def add_cmd(ctx: click.Context, name: str, number: str, max_members: int, pin: str | None,
             as_json: bool) -> None:
     """Create room NAME."""
+    from asterisk_bridge.provisioning import conferences
+    from asterisk_bridge.provisioning.conferences import Conference
+
     app = get_app(ctx)
     room = conferences.add(app.engine, app.master_key,
                            Conference(name=name, number=number, max_members=max_members), pin)
@@ -50,6 +58,8 @@ def add_cmd(ctx: click.Context, name: str, number: str, max_members: int, pin: s
 def set_cmd(ctx: click.Context, name: str, pin: str | None, no_pin: bool, as_json: bool,
             **opts: str | int | None) -> None:
     """Change room NAME."""
+    from asterisk_bridge.provisioning import conferences
+
     app = get_app(ctx)
     room = conferences.update(app.engine, name, **changes(**opts))
     if pin is not None or no_pin:
@@ -57,10 +67,5 @@ def set_cmd(ctx: click.Context, name: str, pin: str | None, no_pin: bool, as_jso
     emit(room, as_json, app.engine, _pin_state)
 
 
-add_read_commands(conference_group, "conference", "name", conferences.list_all,
-                  conferences.get, conferences.remove, _pin_state)
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(conference_group)
+add_read_commands(conference_group, "conference", "name",
+                  "asterisk_bridge.provisioning.conferences", extra=_pin_state)

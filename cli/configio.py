@@ -8,9 +8,6 @@ from pathlib import Path
 import click
 
 from asterisk_bridge.config import read_secret
-from asterisk_bridge.configio import schema
-from asterisk_bridge.configio.export import export_text
-from asterisk_bridge.configio.import_ import import_text
 from asterisk_bridge.errors import ConfigError, ValidationError
 from asterisk_bridge.safewrite import write_private
 from cli.common import get_app, oplogged
@@ -40,6 +37,9 @@ def config_group() -> None:
 def export_cmd(ctx: click.Context, output: Path | None, include_secrets: bool,
                recipients: tuple[str, ...], passphrase_file: str | None) -> None:
     """Write the provisioned state as TOML, age-encrypted if asked (always with secrets)."""
+    from asterisk_bridge.configio import schema
+    from asterisk_bridge.configio.export import export_text
+
     encrypt = bool(recipients or passphrase_file)
     if include_secrets and not encrypt:
         raise ValidationError("include-secrets: secrets are only exported encrypted; add "
@@ -75,6 +75,9 @@ def import_cmd(ctx: click.Context, file: Path, dry_run: bool, identities: tuple[
     A kind of record the file leaves out is not touched. A secret the file leaves out is kept
     (a new extension gets a generated one, shown once). Then run 'voco apply'.
     """
+    from asterisk_bridge.configio import schema
+    from asterisk_bridge.configio.import_ import import_text
+
     app = get_app(ctx)
     try:
         data = file.read_bytes()
@@ -105,8 +108,3 @@ def import_cmd(ctx: click.Context, file: Path, dry_run: bool, identities: tuple[
         click.echo(notice)
     if plan.changes:
         click.echo("imported; run 'voco apply' to render and load the new configuration")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(config_group)

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.orm import Session
 
 from asterisk_bridge.config import read_secret
-from asterisk_bridge.contacts import company, personal
-from asterisk_bridge.contacts import findable as contact_index
-from asterisk_bridge.subjects.vault import SubjectVault
+from asterisk_bridge.contacts.choices import PRIVILEGES
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @contextmanager
 def _session(ctx: click.Context) -> Iterator[Session]:
     """One transaction: everything the command changes lands together or not at all."""
+    from sqlalchemy.orm import Session
+
     with Session(get_app(ctx).engine) as session, session.begin():
         yield session
 
@@ -62,6 +64,8 @@ def contact_group() -> None:
 def add_cmd(ctx: click.Context, name: str, numbers: tuple[str, ...], email: str,
             company_name: str, notes: str, as_json: bool) -> None:
     """Add a company contact called NAME."""
+    from asterisk_bridge.contacts import company
+
     fields = company.clean(name, numbers, email, company_name, notes)
     with _session(ctx) as s:
         row_id = company.add(s, fields).id
@@ -75,6 +79,8 @@ def add_cmd(ctx: click.Context, name: str, numbers: tuple[str, ...], email: str,
 @oplogged_read("company contacts")
 def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """List company contacts."""
+    from asterisk_bridge.contacts import company
+
     with _session(ctx) as s:
         rows = [{"id": r.id, **company.fields_of(r).as_dict()} for r in company.listing(s)]
     read_rows(len(rows))
@@ -88,6 +94,8 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 @oplogged_read("company contacts")
 def show_cmd(ctx: click.Context, ref: str, as_json: bool) -> None:
     """Show one company contact (REF: id or exact name)."""
+    from asterisk_bridge.contacts import company
+
     with _session(ctx) as s:
         row = company.find(s, ref)
         contact = {"id": row.id, **company.fields_of(row).as_dict()}
@@ -110,6 +118,8 @@ def set_cmd(ctx: click.Context, ref: str, name: str | None, numbers: tuple[str, 
             clear_numbers: bool, email: str | None, company_name: str | None,
             notes: str | None) -> None:
     """Change fields of a company contact (REF: id or exact name); others stay."""
+    from asterisk_bridge.contacts import company
+
     with _session(ctx) as s:
         row = company.find(s, ref)
         old = company.fields_of(row)
@@ -131,6 +141,8 @@ def set_cmd(ctx: click.Context, ref: str, name: str | None, numbers: tuple[str, 
 @oplogged
 def remove_cmd(ctx: click.Context, ref: str) -> None:
     """Delete a company contact (REF: id or exact name)."""
+    from asterisk_bridge.contacts import company
+
     with _session(ctx) as s:
         row = company.find(s, ref)
         name = row.name
@@ -140,11 +152,13 @@ def remove_cmd(ctx: click.Context, ref: str) -> None:
 
 @contact_group.command("grant")
 @click.argument("extension")
-@click.argument("privilege", type=click.Choice(company.PRIVILEGES))
+@click.argument("privilege", type=click.Choice(PRIVILEGES))
 @click.pass_context
 @oplogged
 def grant_cmd(ctx: click.Context, extension: str, privilege: str) -> None:
     """Let EXTENSION view or manage the company contacts (replaces an earlier grant)."""
+    from asterisk_bridge.contacts import company
+
     with _session(ctx) as s:
         company.grant(s, extension, privilege)
     click.echo(f"extension {extension.strip()} may now {privilege} the company contacts")
@@ -156,6 +170,8 @@ def grant_cmd(ctx: click.Context, extension: str, privilege: str) -> None:
 @oplogged
 def revoke_cmd(ctx: click.Context, extension: str) -> None:
     """Take away EXTENSION's access to the company contacts."""
+    from asterisk_bridge.contacts import company
+
     with _session(ctx) as s:
         company.revoke(s, extension)
     click.echo(f"extension {extension.strip()} no longer has access to the company contacts")
@@ -166,6 +182,8 @@ def revoke_cmd(ctx: click.Context, extension: str) -> None:
 @click.pass_context
 def grants_cmd(ctx: click.Context, as_json: bool) -> None:
     """List which extensions may view or manage the company contacts."""
+    from asterisk_bridge.contacts import company
+
     with _session(ctx) as s:
         held = [{"extension": ext, "privilege": priv} for ext, priv in company.grants(s).items()]
     emit_list(held, as_json, GRANT_COLUMNS, dict, "no grants")
@@ -218,6 +236,10 @@ def personal_group() -> None:
 def personal_add(ctx: click.Context, extension: str, name: str, numbers: tuple[str, ...],
                  email: str, notes: str, findable: bool, passphrase_file: str | None) -> None:
     """Add a personal contact NAME to EXTENSION's list (the first one sets the passphrase)."""
+    from asterisk_bridge.contacts import findable as contact_index
+    from asterisk_bridge.contacts import personal
+    from asterisk_bridge.subjects.vault import SubjectVault
+
     _private(ctx, "name", "numbers", "email", "notes")
     fields = personal.clean(name, numbers, email, notes)
     with _session(ctx) as s:
@@ -247,6 +269,8 @@ def personal_list(ctx: click.Context, extension: str, passphrase_file: str | Non
                   as_json: bool) -> None:
     """Decrypt and list EXTENSION's personal contacts (the operation log records that and how
     many, never what)."""
+    from asterisk_bridge.contacts import personal
+
     passphrase = _passphrase(passphrase_file, f"Passphrase of extension {extension}'s personal "
                                               "contacts")
     with _session(ctx) as s:
@@ -264,6 +288,8 @@ def personal_list(ctx: click.Context, extension: str, passphrase_file: str | Non
 def personal_remove(ctx: click.Context, extension: str, ref: str,
                     passphrase_file: str | None) -> None:
     """Delete one of EXTENSION's personal contacts (REF: id, id prefix or exact name)."""
+    from asterisk_bridge.contacts import personal
+
     _private(ctx, "ref")
     passphrase = _passphrase(passphrase_file, f"Passphrase of extension {extension}'s personal "
                                               "contacts")
@@ -278,6 +304,8 @@ def personal_remove(ctx: click.Context, extension: str, ref: str,
 @click.pass_context
 def personal_count(ctx: click.Context, extension: str, as_json: bool) -> None:
     """How many personal contacts EXTENSION has (all an admin can learn about them)."""
+    from asterisk_bridge.contacts import personal
+
     with _session(ctx) as s:
         n = personal.count(s, extension)
     emit_object({"extension": extension.strip(), "count": n}, as_json, lambda c: str(c["count"]))
@@ -298,6 +326,8 @@ def personal_rewrap(ctx: click.Context, extension: str, old_passphrase_file: str
     Contacts created before passphrases existed are locked with the extension's SIP
     secret, which the admin can read: give that as the old passphrase to move them.
     """
+    from asterisk_bridge.contacts import personal
+
     old = _passphrase(old_passphrase_file, f"Current passphrase of extension {extension}")
     new = _passphrase(new_passphrase_file, f"New passphrase of extension {extension}",
                       confirm=True)
@@ -314,13 +344,10 @@ def personal_rewrap(ctx: click.Context, extension: str, old_passphrase_file: str
 @oplogged
 def personal_purge(ctx: click.Context, extension: str, yes: bool) -> None:
     """Irrecoverably delete EXTENSION's personal contacts and their key (a lost passphrase)."""
+    from asterisk_bridge.contacts import personal
+
     if not yes:
         click.confirm(f"Delete every personal contact of extension {extension}?", abort=True)
     with _session(ctx) as s:
         n = personal.purge(s, extension)
     click.echo(f"purged {n} personal contact(s) of extension {extension}")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(contact_group)

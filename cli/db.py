@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from asterisk_bridge.errors import ValidationError
-from asterisk_bridge.store import migrate
 from cli.common import get_app, oplogged
 from cli.output import emit_object, object_json_option
 
@@ -21,6 +20,8 @@ def db_group() -> None:
 @oplogged
 def upgrade(ctx: click.Context, revision: str) -> None:
     """Migrate the database up to REVISION (default: newest)."""
+    from asterisk_bridge.store import migrate
+
     app = get_app(ctx)
     migrate.upgrade(app.engine, revision)
     click.echo(f"database at {', '.join(migrate.current(app.engine)) or 'base'}")
@@ -38,6 +39,8 @@ def downgrade(ctx: click.Context, revision: str, discard: bool) -> None:
     A downgrade that would drop the operation log is refused unless --discard-operation-log is
     given: a log that existed must not silently start again.
     """
+    from asterisk_bridge.store import migrate
+
     app = get_app(ctx)
     args = {"revision": revision, "from": ", ".join(migrate.current(app.engine))}
     lost = migrate.discards_oplog(app.engine, revision)
@@ -62,14 +65,11 @@ def downgrade(ctx: click.Context, revision: str, discard: bool) -> None:
 @click.pass_context
 def current(ctx: click.Context, as_json: bool) -> None:
     """Show the revision the database is at, and the newest one shipped."""
+    from asterisk_bridge.store import migrate
+
     app = get_app(ctx)
     cur, newest = migrate.current(app.engine), migrate.heads()
     emit_object({"current": cur, "newest": newest, "up_to_date": cur == newest}, as_json,
                 lambda d: f"current: {', '.join(cur) or 'base (empty)'}\nnewest:  "
                           f"{', '.join(newest)}"
                           + ("" if d["up_to_date"] else "\nrun 'voco db upgrade' to migrate"))
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(db_group)

@@ -7,9 +7,6 @@ from typing import Any
 
 import click
 
-from asterisk_bridge.disclosures import notice
-from asterisk_bridge.disclosures import register as disclosures
-from asterisk_bridge.oplog import current_actor
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option, text
 from cli.person import subject_options, target, vault
@@ -47,6 +44,9 @@ def disclosure_group() -> None:
 def add_cmd(ctx: click.Context, recipient: str, basis: str, items: str,
             notice_sent: str | None, notice_withheld: str | None, **_: str | None) -> None:
     """Record a disclosure about a person."""
+    from asterisk_bridge.disclosures import register as disclosures
+    from asterisk_bridge.oplog import current_actor
+
     about = target(ctx)
     with get_app(ctx).engine.begin() as conn:
         entry_id = disclosures.add(conn, vault(ctx), about, recipient, basis, items, notice_sent,
@@ -60,6 +60,8 @@ def add_cmd(ctx: click.Context, recipient: str, basis: str, items: str,
 @oplogged_read("disclosures")
 def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """Every disclosure, oldest first."""
+    from asterisk_bridge.disclosures import register as disclosures
+
     with get_app(ctx).engine.connect() as conn:
         entries = disclosures.entries(conn, vault(ctx))
     read_rows(len(entries))
@@ -73,6 +75,9 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 @oplogged_read("disclosures")
 def show_cmd(ctx: click.Context, entry_id: int, as_json: bool) -> None:
     """One disclosure with the exports made for it, and (notice sent) the notice's text."""
+    from asterisk_bridge.disclosures import notice
+    from asterisk_bridge.disclosures import register as disclosures
+
     with get_app(ctx).engine.connect() as conn:
         [entry] = disclosures.entries(conn, vault(ctx), entry_id)
     read_rows(1)
@@ -90,8 +95,3 @@ def _describe(shown: Mapping[str, Any]) -> str:
     if "notice_text" in shown:
         lines += ["notice text:", *(f"  {line}" for line in shown["notice_text"].splitlines())]
     return "\n".join(lines)
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(disclosure_group)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from asterisk_bridge.provisioning import extensions
-from asterisk_bridge.provisioning.extensions import Extension
 from cli.common import get_app, oplogged
 from cli.provision_output import add_read_commands, changes, emit, json_option
 
@@ -40,6 +38,9 @@ def _options(fn: click.decorators.FC) -> click.decorators.FC:
 def add_cmd(ctx: click.Context, number: str, name: str | None, as_json: bool,
             **opts: str | bool | None) -> None:
     """Create extension NUMBER; prints its generated SIP secret once."""
+    from asterisk_bridge.provisioning import extensions
+    from asterisk_bridge.provisioning.extensions import Extension
+
     app = get_app(ctx)
     ext = Extension(number=number, name=name if name is not None else number,
                     **changes(**opts))
@@ -59,6 +60,8 @@ def add_cmd(ctx: click.Context, number: str, name: str | None, as_json: bool,
 def set_cmd(ctx: click.Context, number: str, new_secret: bool, as_json: bool,
             **opts: str | bool | None) -> None:
     """Change extension NUMBER."""
+    from asterisk_bridge.provisioning import extensions
+
     app = get_app(ctx)
     ext = extensions.update(app.engine, number, **changes(**opts))
     secret = extensions.reset_secret(app.engine, app.master_key, number) if new_secret else None
@@ -67,10 +70,5 @@ def set_cmd(ctx: click.Context, number: str, new_secret: bool, as_json: bool,
         click.echo(f"{SHOWN_ONCE}: {secret}")
 
 
-add_read_commands(extension_group, "extension", "number", extensions.list_all, extensions.get,
-                  extensions.remove, personal="extensions")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(extension_group)
+add_read_commands(extension_group, "extension", "number", "asterisk_bridge.provisioning.extensions",
+                  personal="extensions")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 
 from asterisk_bridge.errors import ValidationError
-from asterisk_bridge.holds import register as holds
-from asterisk_bridge.oplog import current_actor
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, list_json_option
 from cli.person import subject_options, take_identifier, target, vault
@@ -42,6 +40,9 @@ def hold_group() -> None:
 def add_cmd(ctx: click.Context, call: str | None, reason: str, until: str | None,
             **_: str | None) -> None:
     """Place a hold on a person or on a call."""
+    from asterisk_bridge.holds import register as holds
+    from asterisk_bridge.oplog import current_actor
+
     app = get_app(ctx)
     if call is not None:
         if any(v is not None for v in take_identifier(ctx).values()):
@@ -65,6 +66,8 @@ def add_cmd(ctx: click.Context, call: str | None, reason: str, until: str | None
 def list_cmd(ctx: click.Context, active_only: bool, as_json: bool) -> None:
     """Every hold, oldest first; HELD is the identifier the hold was placed by (while the
     person exists) or the call's linkedid."""
+    from asterisk_bridge.holds import register as holds
+
     with get_app(ctx).engine.connect() as conn:
         found = holds.listing(conn, vault(ctx), active_only)
     read_rows(len(found))
@@ -78,11 +81,9 @@ def list_cmd(ctx: click.Context, active_only: bool, as_json: bool) -> None:
 @oplogged
 def release_cmd(ctx: click.Context, hold_id: int, reason: str) -> None:
     """End a hold now (it stays on record, with who released it and why)."""
+    from asterisk_bridge.holds import register as holds
+    from asterisk_bridge.oplog import current_actor
+
     with get_app(ctx).engine.begin() as conn:
         holds.release(conn, hold_id, reason, current_actor())
     click.echo(f"released hold {hold_id}")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(hold_group)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from asterisk_bridge.services.init import initialise
 from cli.common import config_file
 
 
@@ -20,6 +19,8 @@ from cli.common import config_file
 @click.pass_context
 def init_cmd(ctx: click.Context, data_dir: str | None, db_url: str | None) -> None:
     """Create the config file, data directory, master key and database."""
+    from asterisk_bridge.services.init import initialise
+
     path = config_file(ctx)
     data = Path(data_dir) if data_dir else path.parent / "data"
     cfg = initialise(path, data, db_url)
@@ -28,8 +29,3 @@ def init_cmd(ctx: click.Context, data_dir: str | None, db_url: str | None) -> No
     click.echo(f"master key: {cfg.master_key_file} (mode 0600; back it up offline, with "
                f"{cfg.oplog_anchor.name} beside it)")
     click.echo("database:   migrated to the newest schema")
-
-
-def register(group: click.Group) -> None:
-    """Add the command to the top-level group."""
-    group.add_command(init_cmd)

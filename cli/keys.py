@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from asterisk_bridge.masterkey import rotate
 from cli.common import get_app, oplogged
 
 
@@ -24,6 +23,8 @@ def rotate_cmd(ctx: click.Context) -> None:
     key is kept as master.key.old-<time> (0600): delete it once backups made before the
     rotation may expire. An interrupted rotation is finished by running this again.
     """
+    from asterisk_bridge.masterkey import rotate
+
     app = get_app(ctx)
     report = rotate.rotate(app)
     del app.master_key  # the operation log entry must be sealed with the new key
@@ -31,8 +32,3 @@ def rotate_cmd(ctx: click.Context) -> None:
     for kind, count in report.resealed.items():
         click.echo(f"  {kind}: {count}")
     click.echo(f"old key kept at {report.backup}; delete it when no backup needs it")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(keys_group)

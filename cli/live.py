@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING
 
 import click
 
-from asterisk_bridge.amiclient import ami_session
-from asterisk_bridge.context import App
 from asterisk_bridge.errors import NotFoundError
-from asterisk_bridge.oplog import current_actor
-from asterisk_bridge.recording import control, evidence
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, list_json_option
+
+if TYPE_CHECKING:
+    from asterisk_bridge.context import App
+    from asterisk_bridge.recording import control
 
 
 @click.group("live")
@@ -21,6 +21,9 @@ def live_group() -> None:
 
 
 async def _control(app: App, target: str, action: str) -> list[tuple[control.Recorder, str]]:
+    from asterisk_bridge.amiclient import ami_session
+    from asterisk_bridge.recording import control
+
     async with ami_session(app.config.asterisk) as ami:
         recs = await control.recorders(ami.action, target)
         if not recs:
@@ -30,6 +33,11 @@ async def _control(app: App, target: str, action: str) -> list[tuple[control.Rec
 
 
 def _run(ctx: click.Context, target: str, action: str) -> None:
+    import asyncio
+
+    from asterisk_bridge.oplog import current_actor
+    from asterisk_bridge.recording import evidence
+
     app = get_app(ctx)
     actor = f"cli:{current_actor()}"
     for rec, state in asyncio.run(_control(app, target, action)):
@@ -85,11 +93,8 @@ EVIDENCE_COLUMNS = (
 @oplogged_read("consent evidence")
 def evidence_cmd(ctx: click.Context, linkedid: str, as_json: bool) -> None:
     """Consent evidence of call LINKEDID: prompts, answers, start/pause/resume/stop."""
+    from asterisk_bridge.recording import evidence
+
     facts = evidence.for_call(get_app(ctx).engine, linkedid)
     read_rows(len(facts))
     emit_list(facts, as_json, EVIDENCE_COLUMNS, dict, f"no consent evidence for call {linkedid}")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(live_group)

@@ -1,41 +1,68 @@
-"""Entry point of the ``voco`` command."""
+"""Entry point of the ``voco`` command.
+
+Subcommands load lazily: :data:`COMMANDS` names where each one lives, and its module is imported
+only when that command (or a help page listing it) needs it. The ``cli`` modules import the
+store, the bridge and the crypto inside the functions that use them, so ``voco --help``,
+``voco cdr --help`` and commands that touch neither the store nor Asterisk start without
+loading them (``bench/bench_cli.py`` measures it).
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from asterisk_bridge.errors import exit_code_summary
-from cli import (
-    apply,
-    bridge,
-    calls,
-    cdr,
-    check,
-    conference,
-    configio,
-    contact,
-    db,
-    disclosure,
-    extension,
-    hold,
-    init,
-    keys,
-    live,
-    oplog,
-    policy,
-    queue,
-    recording,
-    retention,
-    route,
-    sandbox,
-    speeddial,
-    subject,
-    trunk,
-)
 from cli.common import VocoGroup
 
+#: Every top-level command: its name -> ``"module:attribute"``. A new command goes here; a unit
+#: test checks that each entry loads, under its own name, without importing the store.
+COMMANDS: dict[str, str] = {
+    "apply": "cli.apply:apply_cmd",
+    "bridge": "cli.bridge:bridge_group",
+    "calls": "cli.calls:calls_group",
+    "cdr": "cli.cdr:cdr_group",
+    "check": "cli.check:check_cmd",
+    "conference": "cli.conference:conference_group",
+    "config": "cli.configio:config_group",
+    "contact": "cli.contact:contact_group",
+    "db": "cli.db:db_group",
+    "disclosure": "cli.disclosure:disclosure_group",
+    "extension": "cli.extension:extension_group",
+    "hold": "cli.hold:hold_group",
+    "init": "cli.init:init_cmd",
+    "keys": "cli.keys:keys_group",
+    "live": "cli.live:live_group",
+    "oplog": "cli.oplog:oplog_group",
+    "prompt": "cli.policy:prompt_group",
+    "queue": "cli.queue:queue_group",
+    "recording": "cli.recording:recording_group",
+    "recording-policy": "cli.policy:policy_group",
+    "retention": "cli.retention:retention_group",
+    "route": "cli.route:route_group",
+    "sandbox": "cli.sandbox:sandbox_group",
+    "speeddial": "cli.speeddial:speeddial_group",
+    "subject": "cli.subject:subject_group",
+    "trunk": "cli.trunk:trunk_group",
+}
 
-@click.group(cls=VocoGroup, epilog=f"Exit codes: {exit_code_summary()} (see docs/cli.md).")
+
+class LazyGroup(VocoGroup):
+    """The top-level group: a subcommand is imported from :data:`COMMANDS` when first asked
+    for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, _, attr = COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, epilog=f"Exit codes: {exit_code_summary()} (see docs/cli.md).")
 @click.option(
     "--config",
     type=click.Path(dir_okay=False),
@@ -44,12 +71,6 @@ from cli.common import VocoGroup
 @click.version_option(package_name="voco")
 def voco(config: str | None) -> None:
     """Voco: a privacy-first integration layer for Asterisk."""
-
-
-for module in (init, check, db, oplog, sandbox, bridge, contact, recording, keys, configio,
-               extension, trunk, route, speeddial, conference, queue, apply, cdr, calls,
-               retention, policy, live, subject, hold, disclosure):
-    module.register(voco)
 
 
 def main() -> None:

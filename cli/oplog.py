@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from asterisk_bridge import oplog as log
 from cli.common import get_app
 from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
 
@@ -39,6 +38,8 @@ def oplog_group() -> None:
 @click.pass_context
 def list_cmd(ctx: click.Context, as_json: bool, **filters: str | None) -> None:
     """List entries, oldest first."""
+    from asterisk_bridge import oplog as log
+
     app = get_app(ctx)
     entries = [{"seq": e.seq, "ts": e.ts, "actor": e.actor, "command": e.command,
                 "args": json.loads(e.args), "result": e.result, "message": e.message}
@@ -52,6 +53,8 @@ def list_cmd(ctx: click.Context, as_json: bool, **filters: str | None) -> None:
 def verify_cmd(ctx: click.Context, as_json: bool) -> None:
     """Check the log from its genesis to its head; exit non-zero saying what was tampered with
     (edited, deleted, inserted, reordered, truncated, wiped or restarted)."""
+    from asterisk_bridge import oplog as log
+
     app = get_app(ctx)
     report = log.verify(app.engine, app.master_key, app.config.oplog_anchor)
     emit_object({"intact": True, "entries": report.entries, "began": report.began,
@@ -76,11 +79,8 @@ def restart_cmd(ctx: click.Context, reason: str) -> None:
     Refused while any of the old log remains. The new log's genesis names the discarded one and
     the reason, and 'voco oplog verify' shows both for ever after.
     """
+    from asterisk_bridge import oplog as log
+
     app = get_app(ctx)
     made = log.restart(app.engine, app.master_key, app.config.oplog_anchor, reason)
     click.echo(f"operation log restarted at {made.created_at} (installation {made.installation})")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(oplog_group)

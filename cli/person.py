@@ -10,14 +10,16 @@ and ``voco disclosure``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from asterisk_bridge.subjects import target as targets
-from asterisk_bridge.subjects.target import Target
-from asterisk_bridge.subjects.vault import SubjectVault
 from cli.common import get_app
+
+if TYPE_CHECKING:
+    from asterisk_bridge.subjects.target import Target
+    from asterisk_bridge.subjects.vault import SubjectVault
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 IDENTIFIER_PARAMS = ("number", "extension", "email")
@@ -41,6 +43,8 @@ def subject_options(fn: F) -> F:
 
 def vault(ctx: click.Context) -> SubjectVault:
     """This process's access to subjects."""
+    from asterisk_bridge.subjects.vault import SubjectVault
+
     return SubjectVault(get_app(ctx).master_key)
 
 
@@ -53,6 +57,8 @@ def target(ctx: click.Context, *, create: bool = False) -> Target:
     """The person the command names, resolved; the command's logged arguments then hold
     :func:`~asterisk_bridge.subjects.target.oplog_form` instead of the identifier typed. The
     identifier is taken out of them first, so not even a failure logs it."""
+    from asterisk_bridge.subjects import target as targets
+
     given = take_identifier(ctx)
     app = get_app(ctx)
     ident = targets.identifier(given["number"], given["extension"], given["email"],

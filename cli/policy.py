@@ -8,15 +8,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from asterisk_bridge.context import App
 from asterisk_bridge.errors import NotFoundError
-from asterisk_bridge.recording import policy, prompts
+from asterisk_bridge.recording import choices
 from cli.common import get_app, oplogged
 from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
+
+if TYPE_CHECKING:
+    from asterisk_bridge.context import App
+
 
 APPLY_HINT = "stored; run 'voco apply' to enforce it in Asterisk"
 DEFAULT_LIB_DIR = Path("/var/lib/asterisk")
@@ -28,18 +31,20 @@ def policy_group() -> None:
 
 
 @policy_group.command("set")
-@click.argument("scope", type=click.Choice(policy.SCOPES))
+@click.argument("scope", type=click.Choice(choices.SCOPES))
 @click.argument("key")
-@click.argument("mode", type=click.Choice(policy.MODES))
-@click.option("--priority", default=policy.DEFAULT_PRIORITY, show_default=True,
+@click.argument("mode", type=click.Choice(choices.MODES))
+@click.option("--priority", default=choices.DEFAULT_PRIORITY, show_default=True,
               help="0-99; the higher party's yes/no wins when caller and callee disagree.")
-@click.option("--consent", type=click.Choice((*policy.CONSENTS, "inherit")), default="inherit",
+@click.option("--consent", type=click.Choice((*choices.CONSENTS, "inherit")), default="inherit",
               show_default=True, help="Who must consent when this rule decides to record.")
 @click.pass_context
 @oplogged
 def set_cmd(ctx: click.Context, scope: str, key: str, mode: str, priority: int,
             consent: str) -> None:
     """Set the recording MODE of extension/trunk/route KEY."""
+    from asterisk_bridge.recording import policy
+
     rule = policy.make_rule(scope, key, mode, priority, "" if consent == "inherit" else consent)
     policy.set_rule(get_app(ctx).engine, rule)
     click.echo(f"{rule.ref}: {rule.mode} (priority {rule.priority}, consent "
@@ -47,12 +52,14 @@ def set_cmd(ctx: click.Context, scope: str, key: str, mode: str, priority: int,
 
 
 @policy_group.command("clear")
-@click.argument("scope", type=click.Choice(policy.SCOPES))
+@click.argument("scope", type=click.Choice(choices.SCOPES))
 @click.argument("key")
 @click.pass_context
 @oplogged
 def clear_cmd(ctx: click.Context, scope: str, key: str) -> None:
     """Remove the rule of KEY (it falls back to the default)."""
+    from asterisk_bridge.recording import policy
+
     if not policy.clear_rule(get_app(ctx).engine, scope, key):
         raise NotFoundError(f"{scope}:{key} has no recording rule; see 'voco recording-policy "
                             "list'")
@@ -60,8 +67,8 @@ def clear_cmd(ctx: click.Context, scope: str, key: str) -> None:
 
 
 @policy_group.command("defaults")
-@click.option("--mode", type=click.Choice(policy.DEFAULT_MODES), help="Global default mode.")
-@click.option("--consent", type=click.Choice(policy.CONSENTS), help="Global consent rule.")
+@click.option("--mode", type=click.Choice(choices.DEFAULT_MODES), help="Global default mode.")
+@click.option("--consent", type=click.Choice(choices.CONSENTS), help="Global consent rule.")
 @click.option("--timeout", help="Seconds a party has to answer the consent question (1-30).")
 @click.option("--digit", help="The key that gives consent (0-9).")
 @click.option("--pause-code", help="DTMF code to pause a recording (e.g. *7).")
@@ -72,6 +79,8 @@ def clear_cmd(ctx: click.Context, scope: str, key: str) -> None:
 @oplogged
 def defaults_cmd(ctx: click.Context, as_json: bool, **options: str | None) -> None:
     """Change global settings; with no option, show them."""
+    from asterisk_bridge.recording import policy
+
     names = {"mode": "default_mode", "consent": "consent", "timeout": "consent_timeout",
              "digit": "consent_digit", "pause_code": "code_pause",
              "resume_code": "code_resume", "stop_code": "code_stop"}
@@ -97,6 +106,8 @@ RULE_COLUMNS = (
 def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """Every rule; the text view then shows the defaults and the prompts in use (as JSON:
     'defaults --json', 'prompt list --json')."""
+    from asterisk_bridge.recording import policy, prompts
+
     app = get_app(ctx)
     rules = [{"rule": r.ref, **asdict(r)} for r in policy.rules(app.engine)]
     emit_list(rules, as_json, RULE_COLUMNS, dict, "no rules: the default decides every call")
@@ -110,7 +121,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 
 
 @policy_group.command("explain")
-@click.argument("kind", type=click.Choice(policy.KINDS))
+@click.argument("kind", type=click.Choice(choices.KINDS))
 @click.argument("caller")
 @click.argument("callee")
 @click.option("--route", default="", help="The route the call takes, if any.")
@@ -119,6 +130,8 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 def explain_cmd(ctx: click.Context, kind: str, caller: str, callee: str, route: str,
                 as_json: bool) -> None:
     """What the stored policy decides for a call (the dialplan decides the same)."""
+    from asterisk_bridge.recording import policy
+
     engine = get_app(ctx).engine
     d = policy.decide(policy.rules(engine), policy.settings(engine), kind, caller, callee, route)
     emit_object(asdict(d), as_json, _explain)
@@ -153,6 +166,8 @@ def _lib_dir(app: App, explicit: str | None) -> Path:
 @oplogged
 def upload_cmd(ctx: click.Context, name: str, file: Path, lib_dir: str | None) -> None:
     """Convert FILE (any WAV) for Asterisk and store it as prompt NAME."""
+    from asterisk_bridge.recording import prompts
+
     app = get_app(ctx)
     p = prompts.upload(app.engine, name, file)
     target = _lib_dir(app, lib_dir)
@@ -167,6 +182,8 @@ def upload_cmd(ctx: click.Context, name: str, file: Path, lib_dir: str | None) -
 @oplogged
 def install_cmd(ctx: click.Context, lib_dir: str | None) -> None:
     """Write every stored prompt where this node's Asterisk plays it from."""
+    from asterisk_bridge.recording import prompts
+
     app = get_app(ctx)
     target = _lib_dir(app, lib_dir)
     written = prompts.install(app.engine, target)
@@ -186,6 +203,8 @@ PROMPT_COLUMNS = (
 @click.pass_context
 def prompt_list_cmd(ctx: click.Context, as_json: bool) -> None:
     """Uploaded prompts and the slots that use them."""
+    from asterisk_bridge.recording import prompts
+
     app = get_app(ctx)
     used: dict[str, list[str]] = {}
     for slot, name in prompts.assignments(app.engine).items():
@@ -196,8 +215,8 @@ def prompt_list_cmd(ctx: click.Context, as_json: bool) -> None:
 
 
 @prompt_group.command("assign")
-@click.argument("kind", type=click.Choice(policy.KINDS))
-@click.argument("role", type=click.Choice(prompts.ROLES))
+@click.argument("kind", type=click.Choice(choices.KINDS))
+@click.argument("role", type=click.Choice(choices.ROLES))
 @click.argument("name", required=False)
 @click.option("--builtin", is_flag=True, help="Go back to the built-in prompt.")
 @click.pass_context
@@ -205,6 +224,8 @@ def prompt_list_cmd(ctx: click.Context, as_json: bool) -> None:
 def assign_cmd(ctx: click.Context, kind: str, role: str, name: str | None,
                builtin: bool) -> None:
     """Play prompt NAME as the ROLE prompt of KIND calls."""
+    from asterisk_bridge.recording import prompts
+
     if builtin == (name is not None):
         raise click.UsageError("give either a prompt NAME or --builtin")
     prompts.assign(get_app(ctx).engine, kind, role, None if builtin else name)
@@ -217,11 +238,7 @@ def assign_cmd(ctx: click.Context, kind: str, role: str, name: str | None,
 @oplogged
 def remove_cmd(ctx: click.Context, name: str) -> None:
     """Delete an uploaded prompt that no slot uses."""
+    from asterisk_bridge.recording import prompts
+
     prompts.remove(get_app(ctx).engine, name)
     click.echo(f"prompt {name} removed")
-
-
-def register(group: click.Group) -> None:
-    """Add the groups to the top-level group."""
-    group.add_command(policy_group)
-    group.add_command(prompt_group)

@@ -1,19 +1,27 @@
-"""What every provisioning noun shares: ``--json`` output and the list/show/remove commands."""
+"""What every provisioning noun shares: ``--json`` output and the list/show/remove commands.
+
+The commands name their domain module instead of holding its functions, so defining them (for
+``--help``) imports no store."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import Engine
 
-from asterisk_bridge.provisioning.records import Spec
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, emit_object, list_json_option
 from cli.output import object_json_option as json_option
 
-Extra = Callable[[Engine, Spec], dict[str, Any]]
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from asterisk_bridge.provisioning.records import Spec
+
+
+Extra = Callable[["Engine", "Spec"], dict[str, Any]]
 
 
 def _as_dict(record: Spec, engine: Engine, extra: Extra | None) -> dict[str, Any]:
@@ -39,14 +47,16 @@ def emit_records(records: Sequence[Spec], as_json: bool, engine: Engine, extra: 
     emit_list(dicts, as_json, columns, dict, f"no {noun}s")
 
 
-def add_read_commands(group: click.Group, noun: str, key: str,
-                      list_fn: Callable[[Engine], Sequence[Spec]],
-                      get_fn: Callable[[Engine, str], Spec],
-                      remove_fn: Callable[[Engine, str], None],
+def add_read_commands(group: click.Group, noun: str, key: str, domain: str,
+                      names: tuple[str, str, str] = ("list_all", "get", "remove"),
                       extra: Extra | None = None, personal: str | None = None) -> None:
-    """Attach ``list``, ``show KEY`` and ``remove KEY`` for one noun; reads of a noun that
-    holds *personal* data (names, e-mail, phone numbers) go into the operation log."""
+    """Attach ``list``, ``show KEY`` and ``remove KEY`` for one noun, calling the list, get
+    and remove functions *names* of module *domain*; reads of a noun that holds *personal* data
+    (names, e-mail, phone numbers) go into the operation log."""
     logged: Callable[[Any], Any] = oplogged_read(personal) if personal else (lambda fn: fn)
+
+    def fn(which: int) -> Callable[..., Any]:
+        return getattr(importlib.import_module(domain), names[which])
 
     @group.command("list")
     @list_json_option
@@ -54,7 +64,7 @@ def add_read_commands(group: click.Group, noun: str, key: str,
     @logged
     def list_cmd(ctx: click.Context, as_json: bool) -> None:
         app = get_app(ctx)
-        records = list_fn(app.engine)
+        records: Sequence[Spec] = fn(0)(app.engine)
         read_rows(len(records))
         emit_records(records, as_json, app.engine, extra, noun)
 
@@ -67,7 +77,7 @@ def add_read_commands(group: click.Group, noun: str, key: str,
     @logged
     def show_cmd(ctx: click.Context, as_json: bool, **kw: str) -> None:
         app = get_app(ctx)
-        record = get_fn(app.engine, kw[key])
+        record: Spec = fn(1)(app.engine, kw[key])
         read_rows(1)
         emit(record, as_json, app.engine, extra)
 
@@ -79,7 +89,7 @@ def add_read_commands(group: click.Group, noun: str, key: str,
     @oplogged
     def remove_cmd(ctx: click.Context, **kw: str) -> None:
         app = get_app(ctx)
-        remove_fn(app.engine, kw[key])
+        fn(2)(app.engine, kw[key])
         click.echo(f"{noun} {kw[key]} removed (run 'voco apply' to make it live)")
 
     remove_cmd.help = f"Remove a {noun}; refused while routes or queues still use it."

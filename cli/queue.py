@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from asterisk_bridge.provisioning import queues
-from asterisk_bridge.provisioning.queues import STRATEGIES, Queue
+from asterisk_bridge.provisioning.choices import STRATEGIES
 from cli.common import get_app, oplogged
 from cli.provision_output import add_read_commands, changes, emit, json_option
 
@@ -28,6 +27,9 @@ def queue_group() -> None:
 def add_cmd(ctx: click.Context, name: str, number: str, strategy: str, timeout: int,
             members: tuple[str, ...], as_json: bool) -> None:
     """Create queue NAME."""
+    from asterisk_bridge.provisioning import queues
+    from asterisk_bridge.provisioning.queues import Queue
+
     app = get_app(ctx)
     emit(queues.add(app.engine, Queue(name=name, number=number, strategy=strategy,
                                       timeout=timeout, members=members)), as_json, app.engine)
@@ -43,11 +45,13 @@ def add_cmd(ctx: click.Context, name: str, number: str, strategy: str, timeout: 
 @oplogged
 def set_cmd(ctx: click.Context, name: str, as_json: bool, **opts: str | int | None) -> None:
     """Change queue NAME (members: see 'voco queue member')."""
+    from asterisk_bridge.provisioning import queues
+
     app = get_app(ctx)
     emit(queues.update(app.engine, name, **changes(**opts)), as_json, app.engine)
 
 
-add_read_commands(queue_group, "queue", "name", queues.list_all, queues.get, queues.remove)
+add_read_commands(queue_group, "queue", "name", "asterisk_bridge.provisioning.queues")
 
 
 @queue_group.group("member")
@@ -62,6 +66,8 @@ def member_group() -> None:
 @oplogged
 def member_add(ctx: click.Context, name: str, extension: str) -> None:
     """Make EXTENSION a member of queue NAME."""
+    from asterisk_bridge.provisioning import queues
+
     queue = queues.add_member(get_app(ctx).engine, name, extension)
     click.echo(f"queue {name} members: {', '.join(queue.members)}")
 
@@ -73,10 +79,7 @@ def member_add(ctx: click.Context, name: str, extension: str) -> None:
 @oplogged
 def member_remove(ctx: click.Context, name: str, extension: str) -> None:
     """Take EXTENSION out of queue NAME."""
+    from asterisk_bridge.provisioning import queues
+
     queue = queues.remove_member(get_app(ctx).engine, name, extension)
     click.echo(f"queue {name} members: {', '.join(queue.members) or '(none)'}")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(queue_group)

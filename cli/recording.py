@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
-from asterisk_bridge.amiclient import ami_session
 from asterisk_bridge.channel_names import endpoint
-from asterisk_bridge.context import App
 from asterisk_bridge.errors import AsteriskError, ExitCode, ValidationError
-from asterisk_bridge.oplog import current_actor
-from asterisk_bridge.recording import check, export, pipeline, query, shred, spool
-from asterisk_bridge.recording.vault import RecordingStoreError
 from asterisk_bridge.safewrite import private_output
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.live import EVIDENCE_COLUMNS
@@ -30,6 +24,9 @@ from cli.output import (
     table,
     text,
 )
+
+if TYPE_CHECKING:
+    from asterisk_bridge.context import App
 
 
 @click.group("recording")
@@ -49,6 +46,8 @@ def recording_group() -> None:
 def list_cmd(ctx: click.Context, as_json: bool, **filters: object) -> None:
     """List recordings, oldest first: ON is the recorded extension or trunk, PARTIAL says the
     recorder never finished (e.g. Asterisk crashed)."""
+    from asterisk_bridge.recording import query
+
     rows = query.recordings(get_app(ctx).engine, query.Filters(**filters))  # type: ignore[arg-type]
     read_rows(len(rows))
     emit_list(rows, as_json, RECORDING_COLUMNS, query.as_dict, "no recordings")
@@ -72,6 +71,8 @@ RECORDING_COLUMNS = (
 def show_cmd(ctx: click.Context, recording_id: str, as_json: bool) -> None:
     """Show a recording, its call's CDR records, its paused spans and its call's consent
     evidence (never its key)."""
+    from asterisk_bridge.recording import query
+
     described = query.describe(get_app(ctx).engine, recording_id)
     read_rows(1)
     emit_object(described, as_json, _describe)
@@ -112,6 +113,8 @@ def _describe(shown: Mapping[str, Any]) -> str:
 def export_cmd(ctx: click.Context, recording_id: str, output: str,
                age_recipients: tuple[str, ...]) -> None:
     """Decrypt a recording to a WAV, or to an age file readable with ``age -d``."""
+    from asterisk_bridge.recording import export
+
     app = get_app(ctx)
     if age_recipients:
         export.age_recipients(age_recipients)  # refuse a bad recipient before any work
@@ -129,6 +132,8 @@ def export_cmd(ctx: click.Context, recording_id: str, output: str,
 
 
 def _export(app: App, recording_id: str, out: BinaryIO, age_recipients: tuple[str, ...]) -> None:
+    from asterisk_bridge.recording import export
+
     if age_recipients:
         export.write_age(app, recording_id, out, age_recipients)
     else:
@@ -142,6 +147,9 @@ def _export(app: App, recording_id: str, out: BinaryIO, age_recipients: tuple[st
 @oplogged
 def delete_cmd(ctx: click.Context, recording_id: str, reason: str) -> None:
     """Crypto-shred a recording: key destroyed, file removed, tombstone left."""
+    from asterisk_bridge.oplog import current_actor
+    from asterisk_bridge.recording import shred
+
     stone = shred.delete(get_app(ctx), recording_id, reason, current_actor())
     click.echo(f"deleted {stone.recording_id} at {stone.deleted_at} by {stone.deleted_by}")
 
@@ -152,6 +160,8 @@ def delete_cmd(ctx: click.Context, recording_id: str, reason: str) -> None:
 @click.pass_context
 def check_cmd(ctx: click.Context, verify: bool, as_json: bool) -> None:
     """Report files without rows, rows without files or keys; exit 1 if any."""
+    from asterisk_bridge.recording import check
+
     report = check.check(get_app(ctx), verify_hashes=verify)
     emit_object({"rows": report.rows, "consistent": not report.problems,
                  "problems": report.problems}, as_json, _report)
@@ -171,6 +181,11 @@ def _report(r: Mapping[str, Any]) -> str:
 @oplogged
 def sweep_cmd(ctx: click.Context) -> None:
     """Store whatever the spool holds now (what the bridge does; for use while it is down)."""
+    import asyncio
+
+    from asterisk_bridge.recording import pipeline, spool
+    from asterisk_bridge.recording.vault import RecordingStoreError
+
     app = get_app(ctx)
     try:
         active: set[str] | None = asyncio.run(_active(app))
@@ -186,10 +201,8 @@ def sweep_cmd(ctx: click.Context) -> None:
 
 
 async def _active(app: App) -> set[str]:
+    from asterisk_bridge.amiclient import ami_session
+    from asterisk_bridge.recording import pipeline
+
     async with ami_session(app.config.asterisk) as ami:
         return await pipeline.active_uniqueids(ami.action)
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(recording_group)

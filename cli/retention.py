@@ -6,8 +6,7 @@ from __future__ import annotations
 import click
 
 from asterisk_bridge.errors import ValidationError
-from asterisk_bridge.retention import policy
-from asterisk_bridge.retention.kinds import NAMES
+from asterisk_bridge.retention.choices import NAMES
 from cli.common import get_app, oplogged
 from cli.output import emit_object, object_json_option
 
@@ -30,6 +29,8 @@ def retention_group() -> None:
 @oplogged
 def set_command(ctx: click.Context, kind: str, days: str) -> None:
     """Keep KIND for DAYS days (1-36500), or 'off' to keep it for ever."""
+    from asterisk_bridge.retention import policy
+
     if days.strip().lower() == "off":
         value = None
     else:
@@ -47,6 +48,8 @@ def set_command(ctx: click.Context, kind: str, days: str) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, as_json: bool) -> None:
     """Every category and its policy (as JSON: category -> days, null = kept for ever)."""
+    from asterisk_bridge.retention import policy
+
     emit_object(policy.policies(get_app(ctx).engine), as_json, lambda p: "\n".join(
         f"{kind}: " + (f"{days} days" if days else "kept for ever (no policy)")
         for kind, days in p.items()))
@@ -57,13 +60,10 @@ def show_command(ctx: click.Context, as_json: bool) -> None:
 @oplogged
 def run_command(ctx: click.Context) -> None:
     """Delete now whatever the policies say is too old."""
+    from asterisk_bridge.retention import policy
+
     done = policy.enforce(get_app(ctx))
     if not done:
         click.echo("no retention policy set: nothing deleted")
     for kind, n in done.items():
         click.echo(f"{kind}: deleted {n}")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(retention_group)

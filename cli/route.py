@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 
 from asterisk_bridge.errors import ValidationError
-from asterisk_bridge.provisioning import routes
-from asterisk_bridge.provisioning.routes import InboundRoute, OutboundRoute
 from cli.common import get_app, oplogged
 from cli.provision_output import add_read_commands, changes, emit, json_option
 
@@ -41,6 +39,9 @@ to_option = click.option("--to", "to", required=True,
 @oplogged
 def inbound_add(ctx: click.Context, did: str, to: str, as_json: bool) -> None:
     """Route calls for DID."""
+    from asterisk_bridge.provisioning import routes
+    from asterisk_bridge.provisioning.routes import InboundRoute
+
     app = get_app(ctx)
     kind, target = _target(to)
     route = routes.add_inbound(app.engine, InboundRoute(did=did, target_kind=kind, target=target))
@@ -55,14 +56,16 @@ def inbound_add(ctx: click.Context, did: str, to: str, as_json: bool) -> None:
 @oplogged
 def inbound_set(ctx: click.Context, did: str, to: str, as_json: bool) -> None:
     """Send calls for DID somewhere else."""
+    from asterisk_bridge.provisioning import routes
+
     app = get_app(ctx)
     kind, target = _target(to)
     emit(routes.update_inbound(app.engine, did, target_kind=kind, target=target), as_json,
          app.engine)
 
 
-add_read_commands(inbound_group, "inbound route", "did", routes.list_inbound,
-                  routes.get_inbound, routes.remove_inbound)
+add_read_commands(inbound_group, "inbound route", "did", "asterisk_bridge.provisioning.routes",
+                  ("list_inbound", "get_inbound", "remove_inbound"))
 
 
 @route_group.group("outbound")
@@ -86,6 +89,9 @@ def outbound_group() -> None:
 def outbound_add(ctx: click.Context, name: str, pattern: str, trunk: tuple[str, ...], strip: int,
                  prepend: str, position: int, as_json: bool) -> None:
     """Create outbound route NAME."""
+    from asterisk_bridge.provisioning import routes
+    from asterisk_bridge.provisioning.routes import OutboundRoute
+
     app = get_app(ctx)
     route = routes.add_outbound(app.engine, OutboundRoute(
         name=name, pattern=pattern, trunks=trunk, strip=strip, prepend=prepend,
@@ -106,6 +112,8 @@ def outbound_add(ctx: click.Context, name: str, pattern: str, trunk: tuple[str, 
 def outbound_set(ctx: click.Context, name: str, trunks: tuple[str, ...], as_json: bool,
                  **opts: str | int | None) -> None:
     """Change outbound route NAME."""
+    from asterisk_bridge.provisioning import routes
+
     app = get_app(ctx)
     new = changes(**opts)
     if trunks:
@@ -113,10 +121,5 @@ def outbound_set(ctx: click.Context, name: str, trunks: tuple[str, ...], as_json
     emit(routes.update_outbound(app.engine, name, **new), as_json, app.engine)
 
 
-add_read_commands(outbound_group, "outbound route", "name", routes.list_outbound,
-                  routes.get_outbound, routes.remove_outbound)
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(route_group)
+add_read_commands(outbound_group, "outbound route", "name", "asterisk_bridge.provisioning.routes",
+                  ("list_outbound", "get_outbound", "remove_outbound"))

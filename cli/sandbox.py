@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from asterisk_bridge.errors import ExitCode
-from asterisk_bridge.sandbox import rootfs
-from asterisk_bridge.sandbox.attach import start_attached
-from asterisk_bridge.sandbox.instance import Instance, InstanceInfo
 from cli.common import config_file
 from cli.output import emit_object, object_json_option
+
+if TYPE_CHECKING:
+    from asterisk_bridge.sandbox.instance import InstanceInfo
+
 
 name_option = click.option("--name", default="default", show_default=True,
                            help="Instance name; several instances can run at once.")
@@ -27,6 +28,8 @@ def sandbox_group() -> None:
 @click.option("--rebuild", is_flag=True, help="Build again even if the cached root works.")
 def build(rebuild: bool) -> None:
     """Build the Debian sid root with Asterisk (cached; about 20 s the first time)."""
+    from asterisk_bridge.sandbox import rootfs
+
     root = rootfs.ensure_root(rebuild=rebuild)
     click.echo(f"{rootfs.asterisk_version(root)} in {root}")
 
@@ -43,6 +46,10 @@ def start(ctx: click.Context, name: str, attach: bool) -> None:
     configuration (extensions, trunks, routes, recording policy) and 'voco apply' then proves it
     live; otherwise it runs an empty PBX.
     """
+    from asterisk_bridge.sandbox import rootfs
+    from asterisk_bridge.sandbox.attach import start_attached
+    from asterisk_bridge.sandbox.instance import Instance
+
     root = rootfs.ensure_root()
     inst = Instance(name, root)
     path = config_file(ctx)
@@ -74,6 +81,8 @@ def _started(name: str, info: InstanceInfo) -> None:
 @click.option("--destroy", is_flag=True, help="Also delete the instance's files.")
 def stop(name: str, destroy: bool) -> None:
     """Stop an instance cleanly."""
+    from asterisk_bridge.sandbox.instance import Instance
+
     inst = Instance(name)
     if destroy:
         inst.destroy()
@@ -89,6 +98,9 @@ def stop(name: str, destroy: bool) -> None:
 @click.pass_context
 def status(ctx: click.Context, name: str, as_json: bool) -> None:
     """Show whether an instance runs, and where; exit 3 if it does not run."""
+    from asterisk_bridge.sandbox import rootfs
+    from asterisk_bridge.sandbox.instance import Instance
+
     root = rootfs.default_root()
     inst = Instance(name, root)
     shown: dict[str, object] = {"name": name, "root": str(root),
@@ -109,8 +121,3 @@ def _describe(s: Mapping[str, Any]) -> str:
         return head + "not running"
     return head + (f"running, pid {s['pid']}, AMI {s['ami_port']}, HTTP {s['http_port']}, "
                    f"SIP {s['sip_port']}")
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(sandbox_group)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from asterisk_bridge.provisioning import speeddials
-from asterisk_bridge.provisioning.speeddials import SpeedDial
 from cli.common import get_app, oplogged
 from cli.provision_output import add_read_commands, changes, emit, json_option
 
@@ -24,6 +22,9 @@ def speeddial_group() -> None:
 @oplogged
 def add_cmd(ctx: click.Context, code: str, number: str, name: str, as_json: bool) -> None:
     """Create speed dial CODE."""
+    from asterisk_bridge.provisioning import speeddials
+    from asterisk_bridge.provisioning.speeddials import SpeedDial
+
     app = get_app(ctx)
     emit(speeddials.add(app.engine, SpeedDial(code=code, number=number, name=name)), as_json,
          app.engine)
@@ -38,14 +39,10 @@ def add_cmd(ctx: click.Context, code: str, number: str, name: str, as_json: bool
 @oplogged
 def set_cmd(ctx: click.Context, code: str, as_json: bool, **opts: str | None) -> None:
     """Change speed dial CODE."""
+    from asterisk_bridge.provisioning import speeddials
+
     app = get_app(ctx)
     emit(speeddials.update(app.engine, code, **changes(**opts)), as_json, app.engine)
 
 
-add_read_commands(speeddial_group, "speed dial", "code", speeddials.list_all, speeddials.get,
-                  speeddials.remove)
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(speeddial_group)
+add_read_commands(speeddial_group, "speed dial", "code", "asterisk_bridge.provisioning.speeddials")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from asterisk_bridge.oplog import current_actor
-from asterisk_bridge.subjects import bundle, rights
-from asterisk_bridge.subjects.target import Target
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_object, object_json_option, table
 from cli.person import number_argument, target, vault
+
+if TYPE_CHECKING:
+    from asterisk_bridge.subjects import rights
+    from asterisk_bridge.subjects.target import Target
+
 
 FINDING_COLUMNS = (
     Column("CATEGORY", lambda f: f[0]),
@@ -63,6 +65,8 @@ def subject_group() -> None:
 def find_cmd(ctx: click.Context, as_json: bool, **_: str | None) -> None:
     """Everything held about a person, by category, with counts and ids (personal contacts:
     only a count, and only of those their owners made findable)."""
+    from asterisk_bridge.subjects import rights
+
     found = target(ctx)
     findings = rights.find(get_app(ctx), vault(ctx), found)
     read_rows(sum(f.found.count for f in findings))
@@ -82,6 +86,9 @@ def export_cmd(ctx: click.Context, age_recipients: tuple[str, ...], output: str,
                disclosure: int | None, **_: str | None) -> None:
     """Write everything held about a person as one age-encrypted bundle: a tar of
     manifest.json and the recordings as WAV ('age -d -i KEY FILE | tar x')."""
+    from asterisk_bridge.oplog import current_actor
+    from asterisk_bridge.subjects import bundle
+
     found = target(ctx)
     done = bundle.export(get_app(ctx), vault(ctx), found, age_recipients,
                          Path(output).expanduser(), current_actor(), disclosure)
@@ -102,6 +109,9 @@ def erase_cmd(ctx: click.Context, reason: str, dry_run: bool, yes: bool,
     """Erase a person: crypto-shred every recording they are a party to, delete the personal
     contacts their owners made findable, then destroy their key. CDR rows stay for billing
     with the personal fields unreadable. Refused while a legal hold covers any of it."""
+    from asterisk_bridge.oplog import current_actor
+    from asterisk_bridge.subjects import rights
+
     found = target(ctx)
     app = get_app(ctx)
     subject = found.subject  # NotFoundError: nobody to erase
@@ -116,8 +126,3 @@ def erase_cmd(ctx: click.Context, reason: str, dry_run: bool, yes: bool,
     steps = ", ".join(f"{n} {category}" for category, n in done.items() if n)
     click.echo(f"erased subject {subject}: key destroyed"
                + (f"; destroyed {steps}" if steps else ""))
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(subject_group)

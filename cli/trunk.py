@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Engine
 
-from asterisk_bridge.provisioning import trunks
-from asterisk_bridge.provisioning.records import Spec
-from asterisk_bridge.provisioning.trunks import Trunk
 from cli.common import get_app, oplogged
 from cli.provision_output import add_read_commands, changes, emit, json_option
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from asterisk_bridge.provisioning.records import Spec
 
 
 @click.group("trunk")
@@ -28,6 +30,8 @@ def _secret(read: bool) -> str | None:
 
 
 def _has_secret(engine: Engine, trunk: Spec) -> dict[str, str]:
+    from asterisk_bridge.provisioning import trunks
+
     return {"secret": "set" if trunks.secret_is_set(engine, trunk.key) else "none"}
 
 
@@ -47,6 +51,9 @@ def _has_secret(engine: Engine, trunk: Spec) -> dict[str, str]:
 def add_cmd(ctx: click.Context, name: str, host: str, port: int, username: str, register: bool,
             identify: tuple[str, ...], secret_stdin: bool, as_json: bool) -> None:
     """Create trunk NAME."""
+    from asterisk_bridge.provisioning import trunks
+    from asterisk_bridge.provisioning.trunks import Trunk
+
     app = get_app(ctx)
     trunk = Trunk(name=name, host=host, port=port, username=username, register=register,
                   identify=identify)
@@ -69,6 +76,8 @@ def add_cmd(ctx: click.Context, name: str, host: str, port: int, username: str, 
 def set_cmd(ctx: click.Context, name: str, identify: tuple[str, ...], no_identify: bool,
             secret_stdin: bool, as_json: bool, **opts: str | int | bool | None) -> None:
     """Change trunk NAME."""
+    from asterisk_bridge.provisioning import trunks
+
     app = get_app(ctx)
     new = changes(**opts)
     if identify or no_identify:
@@ -79,10 +88,5 @@ def set_cmd(ctx: click.Context, name: str, identify: tuple[str, ...], no_identif
     emit(trunks.update(app.engine, name, **new), as_json, app.engine, _has_secret)
 
 
-add_read_commands(trunk_group, "trunk", "name", trunks.list_all, trunks.get, trunks.remove,
-                  _has_secret)
-
-
-def register(group: click.Group) -> None:
-    """Add the group to the top-level group."""
-    group.add_command(trunk_group)
+add_read_commands(trunk_group, "trunk", "name", "asterisk_bridge.provisioning.trunks",
+                  extra=_has_secret)

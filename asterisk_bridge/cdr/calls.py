@@ -29,11 +29,11 @@ from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 
+from asterisk_bridge.cdr.choices import CALL_DISPOSITIONS
 from asterisk_bridge.cdr.query import CdrFilter
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.store.models.cdr import CdrRecord
 
-CALL_DISPOSITIONS = ("answered", "busy", "missed", "failed")
 LEG_TO_CALL = {"ANSWERED": "answered", "BUSY": "busy", "NO ANSWER": "missed",
                "FAILED": "failed", "CONGESTION": "failed"}
 OVERLAP_SLACK = timedelta(seconds=1)  # Master.csv times are whole seconds

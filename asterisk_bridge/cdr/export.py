@@ -15,11 +15,11 @@ from typing import Any, TextIO
 
 from sqlalchemy import Engine
 
+from asterisk_bridge.cdr.choices import FORMATS
 from asterisk_bridge.cdr.query import CdrFilter, stream_cdrs
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.store.models.cdr import CdrRecord
 
-FORMATS = ("csv", "json")
 COLUMNS = [c.name for c in CdrRecord.__table__.columns]
 
 

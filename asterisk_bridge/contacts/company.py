@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
+from asterisk_bridge.contacts.choices import PRIVILEGES
 from asterisk_bridge.contacts.extensions import check_extension
 from asterisk_bridge.errors import DeniedError, NotFoundError, ValidationError
 from asterisk_bridge.store.models.contacts import CompanyContact, ContactGrant
 
-PRIVILEGES = ("view", "manage")  # ordered: manage includes view
 MAX_NUMBERS = 10
 
 

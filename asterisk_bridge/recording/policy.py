@@ -47,14 +47,17 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.recording.choices import (
+    CONSENTS,
+    DEFAULT_MODES,
+    DEFAULT_PRIORITY,
+    KINDS,
+    MODES,
+    SCOPES,
+)
 from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.consent import RecordingRule, RecordingSetting
 
-MODES = ("never", "no", "dontcare", "yes", "force")
-DEFAULT_MODES = ("never", "no", "yes", "force")
-SCOPES = ("ext", "trunk", "route")
-CONSENTS = ("both", "external", "none")
-KINDS = ("internal", "inbound", "outbound")
 RECORDING_MODES = ("yes", "force")
 
 WEIGHT_NEVER = 4000
@@ -62,7 +65,6 @@ WEIGHT_FORCE = 3000
 WEIGHT_PARTY = 1000
 WEIGHT_ROUTE = 500
 MAX_PRIORITY = 99
-DEFAULT_PRIORITY = 10
 
 #: Global settings and their defaults: recording is off until an admin turns it on.
 DEFAULTS: dict[str, str] = {

@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from asterisk_bridge import validate
 from asterisk_bridge.errors import NotFoundError, ValidationError, VocoError
 from asterisk_bridge.recording import policy
+from asterisk_bridge.recording.choices import ROLES
 from asterisk_bridge.safewrite import write_private
 from asterisk_bridge.store.models.consent import RecordingPrompt
 
-ROLES = ("announce", "ask")
 PROMPT_DIR = "voco-prompts"  # under the instance's astvarlibdir
 MAX_SECONDS = 60.0
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

@@ -1,6 +1,7 @@
 """Every category retention covers. Voicemail, transcripts, captures and debug logs join here
 when they exist, each with its own purge: nothing is kept for ever by omission, and nothing is
-purged by a path that skips its domain's tombstones."""
+purged by a path that skips its domain's tombstones. A new category's name also goes into
+:mod:`~asterisk_bridge.retention.choices`."""
 
 from __future__ import annotations
 

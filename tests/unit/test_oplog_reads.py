@@ -13,6 +13,7 @@ import pytest
 from asterisk_bridge import oplog
 from asterisk_bridge.cdr import csvsource
 from asterisk_bridge.cdr.store import insert_rows
+from asterisk_bridge.clidocs import walk
 from asterisk_bridge.context import App
 from cli.common import NOT_LOGGED, OPLOG_MARK
 from cli.main import voco
@@ -21,12 +22,10 @@ from tests.conftest import CliCall
 DATA = Path(__file__).parent / "data"
 
 
-def _leaves(cmd: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, click.Command]]:
-    if isinstance(cmd, click.Group):
-        for name, sub in cmd.commands.items():
-            yield from _leaves(sub, (*path, name))
-    else:
-        yield " ".join(path), cmd
+def _leaves(cmd: click.Command) -> Iterator[tuple[str, click.Command]]:
+    for path, sub in walk(cmd, []):
+        if not isinstance(sub, click.Group):
+            yield " ".join(path), sub
 
 
 def test_every_command_declares_its_oplog_entry() -> None:
