@@ -67,7 +67,8 @@ NOT_LOGGED: dict[str, str] = {
     **dict.fromkeys(("bridge run", "sandbox build", "sandbox start", "sandbox stop"),
                     "runs a service or the test sandbox; its own logs say what it does"),
     **dict.fromkeys(("recording-policy list", "recording-policy explain", "prompt list",
-                     "retention show", "contact grants", "recording check"),
+                     "retention show", "contact grants", "recording check", "grants list",
+                     "grants show"),
                     "configuration and consistency, no personal data"),
     **dict.fromkeys(("contact personal count",), "a count, all an admin may learn"),
     **{f"{noun} {verb}": "provisioning configuration, no personal data"

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "db": "cli.db:db_group",
     "disclosure": "cli.disclosure:disclosure_group",
     "extension": "cli.extension:extension_group",
+    "grants": "cli.grants:grants_group",
     "hold": "cli.hold:hold_group",
     "init": "cli.init:init_cmd",
     "keys": "cli.keys:keys_group",

@@ -7,6 +7,7 @@ columns the models mark ``SEALED_BY_MASTER`` (:func:`asterisk_bridge.masterkey.r
 from __future__ import annotations
 
 from asterisk_bridge import oplog
+from asterisk_bridge.grants import register as grants
 from asterisk_bridge.masterkey.registry import SealedKind, sealed
 from asterisk_bridge.provisioning import conferences, extensions, trunks
 from asterisk_bridge.recording import keys as recording_keys
@@ -19,6 +20,7 @@ KINDS: tuple[SealedKind, ...] = (
     trunks.SEALED,
     conferences.SEALED,
     subjects.SEALED,
+    grants.SEALED,
     sealed("operation log seals", oplog.reseal, OplogEntry.mac, OplogHead.mac,
            OplogGenesis.mac),
 )

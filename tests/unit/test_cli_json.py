@@ -21,6 +21,7 @@ from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.clidocs import walk
 from asterisk_bridge.config import load_config, write_config
 from asterisk_bridge.context import App
+from asterisk_bridge.grants import register as grants
 from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.vault import CallInfo
 from cli.main import voco
@@ -70,6 +71,8 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
     "extension set": (("extension", "set", "1002", "--name", "Robert"), {0}),
     "extension show": (("extension", "show", "1001"), {0}),
     "hold list": (("hold", "list"), {0}),
+    "grants list": (("grants", "list"), {0}),
+    "grants show": (("grants", "show", "1"), {0}),
     "live evidence": (("live", "evidence", LINKEDID), {0}),
     "oplog list": (("oplog", "list"), {0}),
     "oplog verify": (("oplog", "verify"), {0}),
@@ -141,6 +144,9 @@ def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> di
     ok(run_cli, "hold", "add", "--subject", "+4930123456", "--reason", "case 1")
     ok(run_cli, "disclosure", "add", "--subject", "+4930123456", "--recipient", "Court",
        "--basis", "order", "--items", "cdr", "--notice-sent", "2026-01-01")
+    with app.engine.begin() as conn:
+        grants.create(conn, grants.NewGrant.build("api", "crm", "Acme", ["cdr:read"],
+                                                  ["192.0.2.10"], None), "tester")
     export = tmp_path / "export.toml"
     ok(run_cli, "config", "export", "--output", str(export))
     return {"secret": str(secret), "export": str(export)}

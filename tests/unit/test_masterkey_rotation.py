@@ -22,6 +22,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.crypto.keywrap import master_key_id
 from asterisk_bridge.errors import CryptoError, KeyFileError
 from asterisk_bridge.generator.apply import render
+from asterisk_bridge.grants import register as grants
 from asterisk_bridge.masterkey import create_master_key, load_master_key
 from asterisk_bridge.masterkey.kinds import KINDS
 from asterisk_bridge.masterkey.rotate import reseal_all, rotate
@@ -37,6 +38,7 @@ SIP = {"1001": "alice-secret-0a1b2c3d", "1002": "bob-secret-4e5f6a7b"}
 TRUNK_PASSWORD, PIN = "carrier-password-99", "4711"
 REC_ID = "voco-1795911331_0-1795911331_1"
 PASSPHRASE = "only alice knows this"  # what unlocks 1001's personal contacts
+GRANT_SECRET = "ami-app-secret-5c6d7e8f"
 
 
 @pytest.fixture
@@ -49,6 +51,10 @@ def populated(app: App, tmp_path: Path) -> bytes:
                Trunk("carrier", "sip.example.net", username="acct", register=True),
                TRUNK_PASSWORD)
     conferences.add(app.engine, app.master_key, Conference("board", "7001"), PIN)
+    with app.engine.begin() as conn:
+        grants.create(conn, grants.NewGrant.build("ami", "crm", "Acme", ["call"],
+                                                  ["192.0.2.10"], None),
+                      "tester", secret=(app.master_key, GRANT_SECRET))
     with Session(app.engine) as s, s.begin():
         personal.add(s, app.master_key, "1001", PASSPHRASE,
                      personal.clean("Zelda Private", ["+4917055501234"]))
@@ -68,6 +74,8 @@ def _opens_with(app: App, key: bytes, recording: bytes) -> None:
     assert trunks.secret(app.engine, key, "carrier") == TRUNK_PASSWORD
     assert conferences.pin(app.engine, key, "board") == PIN
     assert oplog.verify(app.engine, key).entries >= 1
+    with app.engine.connect() as conn:
+        assert grants.secret_of(key, grants.open_by_name(conn, "ami", "crm")) == GRANT_SECRET
     assert b"".join(vault.open_plaintext(app, REC_ID, mend=False)) == recording
     with Session(app.engine) as s:
         assert [e.name for e in personal.entries(s, "1001", PASSPHRASE)] == ["Zelda Private"]
@@ -88,7 +96,7 @@ def test_rotation_reseals_every_kind(app: App, populated: bytes) -> None:
     assert new != old and report.backup.read_bytes() == old
     assert (report.old_key_id, report.new_key_id) == (master_key_id(old), master_key_id(new))
     assert report.resealed == {"recording data keys": 1, "extension SIP secrets": 2,
-                               "trunk passwords": 1, "conference PINs": 1,
+                               "trunk passwords": 1, "conference PINs": 1, "grant secrets": 1,
                                "subject keys and store keys": 3,  # two parties, blind index
                                "operation log seals": report.resealed["operation log seals"]}
     assert report.resealed["operation log seals"] >= 1
@@ -147,7 +155,7 @@ def test_a_rotation_interrupted_after_its_commit_is_finished_by_rerun(
     assert app.master_key == new and not pending.exists()
     assert {k: n for k, n in report.resealed.items() if k != "operation log seals"} == {
         "recording data keys": 0, "extension SIP secrets": 0, "trunk passwords": 0,
-        "conference PINs": 0, "subject keys and store keys": 0}
+        "conference PINs": 0, "subject keys and store keys": 0, "grant secrets": 0}
     _opens_with(app, new, populated)
 
 

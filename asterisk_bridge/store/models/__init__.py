@@ -6,6 +6,7 @@ from asterisk_bridge.store.models import (
     consent,  # noqa: F401  (registers its tables)
     contacts,  # noqa: F401  (registers its tables)
     disclosures,  # noqa: F401  (registers its tables)
+    grants,  # noqa: F401  (registers its tables)
     holds,  # noqa: F401  (registers its tables)
     provisioning,  # noqa: F401  (registers its tables)
     recording,  # noqa: F401  (registers its tables)

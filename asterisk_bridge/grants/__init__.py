@@ -1,0 +1,1 @@
+"""Grants: every door through which data leaves the PBX for a third party, closed by default."""
