@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import click
 
-from asterisk_bridge.grants import doors
-from asterisk_bridge.grants import register as grants
-from asterisk_bridge.oplog import current_actor
+from asterisk_bridge.grants.choices import DOORS
 from cli.common import get_app, oplogged
 from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
 
@@ -37,12 +35,14 @@ def grants_group() -> None:
 
 
 @grants_group.command("list")
-@click.option("--door", type=click.Choice(grants.DOORS), help="Only this door's grants.")
+@click.option("--door", type=click.Choice(DOORS), help="Only this door's grants.")
 @click.option("--all", "show_all", is_flag=True, help="Also revoked and expired grants.")
 @list_json_option
 @click.pass_context
 def list_cmd(ctx: click.Context, door: str | None, show_all: bool, as_json: bool) -> None:
     """Every open door (with --all: every grant ever made), oldest first."""
+    from asterisk_bridge.grants import register as grants
+
     with get_app(ctx).engine.connect() as conn:
         found = grants.listing(conn, door, open_only=not show_all)
     emit_list(found, as_json, GRANT_COLUMNS, lambda g: g.as_dict(),
@@ -55,6 +55,8 @@ def list_cmd(ctx: click.Context, door: str | None, show_all: bool, as_json: bool
 @click.pass_context
 def show_cmd(ctx: click.Context, grant_id: int, as_json: bool) -> None:
     """One grant, with its door-specific settings (never its secret)."""
+    from asterisk_bridge.grants import register as grants
+
     with get_app(ctx).engine.connect() as conn:
         shown = grants.view(grants.get(conn, grant_id))
     emit_object(shown.as_dict(), as_json)
@@ -67,6 +69,10 @@ def show_cmd(ctx: click.Context, grant_id: int, as_json: bool) -> None:
 @oplogged
 def revoke_cmd(ctx: click.Context, grant_id: int, reason: str) -> None:
     """Close a grant now and cut its live sessions."""
+    from asterisk_bridge.grants import doors
+    from asterisk_bridge.grants import register as grants
+    from asterisk_bridge.oplog import current_actor
+
     app = get_app(ctx)
     with app.engine.begin() as conn:
         closed = grants.close(conn, grant_id, reason, current_actor())
@@ -80,6 +86,10 @@ def revoke_cmd(ctx: click.Context, grant_id: int, reason: str) -> None:
 def expire_cmd(ctx: click.Context) -> None:
     """Close every grant whose UNTIL has passed and cut its sessions (run it from a timer;
     the doors already refuse an expired grant)."""
+    from asterisk_bridge.grants import doors
+    from asterisk_bridge.grants import register as grants
+    from asterisk_bridge.oplog import current_actor
+
     app = get_app(ctx)
     with app.engine.begin() as conn:
         lapsed = grants.expire(conn, current_actor())

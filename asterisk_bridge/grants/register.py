@@ -20,10 +20,9 @@ from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, upd
 
 from asterisk_bridge import validate
 from asterisk_bridge.errors import NotFoundError, ValidationError
+from asterisk_bridge.grants.choices import DOORS
 from asterisk_bridge.provisioning import secrets
 from asterisk_bridge.store.models.grants import Grant
-
-DOORS = ("ami", "api", "db", "popup", "crm")
 
 
 def now() -> str:
