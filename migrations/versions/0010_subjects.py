@@ -1,6 +1,6 @@
 """Subjects: a key per person, blind indexes of their identifiers, erasure tombstones.
 
-Revision ID: XXXX_subjects
+Revision ID: 0010_subjects
 Revises: 0009_oplog_genesis
 Create Date: 2026-11-30
 """
@@ -8,7 +8,7 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-revision = "XXXX_subjects"
+revision = "0010_subjects"
 down_revision = "0009_oplog_genesis"
 branch_labels = None
 depends_on = None

@@ -1,15 +1,15 @@
 """Recordings name their parties as subjects, so erasing a person shreds their recordings.
 
-Revision ID: XXXX_recording_parties
-Revises: XXXX_subjects
+Revision ID: 0011_recording_parties
+Revises: 0010_subjects
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "XXXX_recording_parties"
-down_revision = "XXXX_subjects"
+revision = "0011_recording_parties"
+down_revision = "0010_subjects"
 branch_labels = None
 depends_on = None
 

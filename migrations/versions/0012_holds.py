@@ -1,15 +1,15 @@
 """Legal holds: a subject or a call that nothing may destroy until the hold is released.
 
-Revision ID: XXXX_holds
-Revises: XXXX_recording_parties
+Revision ID: 0012_holds
+Revises: 0011_recording_parties
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "XXXX_holds"
-down_revision = "XXXX_recording_parties"
+revision = "0012_holds"
+down_revision = "0011_recording_parties"
 branch_labels = None
 depends_on = None
 

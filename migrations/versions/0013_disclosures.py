@@ -1,15 +1,15 @@
 """The disclosure register and the export bundles made for its entries.
 
-Revision ID: XXXX_disclosures
-Revises: XXXX_holds
+Revision ID: 0013_disclosures
+Revises: 0012_holds
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "XXXX_disclosures"
-down_revision = "XXXX_holds"
+revision = "0013_disclosures"
+down_revision = "0012_holds"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """Personal contacts their owner made findable: blind indexes the admin can count, never read.
 
-Revision ID: XXXX_findable_contacts
-Revises: XXXX_disclosures
+Revision ID: 0014_findable_contacts
+Revises: 0013_disclosures
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "XXXX_findable_contacts"
-down_revision = "XXXX_disclosures"
+revision = "0014_findable_contacts"
+down_revision = "0013_disclosures"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Grants: the doors for third parties (AMI users, API tokens, database roles, popup, CRM).
 
 Revision ID: 0015_grants
-Revises: XXXX_findable_contacts
+Revises: 0014_findable_contacts
 Create Date: 2026-11-30
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_grants"
-down_revision = "XXXX_findable_contacts"
+down_revision = "0014_findable_contacts"
 branch_labels = None
 depends_on = None
 
