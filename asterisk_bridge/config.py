@@ -54,6 +54,7 @@ class AsteriskSettings:
     sip_bind: str = "0.0.0.0"  # where 'voco apply' makes PJSIP listen (UDP)
     sip_port: int = 5060
     sandbox: bool = False  # render the sandbox test phones into the dialplan
+    ram_log_dir: str = ""  # a RAM-backed (tmpfs) directory Asterisk can write: 'voco debug'
 
     @property
     def rec_spool_dir(self) -> Path:

@@ -108,6 +108,47 @@ class SoundList(Structured):
     ALLOWS = frozenset("&")
 
 
+class LogLevels(Structured):
+    """Asterisk logger levels for one logger.conf channel: ``notice,verbose(5),dtmf``."""
+
+    ALLOWS = frozenset(",()")
+
+
+#: The levels a logger.conf channel may name (Asterisk 22 logger.c); verbose takes a level.
+LOGGER_LEVELS = ("notice", "warning", "error", "security", "verbose", "debug", "dtmf", "fax")
+_LOG_LEVEL = re.compile(r"^(?P<name>[a-z]+)(?:\((?P<n>[0-9])\))?$")
+
+
+def log_levels(value: str, field: str = "channels") -> LogLevels:
+    """Comma-separated logger levels, each known (``verbose(N)`` with N 0-9)."""
+    parts = [p.strip() for p in _text(value, field).split(",") if p.strip()]
+    if not parts:
+        raise ValidationError(f"{field}: name at least one logger level")
+    for part in parts:
+        m = _LOG_LEVEL.match(part)
+        if not m or m["name"] not in LOGGER_LEVELS or (m["n"] and m["name"] != "verbose"):
+            raise ValidationError(
+                f"{field}: {part!r} is not a logger level; use {', '.join(LOGGER_LEVELS)} "
+                "(verbose may carry a level, e.g. verbose(5))")
+    return LogLevels(",".join(parts))
+
+
+_DURATION = re.compile(r"^(?P<n>[0-9]{1,6})(?P<unit>s|m|h)$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600}
+
+
+def duration(value: str, field: str, most_s: int, least_s: int = 1) -> int:
+    """``90s``, ``10m`` or ``2h`` as seconds, within [*least_s*, *most_s*]."""
+    m = _DURATION.match(_text(value, field).lower())
+    if not m:
+        raise ValidationError(f"{field}: {value!r} is not a duration such as 90s, 10m or 2h")
+    seconds = int(m["n"]) * _UNIT_S[m["unit"]]
+    if not least_s <= seconds <= most_s:
+        raise ValidationError(f"{field}: {value!r} must be between {least_s} s and "
+                              f"{most_s // 3600} h")
+    return seconds
+
+
 def dial_pattern(value: str, field: str = "pattern") -> DialPattern:
     """An Asterisk extension pattern (``_NXXXXXX``, ``_00.``, ``_9[2-9]X.``) or a literal number.
 

@@ -15,18 +15,23 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from asterisk_bridge.bridge.redact import scrub
 from asterisk_bridge.config import config_path
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import VocoError
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: Digits from which a CLI error's number is scrubbed: extension numbers (what an admin typed)
+#: stay readable, external numbers do not.
+CLI_NUMBER_DIGITS = 6
 
 
 class UserError(click.ClickException):
-    """A VocoError shown as one line, with the error's own exit code."""
+    """A VocoError shown as one line, with the error's own exit code. External phone numbers
+    (six digits or more) are scrubbed: a terminal's scrollback and shell logs are logs too."""
 
     def __init__(self, err: VocoError) -> None:
-        super().__init__(str(err))
+        super().__init__(scrub(str(err), min_digits=CLI_NUMBER_DIGITS))
         self.exit_code = err.exit_code  # type: ignore[misc]  # click declares a ClassVar
 
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "config": "cli.configio:config_group",
     "contact": "cli.contact:contact_group",
     "db": "cli.db:db_group",
+    "debug": "cli.debug:debug_group",
     "disclosure": "cli.disclosure:disclosure_group",
     "extension": "cli.extension:extension_group",
     "grants": "cli.grants:grants_group",

@@ -113,11 +113,11 @@ def _describe(shown: Mapping[str, Any]) -> str:
 def export_cmd(ctx: click.Context, recording_id: str, output: str,
                age_recipients: tuple[str, ...]) -> None:
     """Decrypt a recording to a WAV, or to an age file readable with ``age -d``."""
-    from asterisk_bridge.recording import export
+    from asterisk_bridge.crypto import age
 
     app = get_app(ctx)
     if age_recipients:
-        export.age_recipients(age_recipients)  # refuse a bad recipient before any work
+        age.recipients(age_recipients)  # refuse a bad recipient before any work
     if output == "-":
         stdout = sys.stdout.buffer
         if stdout.isatty():

@@ -1,7 +1,9 @@
 """Structured logs for the bridge: one JSON object per line on stderr.
 
 Callers pass fields with ``extra=fields(...)``; secrets are never passed, and URLs are logged
-without their query string (the ARI websocket URL would otherwise carry credentials).
+without their query string (the ARI websocket URL would otherwise carry credentials). Call
+parties never reach the output: every handler :func:`configure` installs carries the
+:class:`~asterisk_bridge.bridge.redact.PartyRedactor` filter.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import logging
 import sys
 import time
 from typing import Any
+
+from asterisk_bridge.bridge.redact import PartyRedactor
 
 LOGGER_NAME = "voco.bridge"
 _FIELDS = "voco_fields"
@@ -38,9 +42,16 @@ class JsonFormatter(logging.Formatter):
             "event": record.getMessage(),
         }
         doc.update(getattr(record, _FIELDS, {}))
-        if record.exc_info:
+        if record.exc_text:
+            doc["exception"] = record.exc_text
+        elif record.exc_info:
             doc["exception"] = self.formatException(record.exc_info)
         return json.dumps(doc, default=str)
+
+
+def redactor() -> PartyRedactor:
+    """The filter every Voco log handler carries (structured fields included)."""
+    return PartyRedactor(_FIELDS)
 
 
 QUIET = ("httpx", "httpcore", "websockets", "panoramisk", "asyncio")
@@ -52,6 +63,7 @@ def configure(level: int = logging.INFO) -> None:
     whole actions."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(redactor())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
+from asterisk_bridge.debuglog import logcontext, window
 from asterisk_bridge.errors import ApplyError, AsteriskError, ConfigError, RenderError
 from asterisk_bridge.generator import diff, reload
 from asterisk_bridge.generator.pbx import node_context, render_pbx
@@ -103,6 +104,8 @@ def _fingerprint_key(master_key: bytes) -> bytes:
 def render(app: App) -> dict[str, str]:
     """Render every PBX file with this node's context; RenderError names the failing template."""
     node = node_context(app.config.asterisk, _PENDING)
+    node["logging"] = logcontext.context(app.config.asterisk,
+                                         window.live(app.engine, app.config.asterisk.node))
     try:
         with secrets.unlocked(app.master_key):
             files = render_pbx(app.engine, node)
@@ -131,12 +134,12 @@ def apply(app: App, dry_run: bool = False) -> Outcome:
     if dry_run:
         p = plan(app)
         return Outcome(p.changed, p.diff_sha256, p.sentinel)
-    with _exclusive(app.config.data_dir):
+    with exclusive(app.config.data_dir):
         return _apply(app)
 
 
 @contextmanager
-def _exclusive(data_dir: Path) -> Iterator[None]:
+def exclusive(data_dir: Path) -> Iterator[None]:
     """One apply at a time on this host: two would interleave writes and rollbacks."""
     data_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(data_dir / "apply.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -172,7 +175,7 @@ def _apply(app: App) -> Outcome:
                                  _fingerprint_key(app.master_key)))
     outcome.reloaded = reload.modules_for(p.changed)
     watch = reload.LogWatch(settings.ast_log_dir)
-    _write(etc, {n: p.files[n] for n in p.changed})
+    write_files(etc, {n: p.files[n] for n in p.changed})
     _reload_or_raise(settings, outcome.reloaded, p.sentinel, p, etc, p.changed, watch)
     outcome.applied = True
     return outcome
@@ -210,7 +213,7 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _write(etc: Path, files: Mapping[str, str]) -> None:
+def write_files(etc: Path, files: Mapping[str, str]) -> None:
     """Each file whole or not at all (``safewrite``), keeping the mode an admin gave it."""
     for name, text in files.items():
         target = etc / name
@@ -222,7 +225,7 @@ def _write(etc: Path, files: Mapping[str, str]) -> None:
 
 
 def _restore(etc: Path, previous: Mapping[str, str | None]) -> None:
-    _write(etc, {n: t for n, t in previous.items() if t is not None})
+    write_files(etc, {n: t for n, t in previous.items() if t is not None})
     for name, text in previous.items():
         if text is None:
             (etc / name).unlink(missing_ok=True)

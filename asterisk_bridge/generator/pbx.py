@@ -21,7 +21,7 @@ from asterisk_bridge.recording.dialplan import recording_context
 
 PBX_FILES = {name: f"{name}.j2" for name in (
     "extensions.conf", "pjsip.conf", "voicemail.conf", "confbridge.conf", "queues.conf",
-    "features.conf", "cdr.conf", "cdr_manager.conf", "cel.conf", "manager.conf",
+    "features.conf", "cdr.conf", "cdr_manager.conf", "cel.conf", "manager.conf", "logger.conf",
 )}
 
 Contributor = Callable[[Engine | None], Mapping[str, Any]]
@@ -45,7 +45,12 @@ def node_context(settings: AsteriskSettings, sentinel: str) -> dict[str, Any]:
             "ami": {"bind": validate.host(settings.ami_host, "ami_host"),
                     "port": validate.port(settings.ami_port, "ami_port"),
                     "users": [bridge_user]},
-            "rec_spool": settings.as_seen_by_asterisk(settings.rec_spool_dir)}
+            "rec_spool": settings.as_seen_by_asterisk(settings.rec_spool_dir),
+            "logging": QUIET_LOGGING}
+
+
+#: logger.conf without a debug window: errors, warnings and security events only.
+QUIET_LOGGING: Mapping[str, Any] = {"debug_file": None}
 
 
 def pbx_context(engine: Engine | None, node: Mapping[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,7 @@ MODULES = {
     "cdr_manager.conf": ("cdr_manager",),
     "cel.conf": ("cel", "cel_manager"),
     "manager.conf": ("manager",),
+    "logger.conf": ("logger",),
 }
 SENTINEL_CONTEXT = "voco-sentinel"
 _STATUS = {"0": "success", "1": "queued", "2": "module not found", "3": "error",

@@ -9,14 +9,12 @@ reaches persistent disk: a spool on a disk filesystem is refused, not used.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from asterisk_bridge import ramdir
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.errors import ConfigError
 
@@ -26,8 +24,6 @@ DONE = ".done"
 PARTIAL_GRACE_S = 10.0
 """A file untouched this long whose channel is gone is partial. The grace covers the moment
 between a channel leaving the channel list and its post-recording command touching ``.done``."""
-
-_RAM_FS = {0x01021994: "tmpfs", 0x858458F6: "ramfs"}  # statfs(2) f_type magic numbers
 
 
 class SpoolError(ConfigError):
@@ -78,29 +74,9 @@ def spool_path(settings: AsteriskSettings) -> Path:
     return Path(settings.ast_spool_dir) / "monitor"
 
 
-def filesystem_type(path: Path) -> int:
-    """The statfs(2) f_type of the filesystem holding *path*."""
-
-    class _StatFs(ctypes.Structure):
-        _fields_ = [("f_type", ctypes.c_long), ("_rest", ctypes.c_byte * 112)]
-
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    buf = _StatFs()
-    if libc.statfs(os.fsencode(path), ctypes.byref(buf)) != 0:
-        err = ctypes.get_errno()
-        raise SpoolError(f"recording spool {path}: {os.strerror(err)}") from OSError(err, path)
-    return int(buf.f_type) & 0xFFFFFFFF
-
-
 def require_ram_backed(path: Path) -> None:
     """Refuse a spool that is not tmpfs/ramfs, naming the fix."""
-    if not path.is_dir():
-        raise SpoolError(f"recording spool {path} does not exist or is not a directory")
-    if filesystem_type(path) not in _RAM_FS:
-        raise SpoolError(
-            f"recording spool {path} is on a disk filesystem: plaintext recordings would reach "
-            f"persistent storage. Mount a tmpfs there (mount -t tmpfs -o mode=0700 tmpfs {path})"
-        )
+    ramdir.require_ram_backed(path, "recording spool", SpoolError)
 
 
 def scan(spool: Path) -> list[SpoolFile]:

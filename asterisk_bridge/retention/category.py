@@ -25,3 +25,6 @@ class Category:
     table: str
     age: str  # the column a record's age is read from (when it began)
     purge: Purge
+    #: Why no legal hold can cover this data, for a category whose rows name neither a
+    #: subject nor a call (empty: holds cover it, and its purge keeps what they hold).
+    unheld: str = ""

@@ -1,13 +1,14 @@
-"""Every category retention covers. Voicemail, transcripts, captures and debug logs join here
-when they exist, each with its own purge: nothing is kept for ever by omission, and nothing is
-purged by a path that skips its domain's tombstones. A new category's name also goes into
+"""Every category retention covers. Voicemail and transcripts join here when they exist, each
+with its own purge: nothing is kept for ever by omission, and nothing is purged by a path that
+skips its domain's tombstones. A new category's name also goes into
 :mod:`~asterisk_bridge.retention.choices`."""
 
 from __future__ import annotations
 
 from asterisk_bridge.cdr.retention import CATEGORY as CDR
+from asterisk_bridge.debuglog.retention import CATEGORY as DEBUG_LOGS
 from asterisk_bridge.recording.retention import CATEGORY as RECORDINGS
 from asterisk_bridge.retention.category import Category
 
-CATEGORIES: tuple[Category, ...] = (CDR, RECORDINGS)
+CATEGORIES: tuple[Category, ...] = (CDR, RECORDINGS, DEBUG_LOGS)
 NAMES = tuple(c.name for c in CATEGORIES)

@@ -33,7 +33,6 @@ SYSTEM_FILES = {
     "modules.conf": "modules.conf.j2",
     "http.conf": "http.conf.j2",
     "ari.conf": "ari.conf.j2",
-    "logger.conf": "logger.conf.j2",
     "rtp.conf": "rtp.conf.j2",
 }
 SENTINEL = "voco-sentinel-1"
@@ -99,6 +98,11 @@ class Instance:
     def log_dir(self) -> Path:
         """Host path of the instance's log directory (cdr-csv, messages.log)."""
         return self.base / "log"
+
+    @property
+    def ram_log_dir(self) -> Path:
+        """Host path of the instance's RAM-backed log directory (``voco debug``'s full log)."""
+        return self.base / "ramlog"
 
     @property
     def _info_path(self) -> Path:
@@ -167,7 +171,7 @@ class Instance:
             ast_root=str(self.root), ast_etc_dir=str(self.etc_dir),
             ast_spool_dir=str(self.spool_dir), ast_log_dir=str(self.log_dir),
             ast_lib_dir=str(self.base / "lib"), sip_bind="127.0.0.1", sip_port=info.sip_port,
-            sandbox=True,
+            sandbox=True, ram_log_dir=str(self.ram_log_dir),
         )
 
     def node_context(self, sentinel: str = SENTINEL) -> dict[str, Any]:
@@ -206,11 +210,18 @@ class Instance:
         return info
 
     # --- lifecycle ---------------------------------------------------------------------------
+    def _ram_dirs(self) -> tuple[Path, ...]:
+        """Directories that hold plaintext personal data and so live in RAM: the recording
+        spool and the full log of 'voco debug'."""
+        return self.spool_dir / "monitor", self.ram_log_dir
+
     def _mount_spool(self) -> None:
-        monitor = self.spool_dir / "monitor"
-        if not os.path.ismount(monitor):
-            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SPOOL_TMPFS_SIZE},mode=0700",
-                            "tmpfs", str(monitor)], check=True)
+        for ram in self._ram_dirs():
+            ram.mkdir(mode=DIR_MODE, exist_ok=True)
+            if not os.path.ismount(ram):
+                subprocess.run(["mount", "-t", "tmpfs", "-o",
+                                f"size={SPOOL_TMPFS_SIZE},mode=0700", "tmpfs", str(ram)],
+                               check=True)
 
     def rx(self, command: str, timeout: float = 15.0) -> str:
         """Run an Asterisk CLI command through the instance's control socket."""
@@ -278,11 +289,11 @@ class Instance:
         _reap(pid)
 
     def destroy(self) -> None:
-        """Stop, unmount the RAM spool, and delete the instance's directories."""
+        """Stop, unmount the RAM directories, and delete the instance's directories."""
         self.stop()
-        monitor = self.spool_dir / "monitor"
-        if os.path.ismount(monitor):
-            subprocess.run(["umount", str(monitor)], check=False)
+        for ram in self._ram_dirs():
+            if os.path.ismount(ram):
+                subprocess.run(["umount", str(ram)], check=False)
         shutil.rmtree(self.base, ignore_errors=True)
 
 

@@ -97,6 +97,8 @@ HOLDERS: list[Holder] = [
     Holder("the master key and the operation log anchor", "voco", _key_files),
     Holder("the SQLite store", "voco", _store_files),
     Holder("Asterisk's voicemail, recording spool and CDR files", "asterisk", _asterisk_files),
+    Holder("Asterisk's full debug log ('voco debug')", "asterisk",
+           lambda cfg: [Path(cfg.asterisk.ram_log_dir)] if cfg.asterisk.ram_log_dir else []),
 ]
 
 

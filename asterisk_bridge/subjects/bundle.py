@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from asterisk_bridge.context import App
+from asterisk_bridge.crypto import age
 from asterisk_bridge.disclosures import register as disclosures
 from asterisk_bridge.errors import CryptoError
-from asterisk_bridge.recording.export import age_recipients, encrypt_chunks
 from asterisk_bridge.safewrite import private_output
 from asterisk_bridge.subjects.reach import Access, BundleFile, Exported
 from asterisk_bridge.subjects.reached import REACHES
@@ -70,7 +70,7 @@ def export(app: App, vault: SubjectVault, target: Target, recipients: Iterable[s
            path: Path, actor: str, disclosure: int | None = None) -> Bundle:
     """Write the subject's bundle to *path* (mode 0600), encrypted to *recipients*; link it to
     *disclosure* when given (which must be an entry about this subject)."""
-    age_recipients(recipients)  # refuse a bad recipient before any work
+    age.recipients(recipients)  # refuse a bad recipient before any work
     subject = target.subject
     with app.engine.connect() as conn:
         if disclosure is not None:
@@ -81,7 +81,7 @@ def export(app: App, vault: SubjectVault, target: Target, recipients: Iterable[s
     files = [f for part in parts.values() for f in part.files]
     with private_output(path) as out:
         counting = _Counting(out)
-        encrypt_chunks(_tar(manifest, files), cast(BinaryIO, counting), recipients)
+        age.encrypt_chunks(_tar(manifest, files), cast(BinaryIO, counting), recipients)
     done = Bundle(sum(len(p.records) for p in parts.values()), len(files),
                   counting.hash.hexdigest(), counting.size)
     if disclosure is not None:

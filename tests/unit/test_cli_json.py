@@ -49,6 +49,7 @@ SHOWING_NAMES = {"list", "show", "status", "current", "verify", "explain", "defa
 INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
     "apply": (("apply", "--dry-run"), {0}),
     "bridge status": (("bridge", "status"), {3}),
+    "debug status": (("debug", "status"), {0}),
     "calls list": (("calls", "list"), {0}),
     "cdr list": (("cdr", "list"), {0}),
     "conference add": (("conference", "add", "board", "--number", "3001"), {0}),

@@ -38,7 +38,7 @@ def test_every_command_declares_its_oplog_entry() -> None:
     assert sorted(set(NOT_LOGGED) - set(commands)) == []  # no stale exemptions
     reads = sorted(n for n, m in marks.items() if m == "read")
     assert reads == ["calls list", "cdr export", "cdr list", "contact list",
-                     "contact personal list", "contact show", "disclosure list",
+                     "contact personal list", "contact show", "debug export", "disclosure list",
                      "disclosure show", "extension list", "extension show", "hold list",
                      "live evidence", "recording export", "recording list", "recording show",
                      "subject export", "subject find"]

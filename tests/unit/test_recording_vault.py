@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.context import App
+from asterisk_bridge.crypto import age
 from asterisk_bridge.errors import CryptoError, ValidationError
 from asterisk_bridge.recording import (
     check,
@@ -199,7 +200,7 @@ def test_age_export_opens_with_the_age_cli(app: App, ram_spool: Path, tmp_path: 
                                capture_output=True).stdout
     assert decrypted == original
     with pytest.raises(ValidationError, match="age-recipient"):
-        export.age_recipients(["age1notakey"])
+        age.recipients(["age1notakey"])
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
     assert os.stat(out).st_mode & 0o077 == 0
 

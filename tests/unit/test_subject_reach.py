@@ -71,6 +71,10 @@ def test_holds_and_retention_reach_the_same_tables() -> None:
     retention category purges must be one a hold can cover, or retention would purge held data."""
     for category in CATEGORIES:
         table = Base.metadata.tables[category.table]
+        assert category.age in table.columns, category.name
+        if category.unheld:  # says why no hold can name its rows
+            assert not refs.ref_columns(table) and refs.call_column(table) is None
+            continue
         assert refs.ref_columns(table) or refs.call_column(table) is not None, category.name
         assert category.age in table.columns, category.name
         assert str(guard.covers(table)) != "false", category.name

@@ -5,6 +5,7 @@ from asterisk_bridge.store.models import (
     cdr,  # noqa: F401  (registers its tables)
     consent,  # noqa: F401  (registers its tables)
     contacts,  # noqa: F401  (registers its tables)
+    debuglog,  # noqa: F401  (registers its tables)
     disclosures,  # noqa: F401  (registers its tables)
     grants,  # noqa: F401  (registers its tables)
     holds,  # noqa: F401  (registers its tables)
