@@ -21,8 +21,15 @@ Usage: .venv/bin/python bench/bench_cdr.py [--rates 60,120,180,240,300] [--secon
    parser alone (the core's floor) and the CDR path alone (pre-parsed Cdr events -> rows ->
    batches -> commit) against Asterisk's CDR rate.
 3. The real bridge (CDR capture alone, so its session is filtered to Cdr events) runs against
-   the instance while calls are placed at half the sustained rate; each CDR's latency is its
+   the instance while calls are placed at the highest sustained rate; each CDR's latency is its
    commit time minus its hangup time (Asterisk's ``EndEpoch``).
+4. ``voco bridge run`` as its own process (every capability, SQLite store) against a fresh
+   instance (so its start-up reconciliation finds no earlier step's CDRs): its resident memory
+   (VmRSS) idle, then its peak while calls are placed at the highest sustained rate, and the
+   AMI events its filtered session received per call (its status file's event count).
+
+The machine's load average is printed with each part: other processes' load moves absolute
+figures, and the ratios only cancel it when it stays the same between baseline and measure.
 """
 
 from __future__ import annotations
@@ -30,8 +37,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -49,6 +59,7 @@ from asterisk_bridge.bridge.capability import Capability, EventHandler
 from asterisk_bridge.bridge.dispatch import Dispatcher
 from asterisk_bridge.bridge.eventfilter import matches, wanted_names
 from asterisk_bridge.bridge.runner import Bridge
+from asterisk_bridge.bridge.status import read_status
 from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.cdr.rows import Row
 from asterisk_bridge.context import App
@@ -347,6 +358,66 @@ async def latency(app: App, inst: Instance, rate: float, seconds: float) -> list
     return samples
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MB (10^6 bytes)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+@dataclass
+class Process:
+    """``voco bridge run``'s footprint."""
+
+    idle_mb: float
+    peak_mb: float
+    events_per_call: float
+    filter: list[str] | None
+
+
+def load() -> str:
+    """The machine's 1-minute load average, for the record."""
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+async def bridge_process(app: App, inst: Instance, rate: float, seconds: float) -> Process:
+    """Run ``voco bridge run`` (every capability) against ``inst``; idle, then under calls."""
+    voco = Path(sys.executable).parent / "voco"
+    proc = subprocess.Popen([str(voco), "--config", str(app.config.path), "bridge", "run"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        status_file = app.config.status_file
+
+        def ami() -> Any:
+            with contextlib.suppress(Exception):
+                return read_status(status_file).links.get("ami")
+            return None
+
+        deadline = time.perf_counter() + 60
+        while (link := ami()) is None or link.state != "connected":
+            assert time.perf_counter() < deadline, "the bridge did not connect"
+            await asyncio.sleep(0.25)
+        await asyncio.sleep(5)  # start-up reconciliation and imports done: idle
+        idle = rss_mb(proc.pid)
+        events0 = ami().events
+        peak = idle
+        calls = asyncio.create_task(place_calls(inst, rate, seconds))
+        while not calls.done():
+            peak = max(peak, rss_mb(proc.pid))
+            await asyncio.sleep(0.1)
+        n = calls.result()
+        end = time.perf_counter() + CALL_S + 10
+        while time.perf_counter() < end:  # calls end and their CDRs are stored
+            peak = max(peak, rss_mb(proc.pid))
+            await asyncio.sleep(0.2)
+        link = ami()
+        return Process(idle, peak, (link.events - events0) / n, link.event_filter)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def pct(values: list[float], p: float) -> float:
     """The ``p``-th percentile."""
     return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
@@ -372,7 +443,7 @@ async def main(rates: list[float], seconds: float) -> None:
         best: Step | None = None
         for rate in rates:
             step = await capacity_step(inst, rec, rate, seconds)
-            print(f"rate {rate:>5.0f} calls/s: "
+            print(f"rate {rate:>5.0f} calls/s ({load()}): "
                   f"{'sustained' if step.sustained else 'NOT sustained'}, "
                   f"{step.event_rate:,.0f} AMI events/s, last CDR {step.lag:+.2f} s after the "
                   "expected end")
@@ -406,10 +477,22 @@ async def main(rates: list[float], seconds: float) -> None:
                 cdrs, cdr_secs = await capture_only(app, best.chunks)
             await asyncio.sleep(3)  # let the machine settle before timing live calls
             with fresh_app(work, backend, inst) as app:
-                lat = await latency(app, inst, best.rate / 2, seconds)
+                lat = await latency(app, inst, best.rate, seconds)
+            print(f"{backend}: latency measured, {load()}", flush=True)
             tail.append(f"| {backend} | {cdrs / cdr_secs:,.0f} | "
                         f"{cdrs / cdr_secs / cdr_rate:.1f}x | {pct(lat, 50) * 1000:.0f} ms | "
                         f"{pct(lat, 99) * 1000:.0f} ms | {len(lat)} |")
+        fresh = Instance(f"benchcdr{uuid.uuid4().hex[:6]}")
+        fresh.start()
+        try:
+            with fresh_app(work, "sqlite", fresh) as app:
+                proc = await bridge_process(app, fresh, best.rate, seconds)
+        finally:
+            fresh.destroy()
+        print(f"\nvoco bridge run ({load()}; every capability, SQLite): resident memory idle "
+              f"{proc.idle_mb:.0f} MB, peak {proc.peak_mb:.0f} MB under {best.rate:.0f} calls/s "
+              f"for {seconds:.0f} s; its filtered AMI session received "
+              f"{proc.events_per_call:.1f} events per call (filter: {proc.filter})")
         print(f"\n| store | AMI stream the bridge reads | events/call | whole path (events/s) | "
               f"calls/s | vs Asterisk's {best.rate:.0f} calls/s | parser alone (calls/s) |")
         print("|---|---|---:|---:|---:|---:|---:|")

@@ -1,11 +1,15 @@
 """The CDR capability: AMI ``Cdr`` events become stored rows; Master.csv fills every gap.
 
-Flow: each ``Cdr`` event is parsed into a row and queued; one writer task takes up to
-:attr:`batch_max` rows or whatever arrived within :attr:`batch_wait` seconds, makes the batch
-durable (store commit, or local journal fsync while the store is down) in a worker thread, and
-only then counts it as processed. Nothing is acknowledged to anyone before that, and nothing
-needs to be: a row lost in memory (bridge killed) is still in Asterisk's Master.csv, which is
-reconciled after every start, every AMI reconnect and every :attr:`reconcile_every` seconds.
+Flow: each ``Cdr`` event is parsed into a row and queued; one writer task takes whatever is
+queued (up to :attr:`batch_max` rows) without waiting for more, makes the batch durable (store
+commit, or local journal fsync while the store is down) in a worker thread, and only then
+counts it as processed. An idle bridge thus commits a row as soon as it arrives, and a busy one
+batches exactly what queued while the previous commit ran. Nothing is acknowledged to anyone
+before that, and nothing needs to be: a row lost in memory (bridge killed) is still in
+Asterisk's Master.csv, which is reconciled after every start, every AMI reconnect and every
+:attr:`reconcile_every` seconds. The queue is bounded (:attr:`queue_max` rows): a row that
+finds it full is dropped, counted, and brought back by a reconciliation run at the next
+maintenance round, so a store slower than Asterisk costs latency, never memory or records.
 The same periodic task retries the journal (retention is its own capability:
 :mod:`asterisk_bridge.retention.capability`).
 """
@@ -38,14 +42,14 @@ class CdrCapture:
 
     name = "cdr"
 
-    def __init__(self, app: App, *, batch_max: int = 100, batch_wait: float = 0.05,
+    def __init__(self, app: App, *, batch_max: int = 1000, queue_max: int = 10_000,
                  reconcile_every: float = 300.0, flush_every: float = 5.0,
                  csv_grace_s: float = GRACE_S,
                  on_commit: CommitHook | None = None) -> None:
         self.app = app
         self.node = app.config.asterisk.node
         self.batch_max = batch_max
-        self.batch_wait = batch_wait
+        self.queue_max = queue_max
         self.reconcile_every = reconcile_every
         self.flush_every = flush_every
         self.csv_grace_s = csv_grace_s
@@ -56,7 +60,9 @@ class CdrCapture:
         self.csv_dir = csv_dir(log_dir) if log_dir else None
         self.received = 0
         self.rejected = 0
-        self._queue: asyncio.Queue[rows.Row] = asyncio.Queue()
+        self.overflowed = 0  # rows dropped on a full queue, left to reconciliation
+        self._repair = False  # a reconciliation is owed for dropped rows
+        self._queue: asyncio.Queue[rows.Row] = asyncio.Queue(queue_max)
         self._tasks: list[asyncio.Task[None]] = []
         self._reconcile_lock = asyncio.Lock()
 
@@ -86,6 +92,7 @@ class CdrCapture:
                 await task
         self._tasks.clear()
         await asyncio.to_thread(self.sink.flush)
+        await asyncio.to_thread(self.sink.close)
         self.journal.close()
 
     # --- events ------------------------------------------------------------------------------
@@ -99,7 +106,14 @@ class CdrCapture:
             return
         self.received += 1
         self._start_tasks()
-        self._queue.put_nowait(row)
+        try:
+            self._queue.put_nowait(row)
+        except asyncio.QueueFull:
+            if not self.overflowed % 1000:
+                log.warning("CDR queue full (%d rows): %d rows dropped so far; reconciliation "
+                            "with Master.csv stores them", self.queue_max, self.overflowed + 1)
+            self.overflowed += 1
+            self._repair = True
 
     async def reconcile_now(self) -> None:
         """Run one reconciliation (serialised with any other)."""
@@ -129,23 +143,10 @@ class CdrCapture:
                            asyncio.create_task(self._maintenance(), name="cdr-maintenance")]
 
     async def _writer(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             batch = [await self._queue.get()]
-            deadline = loop.time() + self.batch_wait
-            while len(batch) < self.batch_max:
-                try:
-                    batch.append(self._queue.get_nowait())
-                    continue
-                except asyncio.QueueEmpty:
-                    pass
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                try:
-                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
-                except TimeoutError:
-                    break
+            while len(batch) < self.batch_max and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
                 await asyncio.to_thread(self._durable, batch)
             except Exception:  # a bug or bad data: Master.csv still holds these records
@@ -162,8 +163,9 @@ class CdrCapture:
             try:
                 if self.journal.pending():
                     await asyncio.to_thread(self.sink.flush)
-                if loop.time() >= next_reconcile:
+                if loop.time() >= next_reconcile or self._repair:
                     next_reconcile = loop.time() + self.reconcile_every
+                    self._repair = False
                     await self.reconcile_now()
             except Exception:  # keep the bridge running; the next round retries
                 log.exception("CDR maintenance round failed")

@@ -4,6 +4,9 @@ A batch is *durable* when ``write`` returns: committed in the store, or fsynced 
 Only then does the capture count it as processed. While the journal holds rows, new batches try
 to flush it first, so the store receives rows roughly in order and an outage never reorders
 what was already waiting.
+
+The sink keeps one connection open for its writes (on PostgreSQL a pooled checkout would cost
+a ping round trip per batch); an outage closes it, and the next write opens a new one.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import logging
 import threading
 from collections.abc import Sequence
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from asterisk_bridge.cdr.journal import Journal
@@ -33,6 +36,7 @@ class CdrSink:
         self.engine = engine
         self.journal = journal
         self._lock = threading.Lock()
+        self._conn: Connection | None = None
         self.stored = 0
         self.journaled = 0
 
@@ -51,7 +55,7 @@ class CdrSink:
                 self.journaled += len(rows)
                 return "journal"
             try:
-                insert_rows(self.engine, rows)
+                self._insert(rows)
             except OUTAGE as exc:
                 log.warning("store unreachable (%s); %d CDR rows kept in the local journal %s",
                             exc.orig, len(rows), self.journal.path)
@@ -66,9 +70,29 @@ class CdrSink:
         with self._lock:
             return self._flush_locked()
 
+    def close(self) -> None:
+        """Close the kept connection."""
+        with self._lock:
+            self._disconnect()
+
+    def _insert(self, rows: Sequence[Row]) -> None:
+        if self._conn is None:
+            self._conn = self.engine.connect()
+        try:
+            insert_rows(self._conn, rows)
+        except OUTAGE:
+            self._disconnect()
+            raise
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # a broken connection may fail to close
+                self._conn.close()
+            self._conn = None
+
     def _flush_locked(self) -> bool:
         try:
-            moved = self.journal.flush(lambda batch: insert_rows(self.engine, batch))
+            moved = self.journal.flush(self._insert)
         except OUTAGE:
             return False
         if moved:
