@@ -53,7 +53,7 @@ def _run(ctx: click.Context, target: str, action: str) -> None:
 @click.pass_context
 @oplogged
 def pause_cmd(ctx: click.Context, target: str) -> None:
-    """Pause the recording of the call TARGET names (the paused span is silent)."""
+    """Pause (mute) the recording of the call TARGET names: the span is silent in the file."""
     _run(ctx, target, "pause")
 
 
@@ -62,7 +62,7 @@ def pause_cmd(ctx: click.Context, target: str) -> None:
 @click.pass_context
 @oplogged
 def resume_cmd(ctx: click.Context, target: str) -> None:
-    """Resume a paused recording."""
+    """Resume a recording muted by 'voco live pause'."""
     _run(ctx, target, "resume")
 
 

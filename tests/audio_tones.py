@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.audio import ALICE_HZ, BOB_HZ, tones
 
-__all__ = ["ALICE_HZ", "BOB_HZ", "has_both_parties", "tone_wav", "tone_windows"]
+__all__ = ["ALICE_HZ", "BOB_HZ", "has_both_parties", "tone_sets", "tone_wav", "tone_windows"]
 RATE = 8000
 
 
@@ -31,7 +31,7 @@ def tone_wav(path: Path, seconds: float, freq: float = ALICE_HZ, rate: int = RAT
         w.writeframes(second[: rest * 2])
 
 
-def _windows(wav_bytes: bytes) -> list[set[int]]:
+def tone_sets(wav_bytes: bytes) -> list[set[int]]:
     with wave.open(BytesIO(wav_bytes), "rb") as w:
         rate, frames = w.getframerate(), w.readframes(w.getnframes())
     return tones(list(struct.unpack(f"<{len(frames) // 2}h", frames)), rate)
@@ -39,10 +39,10 @@ def _windows(wav_bytes: bytes) -> list[set[int]]:
 
 def tone_windows(wav_bytes: bytes, freq: int) -> list[bool]:
     """For each half-second window of a WAV (bytes), whether *freq* is clearly present."""
-    return [freq in w for w in _windows(wav_bytes)]
+    return [freq in w for w in tone_sets(wav_bytes)]
 
 
 def has_both_parties(wav_bytes: bytes) -> bool:
     """Both the 500 Hz and the 1200 Hz tones are heard somewhere in the recording."""
-    heard = set().union(*_windows(wav_bytes))
+    heard = set().union(*tone_sets(wav_bytes))
     return {ALICE_HZ, BOB_HZ} <= heard

@@ -1,11 +1,14 @@
-"""Pause, resume and stop a live recording over AMI, for the bridge and the CLI alike.
+"""Pause, resume and stop a live recording over AMI: an operator's control (``voco live``).
 
 Which channel records, and with which MixMonitor, is read from Asterisk itself: the consent
 dialplan leaves ``VOCO_MIXID``, ``VOCO_REC_ID`` and ``VOCO_REC_STATE`` on the recording channel.
 So control needs no bridge state and keeps working across bridge restarts.
 
-Pause is ``MixMonitorMute`` in both directions (the paused span is silence in the file), resume
-unmutes, stop is ``StopMixMonitor`` (the file then closes and its ``.done`` marker appears).
+An operator's pause is ``MixMonitorMute`` in both directions (state ``muted``: the span is
+silence in the file), resume unmutes, stop is ``StopMixMonitor`` (the file then closes and its
+``.done`` marker appears). A party's own codes run in the dialplan instead (``voco-rec-feature``:
+their pause stops MixMonitor, state ``paused``, and their resume appends a new segment); each
+side resumes only its own pause, so the two never run two MixMonitors on one file.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from asterisk_bridge.errors import AsteriskError, VocoError
 
 AmiAction = Callable[[Mapping[str, str]], Awaitable[Any]]
 ACTIONS = ("pause", "resume", "stop")
-_NEW_STATE = {"pause": "paused", "resume": "recording", "stop": "stopped"}
+#: (action, state now) -> the state it leads to; any other pair is refused.
+_MOVES = {("pause", "recording"): "muted", ("resume", "muted"): "recording",
+          ("stop", "recording"): "stopped", ("stop", "muted"): "stopped"}
 
 
 class ControlError(VocoError):
@@ -33,7 +38,7 @@ class Recorder:
     linkedid: str
     mixid: str
     recording_id: str
-    state: str  # recording | paused | stopped
+    state: str  # recording | muted (operator) | paused (a party) | stopped
 
 
 def _messages(resp: Any) -> list[Any]:
@@ -79,10 +84,12 @@ async def apply(ami: AmiAction, rec: Recorder, action: str) -> str:
     """Carry ``action`` out on ``rec``; returns the new state. ControlError if it cannot be."""
     if action not in ACTIONS:
         raise ControlError(f"action: {action!r} is not valid; use one of {', '.join(ACTIONS)}")
-    if rec.state == "stopped":
-        raise ControlError(f"recording {rec.recording_id} is already stopped")
-    if _NEW_STATE[action] == rec.state:
-        raise ControlError(f"recording {rec.recording_id} is already {rec.state}")
+    state = _MOVES.get((action, rec.state))
+    if state is None:
+        why = {"paused": "paused by a party's feature code: not recording now, and only their "
+                         "resume code restarts it (it ends with the call)"}.get(rec.state,
+                                                                               rec.state)
+        raise ControlError(f"cannot {action} recording {rec.recording_id}: it is {why}")
     if action == "stop":
         request = {"Action": "StopMixMonitor", "Channel": rec.channel,
                    "MixMonitorID": rec.mixid}
@@ -94,7 +101,6 @@ async def apply(ami: AmiAction, rec: Recorder, action: str) -> str:
         message = _messages(resp)[0].get("Message", "no reason given")
         raise AsteriskError(f"Asterisk refused to {action} recording {rec.recording_id} on "
                             f"{rec.channel}: {message}")
-    state = _NEW_STATE[action]
     await ami({"Action": "Setvar", "Channel": rec.channel, "Variable": "VOCO_REC_STATE",
                "Value": state})
     return state

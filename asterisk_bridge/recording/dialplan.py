@@ -23,7 +23,8 @@ from asterisk_bridge import validate
 from asterisk_bridge.recording import policy, prompts
 
 ACTIONS = ("pause", "resume", "stop")
-FEATURE_PREFIX = "vocorec"  # applicationmap names: vocorecpause, vocorecresume, vocorecstop
+FEATURE_PREFIX = "vocorec"  # applicationmap names: vocorecpause, ..., vocorecpausepeer, ...
+PEER_SUFFIX = "peer"
 
 
 def rule_exten(ref: str) -> str:
@@ -63,7 +64,18 @@ def recording_context(engine: Engine | None) -> dict[str, Any]:
         "digit": checked["consent_digit"],
         "prompt_dir": prompts.PROMPT_DIR,
         "prompts": _checked_refs(engine),
-        "features": [{"action": a, "name": FEATURE_PREFIX + a, "code": checked[f"code_{a}"]}
-                     for a in ACTIONS],
-        "dynamic_features": "#".join(FEATURE_PREFIX + a for a in ACTIONS),
+        "features": _features(checked),
+        "dynamic_features": {"self": "#".join(FEATURE_PREFIX + a for a in ACTIONS),
+                             "peer": "#".join(FEATURE_PREFIX + a + PEER_SUFFIX
+                                              for a in ACTIONS)},
     }}
+
+
+def _features(checked: dict[str, str]) -> list[dict[str, str]]:
+    """The applicationmap: each code twice, since the feature must run on the channel holding
+    the MixMonitor. The recorder's own code runs on itself (``self``); the other party's runs
+    on its bridged peer, the recorder (``peer``), naming the caller as who pressed it."""
+    return [{"action": a, "name": FEATURE_PREFIX + a + suffix, "code": checked[f"code_{a}"],
+             "on": on, "leg": leg}
+            for a in ACTIONS
+            for suffix, on, leg in (("", "self", ""), (PEER_SUFFIX, "peer", "caller"))]

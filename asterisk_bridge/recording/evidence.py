@@ -1,9 +1,11 @@
 """Consent evidence: turn the dialplan's markers and control actions into rows, and read them.
 
 The dialplan raises ``UserEvent(VocoRecording, Stage: ..., ...)`` at every step (decision, prompt,
-answer, start, end); :func:`from_user_event` maps one to a row. Pause/resume/stop rows are written
-by whoever carried the action out (the bridge for DTMF codes, the CLI for ``voco call``), naming
-who asked for it. Rows are only ever added.
+answer, start, a party's pause/resume/stop, end); :func:`from_user_event` maps one to a row. A
+marker naming a recording is also appended to the recording's trail in the spool
+(:func:`from_trail_line`), so what happened while the bridge was down is stored when it is back;
+both copies carry the same ``At``, and :func:`record_once` stores a fact only once. The CLI's
+pause/resume/stop rows are written by the CLI, naming who asked. Rows are only ever added.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from sqlalchemy.orm import Session
 from asterisk_bridge.store.models.consent import ConsentEvidence
 
 MARKER_EVENT = "VocoRecording"
-STAGES = ("decision", "prompt", "answer", "start", "end")
-#: Who causes each dialplan stage; an answer is caused by the party who answered.
+CONTROLS = ("pause", "resume", "stop")
+STAGES = ("decision", "prompt", "answer", "start", "end", *CONTROLS)
+#: Who causes each dialplan stage; an answer or a control by the party who pressed the key.
 _STAGE_ACTOR = {"decision": "policy", "prompt": "dialplan", "start": "dialplan", "end": "hangup"}
 #: Column widths, so a long or hostile value is cut rather than refused by PostgreSQL.
 _WIDTH = {"node": 64, "linkedid": 64, "recording_id": 160, "event": 16, "leg": 8, "prompt": 160,
@@ -62,9 +65,21 @@ def from_user_event(event: Mapping[str, Any]) -> Fact | None:
         linkedid=linkedid, event=stage, leg=leg, channel=str(event.get("Channel", "")),
         recording_id=str(event.get("RecordingId", "")), prompt=str(event.get("Prompt", "")),
         digit=str(event.get("Digit", "")), outcome=str(event.get("Outcome", "")),
-        actor=leg if stage == "answer" else _STAGE_ACTOR[stage], source="dialplan",
+        actor=_STAGE_ACTOR.get(stage, leg), source="dtmf" if stage in CONTROLS else "dialplan",
         detail=str(event.get("Detail", "")), at=str(event.get("At", "")) or now(),
     )
+
+
+def from_trail_line(line: str) -> Fact | None:
+    """The fact one trail line reports (``Key=value`` fields joined by ``|``, as the dialplan's
+    ``voco-rec-mark`` writes them); None for a line that is not one (a torn last line)."""
+    pairs = [field.partition("=") for field in line.strip().split("|")]
+    if not pairs or any(not sep for _, sep, _ in pairs):
+        return None
+    values = {key: value for key, _, value in pairs}
+    if not values.get("At"):
+        return None
+    return from_user_event({"UserEvent": MARKER_EVENT, **values})
 
 
 def record(engine: Engine, node: str, fact: Fact) -> int:
@@ -76,6 +91,20 @@ def record(engine: Engine, node: str, fact: Fact) -> int:
         s.add(row)
         s.flush()
         return row.id
+
+
+def record_once(engine: Engine, node: str, fact: Fact) -> bool:
+    """Store ``fact`` unless the same fact (call, event, leg, recording, time) is already
+    stored, as when both the live event and the trail reported it. True if it was added."""
+    with Session(engine) as s:
+        ev = ConsentEvidence
+        seen = s.scalar(select(ev.id).where(
+            ev.linkedid == fact.linkedid, ev.event == fact.event, ev.leg == fact.leg,
+            ev.recording_id == fact.recording_id, ev.at == fact.at).limit(1))
+    if seen is not None:
+        return False
+    record(engine, node, fact)
+    return True
 
 
 def for_call(engine: Engine, linkedid: str) -> list[dict[str, str]]:

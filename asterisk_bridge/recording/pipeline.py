@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from asterisk_bridge.bridge.logs import fields, get_logger
 from asterisk_bridge.context import App
-from asterisk_bridge.recording import recover, spool
+from asterisk_bridge.recording import recover, spool, trail
 from asterisk_bridge.recording.vault import CallInfo, RecordingStoreError, store
 
 log = get_logger("recording")
@@ -63,8 +66,7 @@ def sweep(app: App, spool_dir: Path, active: Collection[str] | None, *,
     with spool_lock(spool_dir):
         if startup:
             recover.recover_store(app)
-        for marker in spool.stray_markers(spool_dir):
-            marker.unlink(missing_ok=True)
+        _settle_strays(app, spool_dir, active, grace_s)
         for f in spool.scan(spool_dir):
             if f.done:
                 partial = False
@@ -76,6 +78,7 @@ def sweep(app: App, spool_dir: Path, active: Collection[str] | None, *,
                 report.recording += not gone
                 continue
             try:
+                _reconcile(app, trail.path_of(f.path))
                 row = store(app, f, partial=partial, info=hints.get(f.recording_id))
             except RecordingStoreError as exc:
                 log.error("recording.store_failed",
@@ -86,6 +89,38 @@ def sweep(app: App, spool_dir: Path, active: Collection[str] | None, *,
             log.info("recording.stored",
                      extra=fields(recording=row.id, partial=partial, size=row.size))
     return report
+
+
+def _reconcile(app: App, path: Path) -> None:
+    """Store what the trail at ``path`` adds to the evidence (before the trail can go)."""
+    try:
+        trail.reconcile(app.engine, app.config.asterisk.node, path)
+    except SQLAlchemyError as exc:
+        raise RecordingStoreError(
+            f"cannot store the evidence in {path.name}: database error "
+            f"{type(getattr(exc, 'orig', None) or exc).__name__}; the trail stays in the spool "
+            "and will be retried") from None
+
+
+def _settle_strays(app: App, spool_dir: Path, active: Collection[str] | None,
+                   grace_s: float) -> None:
+    """Reconcile the trails of recordings already stored, then remove them and other leftover
+    markers once their channel is gone (a trail may still grow until the hangup's marker)."""
+    now = time.time()
+    for path in spool.strays(spool_dir):
+        if path.name.endswith(trail.SUFFIX):
+            try:
+                _reconcile(app, path)
+            except RecordingStoreError as exc:
+                log.error("recording.trail_failed", extra=fields(error=str(exc)))
+                continue
+            try:
+                quiet = now - path.stat().st_mtime >= grace_s
+            except FileNotFoundError:
+                continue
+            if active is None or spool.uniqueid_of(path) in active or not quiet:
+                continue
+        path.unlink(missing_ok=True)
 
 
 async def active_uniqueids(ami_action: AmiAction) -> set[str]:

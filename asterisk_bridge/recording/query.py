@@ -67,7 +67,7 @@ def pauses(facts: Sequence[dict[str, str]], rec_id: str) -> list[dict[str, str]]
     recording ended paused."""
     spans: list[dict[str, str]] = []
     for fact in facts:
-        if fact.get("recording_id") not in (rec_id, ""):
+        if fact.get("recording_id") not in (rec_id, "") or fact.get("outcome") == "refused":
             continue
         if fact["event"] == "pause" and (not spans or spans[-1]["to"]):
             spans.append({"from": fact["at"], "to": ""})

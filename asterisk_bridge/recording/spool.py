@@ -1,14 +1,17 @@
 """The RAM spool MixMonitor records into: which files are finished, partial, or still growing.
 
 The contract with the dialplan: MixMonitor writes ``voco-<linkedid>-<uniqueid>.wav`` (dots turned
-into ``_``) and its post-recording command touches ``<file>.wav.done`` once the file is closed. A
-``.wav`` without ``.done`` whose channel is gone (Asterisk crashed or restarted) is a partial
-recording; it is kept like any other. The spool must be RAM-backed, so plaintext audio never
-reaches persistent disk: a spool on a disk filesystem is refused, not used.
+into ``_``) and ``<file>.wav.done`` appears once the file is closed for good (a paused recording
+is not finished: its segments leave ``.end<n>``/``.held<n>`` markers, see the consent dialplan's
+``voco-rec-monitor``). A ``.wav`` without ``.done`` whose channel is gone (Asterisk crashed or
+restarted) is a partial recording; it is kept like any other. ``<file>.wav.trail`` holds the
+dialplan's markers for the recording (:mod:`.trail`). The spool must be RAM-backed, so
+plaintext audio never reaches persistent disk: a spool on a disk filesystem is refused, not used.
 """
 
 from __future__ import annotations
 
+import glob
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,6 +49,10 @@ class SpoolFile:
     def marker(self) -> Path:
         """The ``.done`` marker beside the file."""
         return self.path.with_name(self.path.name + DONE)
+
+    def companions(self) -> list[Path]:
+        """Every file the dialplan keeps beside this one (markers, trail), but not the audio."""
+        return companions_of(self.path)
 
     @property
     def linkedid(self) -> str:
@@ -95,10 +102,21 @@ def scan(spool: Path) -> list[SpoolFile]:
     return [f for _, f in sorted(found, key=lambda item: item[0])]
 
 
-def stray_markers(spool: Path) -> list[Path]:
-    """``.done`` markers whose recording is already stored (a crash between the two unlinks)."""
-    return [p for p in spool.glob(f"{PREFIX}*{SUFFIX}{DONE}")
-            if not p.with_name(p.name[: -len(DONE)]).exists()]
+def companions_of(wav: Path) -> list[Path]:
+    """The files named ``<wav>.<something>`` beside ``wav``."""
+    return sorted(wav.parent.glob(f"{glob.escape(wav.name)}.*"))
+
+
+def strays(spool: Path) -> list[Path]:
+    """Markers and trails whose recording is already stored (a crash between the unlinks, or a
+    marker the dialplan wrote after the recording was stored, such as the hangup's ``end``)."""
+    return [p for p in spool.glob(f"{PREFIX}*{SUFFIX}.*")
+            if not p.with_name(p.name[: p.name.index(SUFFIX + ".") + len(SUFFIX)]).exists()]
+
+
+def uniqueid_of(path: Path) -> str:
+    """The recorded channel's uniqueid, from a spool file's or companion's name."""
+    return _ids(path.name[: path.name.index(SUFFIX)])[1]
 
 
 def is_partial(f: SpoolFile, active_uniqueids: Iterable[str], now: float | None = None,

@@ -127,9 +127,10 @@ def _unavailable(rec_id: str, exc: SQLAlchemyError) -> RecordingStoreError:
 
 
 def _discard_plaintext(f: SpoolFile) -> None:
-    """The audio is safely stored: the plaintext goes first, then its marker."""
+    """The audio is safely stored: the plaintext goes first, then its markers and trail."""
     f.path.unlink(missing_ok=True)
-    f.marker.unlink(missing_ok=True)
+    for companion in f.companions():
+        companion.unlink(missing_ok=True)
 
 
 def _row(app: App, rec_id: str) -> Recording:

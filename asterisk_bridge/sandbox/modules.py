@@ -5,7 +5,7 @@ CORE = (
     "res_timing_timerfd.so", "res_musiconhold.so", "res_clioriginate.so",
     "pbx_config.so", "func_strings.so", "func_cut.so", "func_logic.so", "func_channel.so",
     "func_callerid.so", "func_cdr.so", "func_global.so", "func_db.so", "func_math.so",
-    "func_vmcount.so", "func_uri.so", "func_sha1.so",
+    "func_vmcount.so", "func_uri.so", "func_sha1.so", "func_env.so", "func_dialplan.so",
     "app_dial.so", "app_playback.so", "app_playtones.so", "app_senddtmf.so", "app_read.so",
     "app_stack.so", "app_exec.so", "app_echo.so", "app_verbose.so", "app_userevent.so",
     "app_celgenuserevent.so", "app_mixmonitor.so", "app_record.so", "app_cdr.so",

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.context import App
 from asterisk_bridge.generator.pbx import render_pbx
@@ -22,6 +25,7 @@ from asterisk_bridge.provisioning import secrets
 from asterisk_bridge.recording import evidence, prompts
 from asterisk_bridge.recording.consent_capability import ConsentCapability
 from asterisk_bridge.sandbox.instance import Instance
+from asterisk_bridge.store.models.consent import ConsentEvidence
 from tests.audio import ALICE_HZ, BOB_HZ
 from tests.polling import await_for
 
@@ -137,6 +141,13 @@ class Pbx:
     def evidence(self, call: Call) -> list[dict[str, str]]:
         """The stored evidence of ``call``."""
         return evidence.for_call(self.app.engine, call.linkedid)
+
+    def evidence_all(self) -> list[dict[str, str]]:
+        """Every stored fact of every call (for a test that saw no events to learn a linkedid)."""
+        with Session(self.app.engine) as s:
+            linkedids = s.scalars(select(ConsentEvidence.linkedid).distinct()).all()
+        return [f for linkedid in sorted(linkedids)
+                for f in evidence.for_call(self.app.engine, linkedid)]
 
     def recordings(self, call: Call) -> list[Path]:
         """The call's recordings in the spool."""

@@ -39,7 +39,8 @@ def test_every_kind_is_read_from_a_real_render(app: App, run_cli: CliCall) -> No
     assert {"endpoint 1001", "auth 1001", "aor 1001", "endpoint trunk-carrier"} <= \
         set(expected["pjsip"])
     assert expected["features"] == {"vocorecpause": "*7", "vocorecresume": "*8",
-                                    "vocorecstop": "*9"}
+                                    "vocorecstop": "*9", "vocorecpausepeer": "*7",
+                                    "vocorecresumepeer": "*8", "vocorecstoppeer": "*9"}
     assert expected["queues"] == {"sales": "Local/1001@voco-queue-member/n"}
 
 

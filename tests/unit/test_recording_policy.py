@@ -95,7 +95,10 @@ def test_compiled_rules_carry_the_weights(app: App) -> None:
     assert by_ref["ext:1001"]["value"] == "yes/1020/none"
     assert by_ref["route:main"]["value"] == "no/503/"
     assert (ctx["default_mode"], ctx["default_weight"]) == ("no", 0)
-    assert [f["code"] for f in ctx["features"]] == ["*7", "*8", "*9"]
+    assert [(f["name"], f["code"], f["on"]) for f in ctx["features"]] == [
+        ("vocorecpause", "*7", "self"), ("vocorecpausepeer", "*7", "peer"),
+        ("vocorecresume", "*8", "self"), ("vocorecresumepeer", "*8", "peer"),
+        ("vocorecstop", "*9", "self"), ("vocorecstoppeer", "*9", "peer")]
 
 
 def test_without_a_store_recording_is_off() -> None:
