@@ -51,8 +51,11 @@ class AsteriskSettings:
     ast_spool_dir: str = ""
     ast_log_dir: str = ""
     ast_lib_dir: str = ""  # ASTVARLIBDIR: where uploaded prompts are installed
-    sip_bind: str = "0.0.0.0"  # where 'voco apply' makes PJSIP listen (UDP)
+    sip_bind: str = "0.0.0.0"  # where 'voco apply' makes PJSIP listen (UDP and TLS)
     sip_port: int = 5060
+    sip_tls_port: int = 5061
+    https_port: int = 8089  # Asterisk's HTTPS server: WebRTC's secure websocket, ARI off loopback
+    ami_tls_port: int = 5039  # AMI over TLS, when ami_host is not a loopback address
     sandbox: bool = False  # render the sandbox test phones into the dialplan
     ram_log_dir: str = ""  # a RAM-backed (tmpfs) directory Asterisk can write: 'voco debug'
 

@@ -18,8 +18,8 @@ def check_cmd(ctx: click.Context, as_json: bool) -> None:
     """Check that every file holding personal data or secrets is private.
 
     Voco's own files (data directory, store, keys, config) must be 0600 (directories 0700);
-    Asterisk's voicemail, recording spool and CDR files at most 0640 (0750). Each looser one is
-    listed with the chmod that fixes it; exit 1 if any.
+    Asterisk's voicemail, recording spool, CDR files and TLS key at most 0640 (0750). Each
+    looser one is listed with the chmod that fixes it; exit 1 if any.
     """
     from asterisk_bridge.services import private_files
 

@@ -67,7 +67,7 @@ NOT_LOGGED: dict[str, str] = {
                     "writes its own entry (genesis, discarded log, diff hash)"),
     **dict.fromkeys(("oplog list", "oplog verify"),
                     "reads the log itself: auditing it must not change it"),
-    **dict.fromkeys(("db current", "check", "bridge status", "sandbox status"),
+    **dict.fromkeys(("db current", "check", "bridge status", "sandbox status", "tls show"),
                     "state of the installation, no personal data"),
     **dict.fromkeys(("bridge run", "sandbox build", "sandbox start", "sandbox stop"),
                     "runs a service or the test sandbox; its own logs say what it does"),

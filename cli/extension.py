@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from asterisk_bridge.provisioning.encryption import MEDIA, TRANSPORTS
 from cli.common import get_app, oplogged
 from cli.provision_output import add_read_commands, changes, emit, json_option
 
@@ -23,7 +24,15 @@ def _options(fn: click.decorators.FC) -> click.decorators.FC:
         click.option("--voicemail/--no-voicemail", default=None,
                      help="A mailbox for unanswered calls (default: off)."),
         click.option("--webrtc/--no-webrtc", default=None,
-                     help="DTLS-SRTP/ICE options for browser phones (default: off)."),
+                     help="A browser phone: secure websocket, DTLS-SRTP, ICE, Opus (default: "
+                          "off)."),
+        click.option("--transport", type=click.Choice(TRANSPORTS),
+                     help="SIP signalling: tls (the default), or udp, in clear, for phones on "
+                          "a trusted LAN only."),
+        click.option("--media-encryption", type=click.Choice(MEDIA),
+                     help="SRTP keyed by sdes (the default over TLS) or dtls; none allows plain "
+                          "RTP (the default over UDP). Plain offers to an SRTP extension are "
+                          "refused."),
     )):
         fn = option(fn)
     return fn
@@ -61,9 +70,10 @@ def set_cmd(ctx: click.Context, number: str, new_secret: bool, as_json: bool,
             **opts: str | bool | None) -> None:
     """Change extension NUMBER."""
     from asterisk_bridge.provisioning import extensions
+    from asterisk_bridge.provisioning.encryption import follow
 
     app = get_app(ctx)
-    ext = extensions.update(app.engine, number, **changes(**opts))
+    ext = extensions.update(app.engine, number, **follow(changes(**opts)))
     secret = extensions.reset_secret(app.engine, app.master_key, number) if new_secret else None
     emit(ext, as_json, app.engine, note={"secret": secret} if secret and as_json else None)
     if secret and not as_json:

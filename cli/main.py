@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "sandbox": "cli.sandbox:sandbox_group",
     "speeddial": "cli.speeddial:speeddial_group",
     "subject": "cli.subject:subject_group",
+    "tls": "cli.tls:tls_group",
     "trunk": "cli.trunk:trunk_group",
 }
 

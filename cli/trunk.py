@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from asterisk_bridge.provisioning.encryption import MEDIA, TRANSPORTS
 from cli.common import get_app, oplogged
 from cli.provision_output import add_read_commands, changes, emit, json_option
 
@@ -15,6 +16,15 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from asterisk_bridge.provisioning.records import Spec
+
+
+_TRANSPORT = click.option(
+    "--transport", type=click.Choice(TRANSPORTS),
+    help="SIP signalling to and from the provider: udp (the default) or tls; with tls, calls "
+         "arriving in clear are refused.")
+_MEDIA = click.option(
+    "--media-encryption", type=click.Choice(MEDIA),
+    help="sdes (the default over TLS) or dtls require SRTP; none allows plain RTP.")
 
 
 @click.group("trunk")
@@ -45,18 +55,22 @@ def _has_secret(engine: Engine, trunk: Spec) -> dict[str, str]:
 @click.option("--identify", multiple=True,
               help="Accept calls from this network as the trunk (repeatable), e.g. 192.0.2.0/24.")
 @click.option("--secret-stdin", is_flag=True, help="Read the provider password from stdin.")
+@_TRANSPORT
+@_MEDIA
 @json_option
 @click.pass_context
 @oplogged
 def add_cmd(ctx: click.Context, name: str, host: str, port: int, username: str, register: bool,
-            identify: tuple[str, ...], secret_stdin: bool, as_json: bool) -> None:
+            identify: tuple[str, ...], secret_stdin: bool, transport: str | None,
+            media_encryption: str | None, as_json: bool) -> None:
     """Create trunk NAME."""
     from asterisk_bridge.provisioning import trunks
     from asterisk_bridge.provisioning.trunks import Trunk
 
     app = get_app(ctx)
     trunk = Trunk(name=name, host=host, port=port, username=username, register=register,
-                  identify=identify)
+                  identify=identify, transport=transport or "",
+                  media_encryption=media_encryption or "")
     trunks.add(app.engine, app.master_key, trunk, _secret(secret_stdin))
     emit(trunk, as_json, app.engine, _has_secret)
 
@@ -70,6 +84,8 @@ def add_cmd(ctx: click.Context, name: str, host: str, port: int, username: str, 
 @click.option("--identify", multiple=True, help="Replace the identify networks (repeatable).")
 @click.option("--no-identify", is_flag=True, help="Remove every identify network.")
 @click.option("--secret-stdin", is_flag=True, help="Read a new provider password from stdin.")
+@_TRANSPORT
+@_MEDIA
 @json_option
 @click.pass_context
 @oplogged
@@ -77,9 +93,10 @@ def set_cmd(ctx: click.Context, name: str, identify: tuple[str, ...], no_identif
             secret_stdin: bool, as_json: bool, **opts: str | int | bool | None) -> None:
     """Change trunk NAME."""
     from asterisk_bridge.provisioning import trunks
+    from asterisk_bridge.provisioning.encryption import follow
 
     app = get_app(ctx)
-    new = changes(**opts)
+    new = follow(changes(**opts))
     if identify or no_identify:
         new["identify"] = () if no_identify else identify
     dataclasses.replace(trunks.get(app.engine, name), **new)  # validate before writing anything

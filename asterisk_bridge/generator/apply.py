@@ -42,6 +42,9 @@ from asterisk_bridge.generator.pbx import node_context, render_pbx
 from asterisk_bridge.provisioning import secrets
 from asterisk_bridge.recording import prompts
 from asterisk_bridge.safewrite import write_private
+from asterisk_bridge.tls.asterisk import AsteriskTls, locate
+from asterisk_bridge.tls.asterisk import install as install_tls
+from asterisk_bridge.tls.store import Current, TlsStore
 
 _PENDING = "voco-sentinel-pending"
 _SENTINEL = re.compile(r"^exten => (voco-sentinel-[0-9a-z]+),1,", re.MULTILINE)
@@ -101,9 +104,16 @@ def _fingerprint_key(master_key: bytes) -> bytes:
                 info=b"voco-apply-diff-mask-v1").derive(master_key)
 
 
+def _tls(app: App) -> tuple[Current, AsteriskTls] | None:
+    """This node's certificate and where Asterisk reads its copy, if it has one."""
+    current = TlsStore.of(app.config).current()
+    return None if current is None else (current, locate(current, app.config.asterisk))
+
+
 def render(app: App) -> dict[str, str]:
     """Render every PBX file with this node's context; RenderError names the failing template."""
-    node = node_context(app.config.asterisk, _PENDING)
+    tls = _tls(app)
+    node = node_context(app.config.asterisk, _PENDING, tls[1].as_context() if tls else None)
     node["logging"] = logcontext.context(app.config.asterisk,
                                          window.live(app.engine, app.config.asterisk.node))
     try:
@@ -163,6 +173,9 @@ def _apply(app: App) -> Outcome:
     live = asyncio.run(reload.sentinel_live(settings, p.sentinel))
     if settings.ast_lib_dir:  # uploaded prompts live in the store; every node plays its copy
         prompts.install(app.engine, Path(settings.ast_lib_dir))
+    tls = _tls(app)
+    if tls is not None:  # the files name this copy: it must be there before they are reloaded
+        install_tls(*tls)
     if not p.changed:
         if not live or asyncio.run(reload.live_differences(settings, p.files)):
             # Files are current but Asterisk does not run them all (an earlier run was cut

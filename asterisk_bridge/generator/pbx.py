@@ -8,13 +8,16 @@ defaults, which is what a bare sandbox boots with.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
 from asterisk_bridge import validate
 from asterisk_bridge.config import AsteriskSettings, read_secret
+from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.generator.render import render_set
 from asterisk_bridge.provisioning.context import provisioning_context
 from asterisk_bridge.recording.dialplan import recording_context
@@ -22,6 +25,7 @@ from asterisk_bridge.recording.dialplan import recording_context
 PBX_FILES = {name: f"{name}.j2" for name in (
     "extensions.conf", "pjsip.conf", "voicemail.conf", "confbridge.conf", "queues.conf",
     "features.conf", "cdr.conf", "cdr_manager.conf", "cel.conf", "manager.conf", "logger.conf",
+    "http.conf",
 )}
 
 Contributor = Callable[[Engine | None], Mapping[str, Any]]
@@ -30,21 +34,55 @@ Contributor = Callable[[Engine | None], Mapping[str, Any]]
 CONTRIBUTORS: list[Contributor] = [provisioning_context, recording_context]
 
 
-def node_context(settings: AsteriskSettings, sentinel: str) -> dict[str, Any]:
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _listener(host: str, port: int, tls_port: int, tls: Mapping[str, str] | None,
+              what: str) -> dict[str, Any]:
+    """A plain listener on loopback; off loopback, TLS there instead (and plain on loopback).
+
+    A listener that should leave loopback without a certificate is refused: AMI and ARI carry
+    credentials and call data, and must not cross a network in clear.
+    """
+    if _loopback(host):
+        return {"bind": host, "port": port, "tls_bind": "", "tls_port": tls_port}
+    if tls is None:
+        raise ConfigError(f"{what} is set to listen on {host}, beyond this host, which needs "
+                          "TLS: run 'voco tls create' first (or bind it to 127.0.0.1)")
+    return {"bind": "127.0.0.1", "port": port, "tls_bind": host, "tls_port": tls_port}
+
+
+def node_context(settings: AsteriskSettings, sentinel: str,
+                 tls: Mapping[str, str] | None = None) -> dict[str, Any]:
     """This node's own template variables, from the config's ``[asterisk]`` section.
 
     AMI listens where the bridge connects, and only the bridge's own user can log in, from this
-    host only; its secret comes from the secret file the bridge reads too.
+    host only; its secret comes from the secret file the bridge reads too. *tls* names the
+    certificate files as Asterisk sees them (``tls/asterisk.py``); without it no TLS transport
+    is rendered.
     """
     bridge_user = {"name": validate.name(settings.ami_user, "ami_user"),
                    "secret": read_secret(settings.ami_secret_file, "AMI"),
                    "permit": ["127.0.0.1/255.255.255.255"], "read": "all", "write": "all"}
-    return {"sentinel": sentinel, "sandbox": bool(settings.sandbox),
-            "sip": {"bind": validate.bind_address(settings.sip_bind, "sip_bind"),
-                    "port": validate.port(settings.sip_port, "sip_port")},
-            "ami": {"bind": validate.host(settings.ami_host, "ami_host"),
-                    "port": validate.port(settings.ami_port, "ami_port"),
+    ari = urlsplit(settings.ari_url)
+    sip_bind = validate.bind_address(settings.sip_bind, "sip_bind")
+    return {"sentinel": sentinel, "sandbox": bool(settings.sandbox), "tls": tls,
+            "sip": {"bind": sip_bind, "port": validate.port(settings.sip_port, "sip_port"),
+                    "tls_port": validate.port(settings.sip_tls_port, "sip_tls_port")},
+            "ami": {**_listener(validate.host(settings.ami_host, "ami_host"),
+                                validate.port(settings.ami_port, "ami_port"),
+                                validate.port(settings.ami_tls_port, "ami_tls_port"), tls,
+                                "AMI (ami_host)"),
                     "users": [bridge_user]},
+            "http": {**_listener(validate.host(ari.hostname or "127.0.0.1", "ari_url"),
+                                 validate.port(ari.port or 8088, "ari_url"),
+                                 validate.port(settings.https_port, "https_port"), tls,
+                                 "ARI (ari_url)"),
+                     "phones_bind": sip_bind},
             "rec_spool": settings.as_seen_by_asterisk(settings.rec_spool_dir),
             "logging": QUIET_LOGGING}
 
@@ -58,6 +96,14 @@ def pbx_context(engine: Engine | None, node: Mapping[str, Any]) -> dict[str, Any
     ctx: dict[str, Any] = dict(node)
     for contribute in CONTRIBUTORS:
         ctx.update(contribute(engine))
+    if ctx.get("tls") is None:
+        prov = ctx["prov"]
+        needing = [f"extension {e['number']}" for e in prov["extensions"]
+                   if e["transport"] != "udp"] + [f"trunk {t['name']}" for t in prov["trunks"]
+                                                  if t["transport"] != "udp"]
+        if needing:
+            raise ConfigError(f"{', '.join(needing[:5])} must use TLS but this node has no "
+                              "certificate: run 'voco tls create' (or 'voco tls install')")
     return ctx
 
 

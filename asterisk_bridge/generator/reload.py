@@ -35,6 +35,7 @@ MODULES = {
     "cel.conf": ("cel", "cel_manager"),
     "manager.conf": ("manager",),
     "logger.conf": ("logger",),
+    "http.conf": ("http",),
 }
 SENTINEL_CONTEXT = "voco-sentinel"
 _STATUS = {"0": "success", "1": "queued", "2": "module not found", "3": "error",

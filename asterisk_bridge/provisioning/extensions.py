@@ -1,6 +1,7 @@
 """Extensions: a phone number with its PJSIP endpoint, a generated SIP secret and options.
 
-Private by default: voicemail and WebRTC are off until asked for. The SIP secret is generated
+Private by default: voicemail and WebRTC are off until asked for, and a phone talks SIP over TLS
+with SRTP unless it is set to plain UDP (``encryption.py``). The SIP secret is generated
 here, sealed with the master key, and returned once to the caller to show; it is never logged.
 """
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
-from asterisk_bridge.provisioning import links, secrets
+from asterisk_bridge.provisioning import encryption, links, secrets
 from asterisk_bridge.provisioning.records import Repo, Spec, transaction
 from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.provisioning import ProvExtension
@@ -30,6 +31,8 @@ class Extension(Spec):
     mobile: str = ""
     voicemail: bool = False
     webrtc: bool = False
+    transport: str = ""  # "" = the default: tls, or wss for WebRTC (encryption.py)
+    media_encryption: str = ""
 
     def __post_init__(self) -> None:
         self._norm("number", validate.extension)
@@ -40,6 +43,10 @@ class Extension(Spec):
             self._norm("mobile", validate.number)
         self._flag("voicemail")
         self._flag("webrtc")
+        transport, media = encryption.normalise(self.transport, self.media_encryption,
+                                                webrtc=self.webrtc, default="tls")
+        object.__setattr__(self, "transport", transport)
+        object.__setattr__(self, "media_encryption", media)
 
 
 def _label(number: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
-from asterisk_bridge.provisioning import links, secrets
+from asterisk_bridge.provisioning import encryption, links, secrets
 from asterisk_bridge.provisioning.records import Repo, Spec, transaction
 from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.provisioning import ProvTrunk
@@ -51,6 +51,8 @@ class Trunk(Spec):
     username: str = ""
     register: bool = False
     identify: tuple[str, ...] = ()
+    transport: str = ""  # "" = udp, what providers offer; tls on request (encryption.py)
+    media_encryption: str = ""
 
     def __post_init__(self) -> None:
         self._norm("name", validate.name)
@@ -63,6 +65,10 @@ class Trunk(Spec):
             raise ValidationError("register: a registering trunk needs a username")
         object.__setattr__(self, "identify", tuple(dict.fromkeys(
             _identify(n, "identify") for n in self.identify)))
+        transport, media = encryption.normalise(self.transport, self.media_encryption,
+                                                webrtc=False, default="udp")
+        object.__setattr__(self, "transport", transport)
+        object.__setattr__(self, "media_encryption", media)
 
 
 def _label(name: str) -> str:

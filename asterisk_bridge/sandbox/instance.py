@@ -31,7 +31,6 @@ from asterisk_bridge.sandbox import modules, ports, rootfs
 SYSTEM_FILES = {
     "asterisk.conf": "asterisk.conf.j2",
     "modules.conf": "modules.conf.j2",
-    "http.conf": "http.conf.j2",
     "ari.conf": "ari.conf.j2",
     "rtp.conf": "rtp.conf.j2",
 }
@@ -61,6 +60,8 @@ class InstanceInfo:
     ari_user: str
     ari_secret: str
     pid: int = 0
+    tls_port: int = 0  # SIP over TLS (TCP), and Asterisk's HTTPS server (WSS for WebRTC)
+    https_port: int = 0
 
     @property
     def ari_url(self) -> str:
@@ -154,7 +155,8 @@ class Instance:
             http_port=ports.free_tcp_port(), sip_port=ports.free_udp_port(),
             rtp_start=rtp_start, rtp_end=rtp_end, ami_user="voco",
             ami_secret=secrets.token_urlsafe(24), ari_user="voco",
-            ari_secret=secrets.token_urlsafe(24),
+            ari_secret=secrets.token_urlsafe(24), tls_port=ports.free_tcp_port(),
+            https_port=ports.free_tcp_port(),
         )
         self._save(info)
         write_secret(self.base / "ami.secret", info.ami_secret)
@@ -171,6 +173,7 @@ class Instance:
             ast_root=str(self.root), ast_etc_dir=str(self.etc_dir),
             ast_spool_dir=str(self.spool_dir), ast_log_dir=str(self.log_dir),
             ast_lib_dir=str(self.base / "lib"), sip_bind="127.0.0.1", sip_port=info.sip_port,
+            sip_tls_port=info.tls_port or 5061, https_port=info.https_port or 8089,
             sandbox=True, ram_log_dir=str(self.ram_log_dir),
         )
 
@@ -186,7 +189,6 @@ class Instance:
                      "run": inner / "run", "log": inner / "log", "cache": inner / "cache",
                      "modules": "/usr/lib/x86_64-linux-gnu/asterisk/modules"},
             "modules": modules.ALL,
-            "http": {"port": info.http_port, "bind": "127.0.0.1"},
             "ari": {"users": [{"name": info.ari_user, "secret": info.ari_secret}]},
             "rtp": {"start": info.rtp_start, "end": info.rtp_end},
         }

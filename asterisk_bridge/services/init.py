@@ -1,5 +1,6 @@
-"""``voco init``: config file, data directory, a migrated database, the master key and the
-operation log's genesis (entry 1 is the init itself).
+"""``voco init``: config file, data directory, a migrated database, the master key, the node's
+TLS certificate from its own private CA (phones talk TLS by default, like SSH host keys made at
+install) and the operation log's genesis (entry 1 is the init itself).
 
 A second run never destroys anything: an existing config file is refused with a message that
 says how to proceed.
@@ -16,6 +17,7 @@ from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.masterkey import create_master_key, load_master_key
 from asterisk_bridge.store import migrate
 from asterisk_bridge.store.engine import make_engine
+from asterisk_bridge.tls.store import TlsStore, default_hosts
 
 
 def _own_credentials(data_dir: Path) -> AsteriskSettings:
@@ -51,8 +53,10 @@ def initialise(config_path: Path, data_dir: Path, db_url: str | None,
         engine = make_engine(url)
         migrate.upgrade(engine)
         create_master_key(key_path)
+        tls = TlsStore.of(cfg).create(default_hosts(cfg.asterisk.sip_bind))
         oplog.begin(engine, load_master_key(key_path), cfg.oplog_anchor, "init",
-                    {"data_dir": str(data_dir), "db": engine.dialect.name})
+                    {"data_dir": str(data_dir), "db": engine.dialect.name,
+                     "tls_sha256": tls.summary.sha256})
         engine.dispose()
     except Exception:
         if created:  # a failed init leaves nothing behind

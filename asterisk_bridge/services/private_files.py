@@ -89,6 +89,8 @@ def _asterisk_files(cfg: Config) -> Iterator[Path]:
         yield ast.rec_spool_dir
     if ast.ast_log_dir:
         yield Path(ast.ast_log_dir) / "cdr-csv"
+    if ast.ast_etc_dir:
+        yield Path(ast.ast_etc_dir) / "keys"  # Asterisk's copy of the TLS key (tls/asterisk.py)
 
 
 HOLDERS: list[Holder] = [
@@ -96,7 +98,8 @@ HOLDERS: list[Holder] = [
     Holder("Voco's config file", "voco", lambda cfg: [cfg.path]),
     Holder("the master key and the operation log anchor", "voco", _key_files),
     Holder("the SQLite store", "voco", _store_files),
-    Holder("Asterisk's voicemail, recording spool and CDR files", "asterisk", _asterisk_files),
+    Holder("Asterisk's voicemail, recording spool, CDR files and TLS key", "asterisk",
+           _asterisk_files),
     Holder("Asterisk's full debug log ('voco debug')", "asterisk",
            lambda cfg: [Path(cfg.asterisk.ram_log_dir)] if cfg.asterisk.ram_log_dir else []),
 ]

@@ -38,7 +38,8 @@ def provision_every_secret(run_cli: Callable[..., Result], asterisk: Instance,
                            workdir: Path) -> str:
     """Extension 1001 (with a mailbox), a trunk with a password and a room with a PIN, applied;
     1001's phone registers (sipp). Returns 1001's generated SIP secret."""
-    added = ok(run_cli("extension", "add", "1001", "--name", "Alice", "--voicemail", "--json"))
+    added = ok(run_cli("extension", "add", "1001", "--name", "Alice", "--voicemail",
+                       "--transport", "udp", "--json"))
     secret = str(json.loads(added.output)["secret"])
     ok(run_cli("trunk", "add", "carrier", "--host", "192.0.2.10", "--username", "acct",
                "--secret-stdin", input=TRUNK_PASSWORD + "\n"))

@@ -1,5 +1,8 @@
 """Real SIP phones for the provisioning tests: sipp scenarios for REGISTER (digest), an
-answering phone, and a calling phone that authenticates its INVITE.
+answering phone, a calling phone that authenticates its INVITE, and one whose call is refused.
+
+They speak plain UDP and RTP, so the extensions they stand for are created with
+``--transport udp`` (TLS with SRTP is the default; ``test_tls_srtp_call.py`` uses baresip).
 
 sipp ties messages to a call by Call-ID, so a phone that registers and then receives a call is
 two runs on the same local port: ``register`` (exits once registered), then ``answer``.
@@ -96,7 +99,7 @@ Content-Length: 0
 </scenario>
 """
 
-CALL = _HEAD.format(name="call") + """
+_CALL_AUTH = """
 <send retrans="500"><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -139,6 +142,9 @@ Content-Length: [len]
 
 """ + _SDP + """
 ]]></send>
+"""
+
+CALL = _HEAD.format(name="call") + _CALL_AUTH + """
 <recv response="100" optional="true"/>
 <recv response="180" optional="true"/>
 <recv response="183" optional="true"/>
@@ -171,6 +177,24 @@ Content-Length: 0
 """
 
 
+REFUSED = _HEAD.format(name="refused") + _CALL_AUTH + """
+<recv response="100" optional="true"/>
+<recv response="@CODE@"/>
+<send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-1]
+From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+To: <sip:[service]@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+
 class Phone:
     """One sipp 'phone' bound to its own UDP port on loopback, for one account."""
 
@@ -178,6 +202,7 @@ class Phone:
         self.dir = workdir / f"phone-{user}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.user = user
+        self.secret = secret
         self.port = ports.free_udp_port()
         self.media_port = ports.free_udp_port()
         self.target = f"127.0.0.1:{asterisk_port}"
@@ -205,6 +230,15 @@ class Phone:
     def call(self, number: str) -> subprocess.CompletedProcess[str]:
         """Call *number* (authenticating the INVITE), talk 4 s, hang up."""
         return subprocess.run(self._args("call", "-s", number), cwd=self.dir,
+                              capture_output=True, text=True, timeout=120)
+
+    def refused(self, number: str, code: int) -> subprocess.CompletedProcess[str]:
+        """Call *number* offering plain RTP, expecting Asterisk to answer the authenticated
+        INVITE with the final response *code* (sipp exits 0 only if it does)."""
+        (self.dir / "refused.xml").write_text(REFUSED.replace("@USER@", self.user)
+                                              .replace("@SECRET@", self.secret)
+                                              .replace("@CODE@", str(code)))
+        return subprocess.run(self._args("refused", "-s", number), cwd=self.dir,
                               capture_output=True, text=True, timeout=120)
 
     def errors(self) -> str:

@@ -41,7 +41,7 @@ class Site:
     def __init__(self, run_cli: CliCall, asterisk: Instance, tmp_path: Path) -> None:
         port = asterisk.info().sip_port
         secrets = {n: str(json.loads(ok(run_cli("extension", "add", n, "--name", f"P{n}",
-                                                "--json")).output)["secret"])
+                                                "--transport", "udp", "--json")).output)["secret"])
                    for n in ("1001", "1002")}
         self.alice = Phone(tmp_path, "1001", secrets["1001"], port)
         self.bob = Phone(tmp_path, "1002", secrets["1002"], port)

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.asterisk
 
 
 def _extension(run_cli: CliCall, number: str, name: str) -> str:
-    out = json.loads(ok(run_cli("extension", "add", number, "--name", name, "--json")).output)
+    out = json.loads(ok(run_cli("extension", "add", number, "--name", name,
+                                "--transport", "udp", "--json")).output)
     assert out["number"] == number
     return str(out["secret"])
 

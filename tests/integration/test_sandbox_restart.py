@@ -39,7 +39,7 @@ def test_a_restarted_sandbox_runs_the_provisioned_pbx(run_cli: CliCall, config_p
     ok(run_cli("init"))
     ok(run_cli("sandbox", "start", "--name", sandbox.name))
     secret = json.loads(ok(run_cli("extension", "add", "1001", "--name", "Alice",
-                                   "--json")).output)["secret"]
+                                   "--transport", "udp", "--json")).output)["secret"]
     ok(run_cli("recording-policy", "set", "ext", "1001", "yes"))
     ok(run_cli("apply"))
     Phone(tmp_path / "before", "1001", secret, sandbox.info().sip_port).register()

@@ -24,6 +24,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.grants import register as grants
 from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.vault import CallInfo
+from asterisk_bridge.tls import certs
 from cli.main import voco
 from cli.output import LIST_JSON_HELP, OBJECT_JSON_HELP
 from tests.audio_tones import tone_wav
@@ -112,6 +113,10 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
     "trunk list": (("trunk", "list"), {0}),
     "trunk set": (("trunk", "set", "carrier", "--port", "5070"), {0}),
     "trunk show": (("trunk", "show", "carrier"), {0}),
+    "tls create": (("tls", "create", "--host", "pbx.example.net"), {0}),
+    "tls install": (("tls", "install", "--cert", "{tls_cert}", "--key", "{tls_key}"), {0}),
+    "tls renew": (("tls", "renew"), {0}),
+    "tls show": (("tls", "show"), {0}),
 }
 
 def _json_commands() -> dict[str, click.Command]:
@@ -150,7 +155,11 @@ def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> di
                                                   ["192.0.2.10"], None), "tester")
     export = tmp_path / "export.toml"
     ok(run_cli, "config", "export", "--output", str(export))
-    return {"secret": str(secret), "export": str(export)}
+    issued = certs.issue_server(certs.create_ca("Test CA"), ["pbx.example.org"])
+    (tmp_path / "own.crt").write_bytes(issued.cert_pem)
+    (tmp_path / "own.key").write_bytes(issued.key_pem)
+    return {"secret": str(secret), "export": str(export), "tls_cert": str(tmp_path / "own.crt"),
+            "tls_key": str(tmp_path / "own.key")}
 
 
 def test_every_showing_command_has_json() -> None:

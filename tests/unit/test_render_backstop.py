@@ -50,7 +50,8 @@ def test_ordinary_values_pass() -> None:
 
 def test_the_refusal_names_the_template_but_never_the_value() -> None:
     with pytest.raises(ValidationError) as caught:
-        render("manager.conf.j2", {"ami": {"port": 5038, "bind": "127.0.0.1", "users": [
+        render("manager.conf.j2", {"ami": {"port": 5038, "bind": "127.0.0.1", "tls_bind": "",
+                                           "users": [
             {"name": "voco", "secret": "hunter2hunter2,x", "permit": [], "read": "all",
              "write": "all"}]}})
     assert str(caught.value).startswith("manager.conf.j2: ")

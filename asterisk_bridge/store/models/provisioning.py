@@ -25,6 +25,8 @@ class ProvExtension(Base):
     mobile: Mapped[str] = mapped_column(String(33), default="")
     voicemail: Mapped[bool] = mapped_column(Boolean, default=False)
     webrtc: Mapped[bool] = mapped_column(Boolean, default=False)
+    transport: Mapped[str] = mapped_column(String(8), default="tls")
+    media_encryption: Mapped[str] = mapped_column(String(8), default="sdes")
     sip_secret: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_BY_MASTER)
 
 
@@ -40,6 +42,8 @@ class ProvTrunk(Base):
     username: Mapped[str] = mapped_column(String(64), default="")
     register: Mapped[bool] = mapped_column(Boolean, default=False)
     identify: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of CIDR networks
+    transport: Mapped[str] = mapped_column(String(8), default="udp")
+    media_encryption: Mapped[str] = mapped_column(String(8), default="none")
     sip_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
                                                       info=SEALED_BY_MASTER)
 
