@@ -112,7 +112,10 @@ def _expected_pjsip(secs: list[Section]) -> State:
         if kind == "identify":
             found[f"identify {s.name}"] = _identify(s.get("endpoint") or "", s.values("match"))
         elif kind == "transport":
-            found[f"transport {s.name}"] = s.get("bind") or ""
+            bind = s.get("bind") or ""
+            if s.get("protocol") in ("ws", "wss") and bind.rsplit("]", 1)[-1].count(":") == 0:
+                bind += ":5060"  # how PJSIP lists it; the HTTP server does the listening
+            found[f"transport {s.name}"] = bind
         elif kind in _PJSIP_AMI or kind in _PJSIP_CLI:
             found[f"{kind} {s.name}"] = ""
     return found

@@ -71,6 +71,6 @@ def test_voicemail_and_cdr_files_are_private(asterisk: Instance, run_cli: CliCal
     found = run_cli("check")
     assert found.exit_code == 1
     assert found.output.strip() == (
-        f"loose: {inbox / 'msg0000.wav'} is 0644 (Asterisk's voicemail, recording spool and "
-        "CDR files, readable beyond Asterisk); run 'chmod o-rwx "
+        f"loose: {inbox / 'msg0000.wav'} is 0644 (Asterisk's voicemail, recording spool, "
+        "CDR files and TLS key, readable beyond Asterisk); run 'chmod o-rwx "
         f"{inbox / 'msg0000.wav'}'")
