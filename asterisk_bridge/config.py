@@ -105,6 +105,18 @@ class PrivacySettings:
 
 
 @dataclass
+class ApiSettings:
+    """The REST API for third parties: off until 'voco api enable'; on loopback unless bound
+    elsewhere, and then only with TLS (a certificate and key file)."""
+
+    enabled: bool = False
+    bind: str = "127.0.0.1"
+    port: int = 8380
+    tls_cert: str = ""
+    tls_key: str = ""
+
+
+@dataclass
 class Config:
     """The parsed configuration file."""
 
@@ -114,6 +126,7 @@ class Config:
     master_key_file: Path
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     @property
     def oplog_anchor(self) -> Path:
@@ -133,6 +146,7 @@ class Config:
             "master_key_file": str(self.master_key_file),
             "asterisk": {k: v for k, v in vars(self.asterisk).items()},
             "privacy": {k: v for k, v in vars(self.privacy).items()},
+            "api": {k: v for k, v in vars(self.api).items()},
         }
         return tomli_w.dumps(doc)
 
@@ -157,6 +171,7 @@ def load_config(path: Path) -> Config:
     try:
         ast = _section(doc, "asterisk", AsteriskSettings, path)
         privacy = _section(doc, "privacy", PrivacySettings, path)
+        api = _section(doc, "api", ApiSettings, path)
         return Config(
             path=path,
             data_dir=Path(doc["data_dir"]),
@@ -164,6 +179,7 @@ def load_config(path: Path) -> Config:
             master_key_file=Path(doc["master_key_file"]),
             asterisk=AsteriskSettings(**ast),
             privacy=PrivacySettings(**privacy),
+            api=ApiSettings(**api),
         )
     except KeyError as exc:
         raise ConfigError(f"config file {path} lacks the required key {exc.args[0]!r}") from None

@@ -69,7 +69,7 @@ NOT_LOGGED: dict[str, str] = {
                     "reads the log itself: auditing it must not change it"),
     **dict.fromkeys(("db current", "check", "bridge status", "sandbox status", "tls show"),
                     "state of the installation, no personal data"),
-    **dict.fromkeys(("bridge run", "sandbox build", "sandbox start", "sandbox stop"),
+    **dict.fromkeys(("bridge run", "api serve", "sandbox build", "sandbox start", "sandbox stop"),
                     "runs a service or the test sandbox; its own logs say what it does"),
     **dict.fromkeys(("recording-policy list", "recording-policy explain", "prompt list",
                      "retention show", "contact grants", "recording check", "grants list",

@@ -19,6 +19,7 @@ from cli.common import VocoGroup
 #: Every top-level command: its name -> ``"module:attribute"``. A new command goes here; a unit
 #: test checks that each entry loads, under its own name, without importing the store.
 COMMANDS: dict[str, str] = {
+    "api": "cli.api:api_group",
     "apply": "cli.apply:apply_cmd",
     "bridge": "cli.bridge:bridge_group",
     "calls": "cli.calls:calls_group",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -31,8 +31,13 @@ def export(engine: Engine, flt: CdrFilter, fmt: str, out: TextIO) -> int:
     """Write every selected row to ``out`` in ``fmt``; return the row count."""
     if fmt not in FORMATS:
         raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
-    rows = (_plain(r) for r in stream_cdrs(engine, flt))
-    return _csv(rows, out) if fmt == "csv" else _json(rows, out)
+    return write(stream_cdrs(engine, flt), fmt, out)
+
+
+def write(rows: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> int:
+    """Write *rows* (as the store returns them) to ``out`` in ``fmt``; return the count."""
+    plain = (_plain(r) for r in rows)
+    return _csv(plain, out) if fmt == "csv" else _json(plain, out)
 
 
 def _csv(rows: Iterator[dict[str, Any]], out: TextIO) -> int:

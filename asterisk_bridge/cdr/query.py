@@ -135,6 +135,19 @@ def list_cdrs(engine: Engine, flt: CdrFilter, limit: int) -> list[dict[str, Any]
         return [dict(r) for r in conn.execute(select_cdrs(flt, limit, True)).mappings()]
 
 
+def page_cdrs(engine: Engine, flt: CdrFilter, limit: int,
+              before: tuple[datetime, int] | None = None) -> list[dict[str, Any]]:
+    """Up to ``limit`` selected rows, newest first, strictly older than the ``(start, id)``
+    keyset *before*: a page that stays right while new rows arrive."""
+    stmt = select_cdrs(flt, limit, True)
+    if before is not None:
+        start, row_id = before
+        stmt = stmt.where(or_(CdrRecord.start < start,
+                              and_(CdrRecord.start == start, CdrRecord.id < row_id)))
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
 def count_cdrs(engine: Engine, flt: CdrFilter) -> int:
     """How many rows ``flt`` selects."""
     with engine.connect() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.recording import evidence
@@ -23,6 +23,7 @@ class Filters:
     until: str | None = None
     partial: bool | None = None
     limit: int | None = None
+    after: tuple[str, str] | None = None  # (started_at, id) keyset: only later recordings
 
 
 def recordings(engine: Engine, filters: Filters) -> Sequence[Recording]:
@@ -36,6 +37,10 @@ def recordings(engine: Engine, filters: Filters) -> Sequence[Recording]:
         q = q.where(Recording.started_at < filters.until)
     if filters.partial is not None:
         q = q.where(Recording.partial == int(filters.partial))
+    if filters.after:
+        started, rec_id = filters.after
+        q = q.where(or_(Recording.started_at > started,
+                        and_(Recording.started_at == started, Recording.id > rec_id)))
     if filters.limit:
         q = q.limit(filters.limit)
     with Session(engine) as session:

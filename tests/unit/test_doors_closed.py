@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from asterisk_bridge.context import App
+from asterisk_bridge.errors import ExitCode
 from asterisk_bridge.generator.pbx import node_context, render_pbx
 from asterisk_bridge.grants import register as grants
 from asterisk_bridge.provisioning.secrets import unlocked
@@ -23,4 +24,7 @@ def test_every_door_is_closed_after_init(app: App, run_cli: CliCall) -> None:
     users = re.findall(r"^\[(.+)\]$", manager, re.MULTILINE)
     assert users == ["general", app.config.asterisk.ami_user]
     assert "bindaddr = 127.0.0.1" in manager
+    assert not app.config.api.enabled and app.config.api.bind == "127.0.0.1"
+    refused = run_cli("api", "serve")
+    assert refused.exit_code == ExitCode.NOT_RUNNING and "disabled" in refused.output
     assert re.findall(r"^permit = (.+)$", manager, re.MULTILINE) == ["127.0.0.1/255.255.255.255"]
