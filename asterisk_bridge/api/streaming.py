@@ -7,8 +7,9 @@ import io
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from typing import BinaryIO, cast
 
-from asterisk_bridge.recording.export import encrypt_chunks
+from asterisk_bridge.crypto.age import encrypt_chunks
 
 CHECK_EVERY = 16  # chunks (1 MiB of 64 KiB chunks) between two checks of the grant
 _DEPTH = 8  # encrypted pieces waiting for the client, at most
@@ -71,7 +72,7 @@ def age_stream(chunks: Iterator[bytes], recipient: str) -> Iterator[bytes]:
 
     def produce() -> None:
         try:
-            encrypt_chunks(chunks, _QueueSink(pieces, stop), [recipient])  # type: ignore[arg-type]
+            encrypt_chunks(chunks, cast(BinaryIO, _QueueSink(pieces, stop)), [recipient])
             item: bytes | BaseException | None = None
         except BaseException as exc:  # handed to the consumer, which raises it
             item = exc

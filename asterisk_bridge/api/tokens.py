@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from asterisk_bridge.api.scopes import DEFAULT_RATE, SCOPES
+from asterisk_bridge.crypto.age import recipients as age_recipients
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.grants import register as grants
-from asterisk_bridge.recording.export import age_recipients
 from asterisk_bridge.store.models.grants import Grant
 
 PREFIX = "voco_"
