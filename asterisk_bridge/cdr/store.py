@@ -5,10 +5,12 @@ skipped, except that Voco's own fields (recording id, consent), which only the A
 fill in a row first imported from Master.csv. Running the same batch twice, from two bridges at
 once, or from the journal after a crash, changes nothing.
 
-On PostgreSQL a batch is ``COPY``'d into a temporary staging table (one per connection, emptied
-at every commit) and moved by one ``INSERT ... SELECT ... ON CONFLICT``: the rows travel in
-PostgreSQL's bulk format, adapted in psycopg's C code, instead of as bound parameters SQLAlchemy
-renders in Python. SQLite, in process, takes them as executemany parameters.
+On PostgreSQL a large batch (:data:`COPY_MIN` rows or more: a bridge catching up) is ``COPY``'d
+into a temporary staging table (one per connection, emptied at every commit) and moved by one
+``INSERT ... SELECT ... ON CONFLICT``: the rows travel in PostgreSQL's bulk format, adapted in
+psycopg's C code, instead of as bound parameters SQLAlchemy renders in Python. A small batch (an
+idle bridge commits each row as it comes) takes the executemany path, two round trips fewer.
+SQLite, in process, always takes executemany parameters.
 
 A deleted record never comes back: in the same transaction, rows just written that are refused
 (:mod:`~asterisk_bridge.cdr.tombstones`) are deleted again. Checking *after* the upsert closes
@@ -56,6 +58,7 @@ def _unique(rows: Sequence[Row]) -> list[Row]:
 
 
 STAGING = "voco_cdr_staging"
+COPY_MIN = 100
 #: Every column a row carries (all but the generated id), in the staging table's order.
 COLUMNS = tuple(c.name for c in CdrRecord.__table__.columns if c.name != "id")
 
@@ -125,7 +128,7 @@ def insert_rows(bind: Bind, rows: Sequence[Row]) -> int:
     now = datetime.now(UTC).replace(tzinfo=None)
     values = [{**row, "stored_at": now} for row in _unique(rows)]
     with _transaction(bind) as conn:
-        if conn.dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql" and len(values) >= COPY_MIN:
             ids = _copy_staged(conn, values)
         else:
             ids = list(conn.execute(_upsert(conn.dialect.name), values).scalars().all())

@@ -18,7 +18,7 @@ from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.query import CdrFilter, count_cdrs, list_cdrs
 from asterisk_bridge.cdr.rows import Row
 from asterisk_bridge.cdr.sink import CdrSink
-from asterisk_bridge.cdr.store import insert_rows
+from asterisk_bridge.cdr.store import COPY_MIN, insert_rows
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.retention import policy as retention
@@ -69,6 +69,24 @@ def test_inserts_are_idempotent_and_fill_voco_fields_once(store_app: App) -> Non
     (r3,) = list_cdrs(engine, CdrFilter(ids=()), 100)[6:7]
     assert (r3["uniqueid"], r3["rec_id"], r3["consent"], r3["origin"]) == (
         "1795915386.3", "rec-3", "given", "csv")
+
+
+def test_large_batches_keep_every_guarantee(store_app: App) -> None:
+    """A batch of COPY_MIN rows or more takes PostgreSQL's bulk path (COPY into a staging table,
+    then one upsert): idempotent, filling Voco's fields once, refusing deleted records."""
+    engine = store_app.engine
+    n = COPY_MIN * 3
+    batch = [row(i, origin="csv") for i in range(n)]
+    assert insert_rows(engine, batch) == n
+    assert insert_rows(engine, batch) == 0
+    again = [*batch, row(3, rec_id="rec-3", consent="given"), row(3, rec_id="other")]
+    assert insert_rows(engine, again) == 1  # row 3 completed once; duplicates merged
+    doomed = tuple(r["id"] for r in list_cdrs(engine, CdrFilter(), n)[:5])
+    assert delete_cdrs(store_app, CdrFilter.build(ids=doomed), "test", "alice") == 5
+    assert insert_rows(engine, [r | {"origin": "ami"} for r in batch]) == 0
+    assert _count(store_app) == n - 5
+    assert [r["rec_id"] for r in list_cdrs(engine, CdrFilter(number="1003"), n)
+            if r["uniqueid"] == "1795915386.3"] == ["rec-3"]
 
 
 def test_two_bridges_of_same_and_other_node_write_at_once(store_app: App) -> None:
