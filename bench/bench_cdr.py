@@ -21,12 +21,16 @@ Usage: .venv/bin/python bench/bench_cdr.py [--rates 60,120,180,240,300] [--secon
    parser alone (the core's floor) and the CDR path alone (pre-parsed Cdr events -> rows ->
    batches -> commit) against Asterisk's CDR rate.
 3. The real bridge (CDR capture alone, so its session is filtered to Cdr events) runs against
-   the instance while calls are placed at the highest sustained rate; each CDR's latency is its
-   commit time minus its hangup time (Asterisk's ``EndEpoch``).
+   the instance while calls are placed at the highest sustained rate, then at a quarter of it;
+   each CDR's latency is its commit time minus its hangup time (Asterisk's ``EndEpoch``), and
+   the bridge's own part of it, commit time minus the moment its Cdr event was read.
 4. ``voco bridge run`` as its own process (every capability, SQLite store) against a fresh
    instance (so its start-up reconciliation finds no earlier step's CDRs): its resident memory
    (VmRSS) idle, then its peak while calls are placed at the highest sustained rate, and the
    AMI events its filtered session received per call (its status file's event count).
+
+5. The CLI start-up (``bench_cli.py``'s measure, fewer rounds), so that one run prints start-up,
+   capacity, latency and memory side by side.
 
 The machine's load average is printed with each part: other processes' load moves absolute
 figures, and the ratios only cancel it when it stays the same between baseline and measure.
@@ -51,6 +55,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import bench_cli
 import psycopg
 
 from asterisk_bridge.bridge.amiframes import FRAME_END, FrameParser
@@ -341,22 +346,39 @@ async def capture_only(app: App, chunks: Sequence[bytes]) -> tuple[int, float]:
     return len(cdrs), time.perf_counter() - start
 
 
-async def latency(app: App, inst: Instance, rate: float, seconds: float) -> list[float]:
-    """Hangup (EndEpoch) -> committed, per CDR, with the real bridge."""
+class TimedCapture(CdrCapture):
+    """CDR capture that notes when each Cdr event reached it (the bridge's read)."""
+
+    def __init__(self, app: App, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.arrived: dict[tuple[str, int], float] = {}
+
+    async def handle_event(self, event: Any) -> None:
+        self.arrived[(event.get("UniqueID", ""), int(event.get("Sequence", -1)))] = time.time()
+        await super().handle_event(event)
+
+
+async def latency(app: App, inst: Instance, rate: float,
+                  seconds: float) -> tuple[list[float], list[float]]:
+    """Per CDR, with the real bridge: hang-up (EndEpoch) -> committed, and the bridge's own
+    part of it, event read -> committed."""
     samples: list[float] = []
+    own: list[float] = []
 
     def committed(batch: Sequence[Row], where: str) -> None:
         now = time.time()
-        samples.extend(now - (r["end"] - EPOCH).total_seconds() for r in batch
-                       if r["origin"] == "ami")
+        for r in batch:
+            if r["origin"] == "ami":
+                samples.append(now - (r["end"] - EPOCH).total_seconds())
+                own.append(now - capture.arrived[(r["uniqueid"], r["sequence"])])
 
-    capture = CdrCapture(app, on_commit=committed)
+    capture = TimedCapture(app, on_commit=committed)
     async with Bridge(app, capabilities=[capture]):
         n = await place_calls(inst, rate, seconds)
         deadline = time.perf_counter() + 60
         while len(samples) < n * RECORDS_PER_CALL and time.perf_counter() < deadline:
             await asyncio.sleep(0.2)
-    return samples
+    return samples, own
 
 
 def rss_mb(pid: int) -> float:
@@ -477,13 +499,17 @@ async def main(rates: list[float], seconds: float) -> None:
                           f"{r.events / r.seconds / best.event_rate:.1f}x")
             with fresh_app(work, backend, inst) as app:
                 cdrs, cdr_secs = await capture_only(app, best.chunks)
-            await asyncio.sleep(3)  # let the machine settle before timing live calls
-            with fresh_app(work, backend, inst) as app:
-                lat = await latency(app, inst, best.rate, seconds)
-            print(f"{backend}: latency measured, {load()}", flush=True)
-            tail.append(f"| {backend} | {cdrs / cdr_secs:,.0f} | "
-                        f"{cdrs / cdr_secs / cdr_rate:.1f}x | {pct(lat, 50) * 1000:.0f} ms | "
-                        f"{pct(lat, 99) * 1000:.0f} ms | {len(lat)} |")
+            for share in (1.0, 0.25):  # the top rate, and a quiet quarter of it
+                await asyncio.sleep(3)  # let the machine settle before timing live calls
+                with fresh_app(work, backend, inst) as app:
+                    lat, own = await latency(app, inst, best.rate * share, seconds)
+                print(f"{backend}: latency at {best.rate * share:.0f} calls/s measured, "
+                      f"{load()}", flush=True)
+                tail.append(f"| {backend} | {cdrs / cdr_secs:,.0f} | "
+                            f"{cdrs / cdr_secs / cdr_rate:.1f}x | {best.rate * share:.0f} | "
+                            f"{pct(lat, 50) * 1000:.0f} ms | {pct(lat, 99) * 1000:.0f} ms | "
+                            f"{pct(own, 50) * 1000:.0f} ms | {pct(own, 99) * 1000:.0f} ms | "
+                            f"{len(lat)} |")
         fresh = Instance(f"benchcdr{uuid.uuid4().hex[:6]}")
         fresh.start()
         try:
@@ -500,10 +526,15 @@ async def main(rates: list[float], seconds: float) -> None:
               "parser alone (calls/s) |")
         print("|---|---|---:|---:|---:|---:|---:|---:|")
         print("\n".join(rows))
-        print("\n| store | CDR path alone (CDRs/s) | vs Asterisk | hangup->commit p50 | p99 | "
-              "CDRs timed |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("\n| store | CDR path alone (CDRs/s) | vs Asterisk | live calls/s | "
+              "hangup->commit p50 | p99 | bridge's part: read->commit p50 | p99 | CDRs timed |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         print("\n".join(tail))
+        cli = bench_cli.measure(5)
+        base = cli[0][1]
+        print(f"\nCLI start-up ({load()}), median of 5 vs {cli[0][0]} ({base * 1000:.0f} ms): "
+              + "; ".join(f"{label} {secs * 1000:.0f} ms = {secs / base:.1f}x"
+                          for label, secs, light in cli if light))
     finally:
         inst.destroy()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import multiprocessing
 import os
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_cdr import pg_database
+from benchdoc import replace_section
 
 from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.cdr.rows import Row
@@ -39,6 +41,7 @@ from asterisk_bridge.services.init import initialise
 
 RECORDS_PER_CALL = 3
 P99_LIMIT_MS = 50.0
+SECTION = "## Nodes per store"
 
 
 def event(node: str, call: int, seq: int, now: float) -> dict[str, str]:
@@ -142,18 +145,50 @@ def main() -> None:
             if len(rows) > 1 and r["rows_s"] <= rows[-2]["rows_s"] * 1.1:
                 break  # throughput stopped growing
             n *= 2
-    print("\n| nodes | CDRs/s stored | of what they offered | p50 | p99 |")
-    print("|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(f"| {r['nodes']:.0f} | {r['rows_s']:,.0f} | {r['vs_offered']:.2f} | "
-              f"{r['p50_ms']:.0f} ms | {r['p99_ms']:.0f} ms |")
-    within = [r["nodes"] for r in rows if r["p99_ms"] <= P99_LIMIT_MS]
-    knee = next((r["nodes"] for r in rows if r["vs_offered"] < 0.95), None)
-    print(f"\nlargest N with p99 <= {P99_LIMIT_MS:.0f} ms: "
-          f"{max(within) if within else 'none'}; first N whose stores fall behind what the "
-          f"nodes offer (< 95 %): {knee or 'none up to ' + str(rows[-1]['nodes'])}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    section = render(args, rows, offered)
+    print(section)
+    replace_section(section)
     sys.stdout.flush()
+
+
+def render(args: argparse.Namespace, rows: list[dict[str, float]], offered: float) -> str:
+    """The docs/benchmarks.md section: the table, the largest N within 50 ms, the knee."""
+    table = "\n".join(f"| {r['nodes']:.0f} | {r['rows_s']:,.0f} | {r['vs_offered']:.2f} | "
+                      f"{r['p50_ms']:.0f} ms | {r['p99_ms']:.0f} ms |" for r in rows)
+    within = [r["nodes"] for r in rows if r["p99_ms"] <= P99_LIMIT_MS]
+    behind = next((r["nodes"] for r in rows if r["vs_offered"] < 0.95), None)
+    flat = next((r["nodes"] for prev, r in itertools.pairwise(rows)
+                 if r["rows_s"] <= prev["rows_s"] * 1.1), None)
+    return f"""{SECTION}
+
+Measured {time.strftime("%Y-%m-%d")} with `.venv/bin/python bench/bench_nodes.py --calls-per-s \
+{args.calls_per_s:g} --seconds {args.seconds:g}` on {os.cpu_count()} cores shared with other \
+engineers' test runs (load average {os.getloadavg()[0]:.0f} at the end), PostgreSQL 15 on the \
+same machine. N node processes, each the bridge's CDR path (`CdrCapture`: bounded queue, writer, \
+one kept connection, COPY + upsert for large batches) with its own node name and uniqueids, \
+fed {args.calls_per_s:g} calls/s ({offered:,.0f} CDRs/s, Asterisk's top rate in \
+`bench_cdr.py`) each for {args.seconds:g} s, all into one database; latency = commit - hand-over.
+
+| nodes | CDRs/s stored | of what the nodes offered | hang-up → commit p50 | p99 |
+|---:|---:|---:|---:|---:|
+{table}
+
+- Largest N with p99 ≤ {P99_LIMIT_MS:.0f} ms: **{max(within) if within else "none"}**. \
+The store first falls behind what the nodes offer (< 95 %) at N = \
+{behind or "none measured"}; throughput stops growing (< 10 % more) at N = \
+{flat or "none measured"}.
+- What it means: on this machine the N node processes, the bench and PostgreSQL share 2 \
+cores with everyone else's tests, so the figure is a floor. The nodes' own work (parsing, \
+queueing) runs on their own machines in production, and a database server with its own cores \
+and disks takes each node's COPY + upsert (a few round trips per batch, batches growing with \
+load) in parallel: expect the knee to move with the server's cores until its WAL write rate \
+limits it.
+- What scales further: a connection pooler (PgBouncer, transaction mode) once nodes number in \
+the hundreds (each bridge keeps one connection); partitioning `cdr` by node and month (the \
+natural key already leads with the node, and retention would drop whole partitions instead of \
+deleting rows); and a replica for `voco calls list` / exports so reads never queue behind the \
+writers.
+"""
 
 
 if __name__ == "__main__":
