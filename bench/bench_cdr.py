@@ -534,7 +534,7 @@ async def main(rates: list[float], seconds: float) -> None:
         base = cli[0][1]
         print(f"\nCLI start-up ({load()}), median of 5 vs {cli[0][0]} ({base * 1000:.0f} ms): "
               + "; ".join(f"{label} {secs * 1000:.0f} ms = {secs / base:.1f}x"
-                          for label, secs, light in cli if light))
+                          for label, secs, light, _ in cli if light))
     finally:
         inst.destroy()
 
