@@ -20,6 +20,7 @@ CALL_COLUMNS = (
     Column("TALK", lambda c: c.talk, right=True),
     Column("LEGS", lambda c: len(c.legs), right=True),
     Column("ANSWERED BY", lambda c: endpoint(c.answered_by)),
+    Column("CONSENT", lambda c: c.consent),
 )
 
 

@@ -16,7 +16,8 @@ tail a caller's channel leaves after Dial, are kept as records but are not legs)
   ``failed``. A call with no dialled leg (IVR, voicemail) takes its records' outcome.
 - ``start``/``end``: earliest start, latest end of all records; ``duration`` = end - start.
 - ``talk``: the length of the union of the answered legs' [answer, end] spans, so overlapping
-  legs of a transfer count once; ``wait`` = first answer - start.
+  legs of a transfer count once; ``wait`` = first answer - start. Asking for recording consent
+  never answers a line (docs/recording-consent.md), so these stay true with a recording rule.
 """
 
 from __future__ import annotations
@@ -85,6 +86,13 @@ class Call:
             total += cur_end - cur_start
         return round(total.total_seconds())
 
+    @property
+    def consent(self) -> str:
+        """What recording consent came to, as the dialplan set it in the CDR (``off``: no rule
+        records this call; ``given``, ``not-asked``, ``declined-caller``, ``timeout-caller``,
+        ...); empty when no record says (a record imported only from Master.csv)."""
+        return next((str(r["consent"]) for r in self.records if r.get("consent")), "")
+
     def summary(self) -> dict[str, Any]:
         """JSON-friendly view."""
         return {
@@ -92,6 +100,7 @@ class Call:
             "start": self.start.isoformat(), "end": self.end.isoformat(),
             "duration": self.duration, "wait": self.wait, "talk": self.talk,
             "caller": self.caller, "dialled": self.dialled, "answered_by": self.answered_by,
+            "consent": self.consent,
             "legs": [{"channel": leg["channel"], "dstchannel": leg["dstchannel"],
                       "disposition": leg["disposition"], "start": leg["start"].isoformat(),
                       "billsec": leg["billsec"], "uniqueid": leg["uniqueid"],
