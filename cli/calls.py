@@ -19,8 +19,8 @@ CALL_COLUMNS = (
     Column("WAIT", lambda c: c.wait, right=True),
     Column("TALK", lambda c: c.talk, right=True),
     Column("LEGS", lambda c: len(c.legs), right=True),
-    Column("ANSWERED BY", lambda c: endpoint(c.answered_by)),
     Column("CONSENT", lambda c: c.consent),
+    Column("ANSWERED BY", lambda c: endpoint(c.answered_by)),
 )
 
 
