@@ -1,5 +1,6 @@
-"""The CDR writer: commits a lone row at once, batches what queued during a commit, and a full
-queue drops rows that reconciliation with Master.csv brings back, each stored once."""
+"""The CDR writer: commits a lone row at once, batches what queued during a commit, keeps one
+connection, and a full queue drops rows that reconciliation with Master.csv brings back, each
+stored once."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from asterisk_bridge.cdr import csvsource
 from asterisk_bridge.cdr.capture import CdrCapture
+from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.rows import AMI_TEXT, Row
+from asterisk_bridge.cdr.sink import CdrSink
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
 from asterisk_bridge.services.init import initialise
@@ -95,3 +99,17 @@ def test_full_queue_drops_rows_that_reconciliation_stores_once(db_url: str,
     capture = asyncio.run(run())
     assert (capture.received, capture.overflowed) == (14, 9)
     assert _stored(app) == 14  # each record once: queued and reconciled copies are one row
+
+
+def test_the_sink_keeps_one_connection(db_url: str, tmp_path: Path) -> None:
+    """No pooled checkout (and, on PostgreSQL, pre-ping round trip) per batch."""
+    app = _app(db_url, tmp_path)
+    checkouts: list[object] = []
+    sa_event.listen(app.engine, "checkout", lambda *_: checkouts.append(None))
+    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db"))
+    rows = _master_csv(app)
+    for row in rows:
+        assert sink.write([row]) == "store"
+    sink.close()
+    assert len(checkouts) == 1
+    assert _stored(app) == len(rows)
