@@ -12,6 +12,7 @@ from asterisk_bridge.config import read_secret
 from asterisk_bridge.contacts.choices import PRIVILEGES
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
+from cli.person import log_sealed, withhold
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -24,6 +25,14 @@ def _session(ctx: click.Context) -> Iterator[Session]:
 
     with Session(get_app(ctx).engine) as session, session.begin():
         yield session
+
+
+#: A contact's fields among a command's options: logged sealed under the contact's key.
+PERSONAL = ("name", "numbers", "email", "company_name", "notes")
+
+
+def _key(ctx: click.Context) -> bytes:
+    return get_app(ctx).master_key
 
 
 def _describe(contact: Mapping[str, Any]) -> str:
@@ -66,9 +75,13 @@ def add_cmd(ctx: click.Context, name: str, numbers: tuple[str, ...], email: str,
     """Add a company contact called NAME."""
     from asterisk_bridge.contacts import company
 
+    personal = withhold(ctx, *PERSONAL)
     fields = company.clean(name, numbers, email, company_name, notes)
+    app = get_app(ctx)
     with _session(ctx) as s:
-        row_id = company.add(s, fields).id
+        row = company.add(s, app.master_key, fields, app.config.privacy.default_region)
+        row_id, subject = row.id, row.contact_subject
+    log_sealed(ctx, subject, personal)
     emit_object({"id": row_id, **fields.as_dict()}, as_json,
                 lambda c: f"added contact {c['id']}: {c['name']}")
 
@@ -82,7 +95,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     from asterisk_bridge.contacts import company
 
     with _session(ctx) as s:
-        rows = [{"id": r.id, **company.fields_of(r).as_dict()} for r in company.listing(s)]
+        rows = [{"id": r.id, **f.as_dict()} for r, f in company.listing(s, _key(ctx))]
     read_rows(len(rows))
     emit_list(rows, as_json, CONTACT_COLUMNS, dict, "no company contacts")
 
@@ -96,9 +109,12 @@ def show_cmd(ctx: click.Context, ref: str, as_json: bool) -> None:
     """Show one company contact (REF: id or exact name)."""
     from asterisk_bridge.contacts import company
 
+    personal = withhold(ctx, "ref")
     with _session(ctx) as s:
-        row = company.find(s, ref)
-        contact = {"id": row.id, **company.fields_of(row).as_dict()}
+        row = company.find(s, _key(ctx), ref)
+        contact = {"id": row.id, **company.fields_of(s, _key(ctx), row).as_dict()}
+        subject = row.contact_subject
+    log_sealed(ctx, subject, personal)
     read_rows(1)
     emit_object(contact, as_json, _describe)
 
@@ -120,9 +136,11 @@ def set_cmd(ctx: click.Context, ref: str, name: str | None, numbers: tuple[str, 
     """Change fields of a company contact (REF: id or exact name); others stay."""
     from asterisk_bridge.contacts import company
 
+    personal = withhold(ctx, "ref", *PERSONAL)
+    app = get_app(ctx)
     with _session(ctx) as s:
-        row = company.find(s, ref)
-        old = company.fields_of(row)
+        row = company.find(s, app.master_key, ref)
+        old = company.fields_of(s, app.master_key, row)
         fields = company.clean(
             old.name if name is None else name,
             () if clear_numbers else (numbers or old.numbers),
@@ -130,8 +148,9 @@ def set_cmd(ctx: click.Context, ref: str, name: str | None, numbers: tuple[str, 
             old.company if company_name is None else company_name,
             old.notes if notes is None else notes,
         )
-        company.update(s, row, fields)
-        row_id = row.id
+        company.update(s, app.master_key, row, fields, app.config.privacy.default_region)
+        row_id, subject = row.id, row.contact_subject
+    log_sealed(ctx, subject, personal)
     click.echo(f"updated contact {row_id}: {fields.name}")
 
 
@@ -143,10 +162,12 @@ def remove_cmd(ctx: click.Context, ref: str) -> None:
     """Delete a company contact (REF: id or exact name)."""
     from asterisk_bridge.contacts import company
 
+    personal = withhold(ctx, "ref")
     with _session(ctx) as s:
-        row = company.find(s, ref)
-        name = row.name
+        row = company.find(s, _key(ctx), ref)
+        name, subject = company.fields_of(s, _key(ctx), row).name, row.contact_subject
         company.remove(s, row)
+    log_sealed(ctx, subject, personal)
     click.echo(f"removed contact {name}")
 
 

@@ -6,8 +6,11 @@ import click
 
 from asterisk_bridge.provisioning.encryption import MEDIA, TRANSPORTS
 from cli.common import get_app, oplogged
+from cli.person import log_sealed, withhold
 from cli.provision_output import add_read_commands, changes, emit, json_option
 
+#: The owner's personal data among the options: logged sealed under the owner's key.
+PERSONAL = ("name", "email", "mobile")
 SHOWN_ONCE = "SIP secret (shown once; put it in the phone now, it cannot be displayed again)"
 
 
@@ -50,10 +53,12 @@ def add_cmd(ctx: click.Context, number: str, name: str | None, as_json: bool,
     from asterisk_bridge.provisioning import extensions
     from asterisk_bridge.provisioning.extensions import Extension
 
+    personal = withhold(ctx, *PERSONAL)
     app = get_app(ctx)
     ext = Extension(number=number, name=name if name is not None else number,
                     **changes(**opts))
     secret = extensions.add(app.engine, app.master_key, ext)
+    log_sealed(ctx, extensions.owner(app.engine, ext.number), personal)
     emit(ext, as_json, app.engine, note={"secret": secret} if as_json else None)
     if not as_json:
         click.echo(f"{SHOWN_ONCE}: {secret}")
@@ -72,8 +77,10 @@ def set_cmd(ctx: click.Context, number: str, new_secret: bool, as_json: bool,
     from asterisk_bridge.provisioning import extensions
     from asterisk_bridge.provisioning.encryption import follow
 
+    personal = withhold(ctx, *PERSONAL)
     app = get_app(ctx)
-    ext = extensions.update(app.engine, number, **follow(changes(**opts)))
+    ext = extensions.update(app.engine, app.master_key, number, **follow(changes(**opts)))
+    log_sealed(ctx, extensions.owner(app.engine, ext.number), personal)
     secret = extensions.reset_secret(app.engine, app.master_key, number) if new_secret else None
     emit(ext, as_json, app.engine, note={"secret": secret} if secret and as_json else None)
     if secret and not as_json:
@@ -81,4 +88,4 @@ def set_cmd(ctx: click.Context, number: str, new_secret: bool, as_json: bool,
 
 
 add_read_commands(extension_group, "extension", "number", "asterisk_bridge.provisioning.extensions",
-                  personal="extensions")
+                  personal="extensions", keyed=True)

@@ -41,7 +41,7 @@ def _run(ctx: click.Context, target: str, action: str) -> None:
     app = get_app(ctx)
     actor = f"cli:{current_actor()}"
     for rec, state in asyncio.run(_control(app, target, action)):
-        evidence.record(app.engine, app.config.asterisk.node, evidence.Fact(
+        evidence.record(app, evidence.Fact(
             linkedid=rec.linkedid, event=action, channel=rec.channel,
             recording_id=rec.recording_id, outcome=state, actor=actor, source="cli",
             detail=f"target={target}"))
@@ -95,6 +95,6 @@ def evidence_cmd(ctx: click.Context, linkedid: str, as_json: bool) -> None:
     """Consent evidence of call LINKEDID: prompts, answers, start/pause/resume/stop."""
     from asterisk_bridge.recording import evidence
 
-    facts = evidence.for_call(get_app(ctx).engine, linkedid)
+    facts = evidence.for_call(get_app(ctx), linkedid)
     read_rows(len(facts))
     emit_list(facts, as_json, EVIDENCE_COLUMNS, dict, f"no consent evidence for call {linkedid}")

@@ -5,10 +5,15 @@ takes it out of the command's logged arguments before anything can fail, and put
 subject id and the identifier sealed under the subject's own key
 (:func:`asterisk_bridge.subjects.target.oplog_form`). Shared by ``voco subject``, ``voco hold``
 and ``voco disclosure``.
+
+Commands that store a person's data (an extension's owner, a company contact) take those
+values out of their logged arguments the same way (:func:`withhold`) and log them sealed under
+the person's key once the person is known (:func:`log_sealed`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -68,3 +73,27 @@ def target(ctx: click.Context, *, create: bool = False) -> Target:
         found = (targets.find_or_create if create else targets.find)(conn, v, ident)
         ctx.params["subject"] = targets.oplog_form(conn, v, found)
     return found
+
+
+WITHHELD = "(withheld: personal data)"
+
+
+def withhold(ctx: click.Context, *names: str) -> dict[str, Any]:
+    """Take the personal values *names* out of the command's logged arguments, before anything
+    can fail (a failed command logs them as withheld); returns them for :func:`log_sealed`."""
+    values = {n: ctx.params.pop(n) for n in names if ctx.params.get(n) not in (None, "", ())}
+    if values:
+        ctx.params["personal"] = WITHHELD
+    return values
+
+
+def log_sealed(ctx: click.Context, subject_id: str | None, values: dict[str, Any]) -> None:
+    """Log *values* (from :func:`withhold`) sealed under *subject_id*'s key."""
+    if not values or subject_id is None:
+        return
+    from asterisk_bridge.subjects import target as targets
+
+    app = get_app(ctx)
+    with app.engine.begin() as conn:
+        ctx.params["personal"] = targets.sealed_arg(conn, vault(ctx), subject_id,
+                                                    "args.personal", json.dumps(values))

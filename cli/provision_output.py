@@ -49,10 +49,12 @@ def emit_records(records: Sequence[Spec], as_json: bool, engine: Engine, extra: 
 
 def add_read_commands(group: click.Group, noun: str, key: str, domain: str,
                       names: tuple[str, str, str] = ("list_all", "get", "remove"),
-                      extra: Extra | None = None, personal: str | None = None) -> None:
+                      extra: Extra | None = None, personal: str | None = None,
+                      keyed: bool = False) -> None:
     """Attach ``list``, ``show KEY`` and ``remove KEY`` for one noun, calling the list, get
     and remove functions *names* of module *domain*; reads of a noun that holds *personal* data
-    (names, e-mail, phone numbers) go into the operation log."""
+    (names, e-mail, phone numbers) go into the operation log. A *keyed* noun's list and get
+    take the master key after the engine (they open personal fields sealed per person)."""
     logged: Callable[[Any], Any] = oplogged_read(personal) if personal else (lambda fn: fn)
 
     def fn(which: int) -> Callable[..., Any]:
@@ -64,7 +66,7 @@ def add_read_commands(group: click.Group, noun: str, key: str, domain: str,
     @logged
     def list_cmd(ctx: click.Context, as_json: bool) -> None:
         app = get_app(ctx)
-        records: Sequence[Spec] = fn(0)(app.engine)
+        records: Sequence[Spec] = fn(0)(app.engine, *([app.master_key] if keyed else []))
         read_rows(len(records))
         emit_records(records, as_json, app.engine, extra, noun)
 
@@ -77,7 +79,7 @@ def add_read_commands(group: click.Group, noun: str, key: str, domain: str,
     @logged
     def show_cmd(ctx: click.Context, as_json: bool, **kw: str) -> None:
         app = get_app(ctx)
-        record: Spec = fn(1)(app.engine, kw[key])
+        record: Spec = fn(1)(app.engine, *([app.master_key] if keyed else []), kw[key])
         read_rows(1)
         emit(record, as_json, app.engine, extra)
 

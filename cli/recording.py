@@ -73,7 +73,7 @@ def show_cmd(ctx: click.Context, recording_id: str, as_json: bool) -> None:
     evidence (never its key)."""
     from asterisk_bridge.recording import query
 
-    described = query.describe(get_app(ctx).engine, recording_id)
+    described = query.describe(get_app(ctx), recording_id)
     read_rows(1)
     emit_object(described, as_json, _describe)
 

@@ -22,9 +22,9 @@ _CONTACT_FIELDS = {"name": Kind.TEXT, "numbers": Kind.TEXT_LIST, "email": Kind.T
 _GRANT_FIELDS = {"extension": Kind.TEXT, "privilege": Kind.TEXT}
 
 
-def _read_contacts(bind: Connection, _mk: bytes, _secrets: bool) -> list[Record]:
+def _read_contacts(bind: Connection, mk: bytes, _secrets: bool) -> list[Record]:
     with Session(bind) as s:
-        return [company.fields_of(row).as_dict() for row in company.listing(s)]
+        return [fields.as_dict() for _row, fields in company.listing(s, mk)]
 
 
 def _parse_contact(raw: Mapping[str, Any]) -> Record:
@@ -38,19 +38,19 @@ def _fields(rec: Record) -> company.ContactFields:
                                  rec["company"], rec["notes"])
 
 
-def _add_contact(bind: Connection, _mk: bytes, rec: Record) -> None:
+def _add_contact(bind: Connection, mk: bytes, rec: Record) -> None:
     with Session(bind) as s, s.begin():
-        company.add(s, _fields(rec))
+        company.add(s, mk, _fields(rec))
 
 
-def _change_contact(bind: Connection, _mk: bytes, new: Record, _old: Record) -> None:
+def _change_contact(bind: Connection, mk: bytes, new: Record, _old: Record) -> None:
     with Session(bind) as s, s.begin():
-        company.update(s, company.find(s, new["name"]), _fields(new))
+        company.update(s, mk, company.find(s, mk, new["name"]), _fields(new))
 
 
-def _remove_contact(bind: Connection, _mk: bytes, name: str) -> None:
+def _remove_contact(bind: Connection, mk: bytes, name: str) -> None:
     with Session(bind) as s, s.begin():
-        company.remove(s, company.find(s, name))
+        company.remove(s, company.find(s, mk, name))
 
 
 def _read_grants(bind: Connection, _mk: bytes, _secrets: bool) -> list[Record]:

@@ -35,7 +35,7 @@ class SecretField:
     generated: bool = False
 
 
-def _spec_section(name: str, spec: type[Spec], list_all: Callable[[Any], list[Any]],
+def _spec_section(name: str, spec: type[Spec], list_all: Callable[[Any, bytes], list[Any]],
                   add: Callable[[Any, bytes, Any, str | None], str | None],
                   update: Callable[..., Any], remove: Callable[[Any, str], None],
                   secret: SecretField | None = None) -> Section:
@@ -44,7 +44,7 @@ def _spec_section(name: str, spec: type[Spec], list_all: Callable[[Any], list[An
 
     def read(bind: Connection, master_key: bytes, with_secrets: bool) -> list[Record]:
         out = []
-        for item in list_all(bind):
+        for item in list_all(bind, master_key):
             rec = item.to_dict()
             value = secret.get(bind, master_key, item.key) if secret else None
             if value is not None:
@@ -78,7 +78,7 @@ def _spec_section(name: str, spec: type[Spec], list_all: Callable[[Any], list[An
         fields = {k: tuple(v) if isinstance(v, list) else v for k, v in new.items()
                   if k not in (spec.KEY, secret_name) and v != old.get(k)}
         if fields:
-            update(bind, key, **fields)
+            update(bind, master_key, key, **fields)
 
     fields = kinds.of_dataclass(spec) | ({secret_name: kinds.Kind.TEXT} if secret else {})
     return Section(name=name, what=spec.WHAT, key=spec.KEY, read=read, parse=parse, add=do_add,
@@ -91,10 +91,16 @@ def _extension_add(bind: Any, master_key: bytes, ext: Any, secret: str | None) -
     return None if secret else f"extension {ext.number}: new SIP secret {created} (shown once)"
 
 
-def _keyless_add(add: Callable[[Any, Any], Any]) -> Callable[[Any, bytes, Any, str | None], None]:
-    def do_add(bind: Any, _master_key: bytes, spec: Any, _secret: str | None) -> None:
-        add(bind, spec)
-    return do_add
+def _keyless_add(add: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    return _keyless(lambda bind, spec, _secret: add(bind, spec))
+
+
+def _keyless(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A read or change of an entity without personal fields, called as those with them are
+    (the master key second)."""
+    def call(bind: Any, _master_key: bytes, *args: Any, **kwargs: Any) -> Any:
+        return fn(bind, *args, **kwargs)
+    return call
 
 
 def _secret_add(add: Callable[..., Any]) -> Callable[[Any, bytes, Any, str | None], None]:
@@ -109,19 +115,20 @@ SECTIONS = (
                   extensions.update, extensions.remove,
                   SecretField("sip_secret", validate.sip_secret, extensions.secret,
                               extensions.reset_secret, generated=True)),
-    _spec_section("trunks", trunks.Trunk, trunks.list_all, _secret_add(trunks.add),
-                  trunks.update, trunks.remove,
+    _spec_section("trunks", trunks.Trunk, _keyless(trunks.list_all), _secret_add(trunks.add),
+                  _keyless(trunks.update), trunks.remove,
                   SecretField("secret", validate.sip_secret, trunks.secret, trunks.set_secret)),
-    _spec_section("conferences", conferences.Conference, conferences.list_all,
-                  _secret_add(conferences.add), conferences.update, conferences.remove,
+    _spec_section("conferences", conferences.Conference, _keyless(conferences.list_all),
+                  _secret_add(conferences.add), _keyless(conferences.update), conferences.remove,
                   SecretField("pin", validate.pin, conferences.pin, conferences.set_pin)),
-    _spec_section("queues", queues.Queue, queues.list_all, _keyless_add(queues.add),
-                  queues.update, queues.remove),
-    _spec_section("speed_dials", speeddials.SpeedDial, speeddials.list_all,
-                  _keyless_add(speeddials.add), speeddials.update, speeddials.remove),
-    _spec_section("inbound_routes", routes.InboundRoute, routes.list_inbound,
-                  _keyless_add(routes.add_inbound), routes.update_inbound, routes.remove_inbound),
-    _spec_section("outbound_routes", routes.OutboundRoute, routes.list_outbound,
-                  _keyless_add(routes.add_outbound), routes.update_outbound,
+    _spec_section("queues", queues.Queue, _keyless(queues.list_all), _keyless_add(queues.add),
+                  _keyless(queues.update), queues.remove),
+    _spec_section("speed_dials", speeddials.SpeedDial, _keyless(speeddials.list_all),
+                  _keyless_add(speeddials.add), _keyless(speeddials.update), speeddials.remove),
+    _spec_section("inbound_routes", routes.InboundRoute, _keyless(routes.list_inbound),
+                  _keyless_add(routes.add_inbound), _keyless(routes.update_inbound),
+                  routes.remove_inbound),
+    _spec_section("outbound_routes", routes.OutboundRoute, _keyless(routes.list_outbound),
+                  _keyless_add(routes.add_outbound), _keyless(routes.update_outbound),
                   routes.remove_outbound),
 )

@@ -2,23 +2,34 @@
 
 Every function takes a Session so the CLI and ``voco config import`` compose them into one
 transaction; each validates its input with :mod:`asterisk_bridge.validate` before touching a row.
+
+A contact is a person: each is a subject, found by the contact's id, numbers and e-mail (a
+caller who rang from one of those numbers is the same person), and every field is sealed under
+their key, bound to the contact's id. Only the id is in clear, so looking a contact up by name
+and keeping names unique open the directory (small: read whole, never by a clear index).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
+from asterisk_bridge.contacts import findable
 from asterisk_bridge.contacts.choices import PRIVILEGES
 from asterisk_bridge.contacts.extensions import check_extension
 from asterisk_bridge.errors import DeniedError, NotFoundError, ValidationError
 from asterisk_bridge.store.models.contacts import CompanyContact, ContactGrant
+from asterisk_bridge.subjects import identity
+from asterisk_bridge.subjects.vault import SubjectVault
 
 MAX_NUMBERS = 10
+TABLE = "company_contacts"
+FIELDS = ("name", "numbers", "email", "company", "notes")
+ERASED = "(erased)"
 
 
 class AccessDeniedError(DeniedError):
@@ -57,53 +68,73 @@ def clean(name: str, numbers: Iterable[str] = (), email: str = "", company: str 
     )
 
 
-def fields_of(row: CompanyContact) -> ContactFields:
-    """The stored row as fields."""
-    return ContactFields(row.name, tuple(n for n in row.numbers.split(",") if n), row.email,
-                         row.company, row.notes)
+def fields_of(session: Session, master_key: bytes, row: CompanyContact) -> ContactFields:
+    """The stored row's fields, opened; an erased contact's name reads ``(erased)``."""
+    subject = row.contact_subject
+    ring = SubjectVault(master_key).keys(session.connection(), [subject] if subject else [])
+    values = ring.open_row(TABLE, str(row.id), subject, {f: getattr(row, f) for f in FIELDS})
+    return ContactFields(values["name"] or ERASED,
+                         tuple(n for n in (values["numbers"] or "").split(",") if n),
+                         values["email"] or "", values["company"] or "", values["notes"] or "")
 
 
-def find(session: Session, ref: str) -> CompanyContact:
+def listing(session: Session, master_key: bytes) -> list[tuple[CompanyContact, ContactFields]]:
+    """Every contact with its fields, by name."""
+    rows = session.scalars(select(CompanyContact).order_by(CompanyContact.id)).all()
+    return sorted(((r, fields_of(session, master_key, r)) for r in rows),
+                  key=lambda pair: (pair[1].name, pair[0].id))
+
+
+def find(session: Session, master_key: bytes, ref: str) -> CompanyContact:
     """A contact by id (digits) or exact name."""
-    query = select(CompanyContact).where(
-        CompanyContact.id == int(ref) if ref.isdigit() else CompanyContact.name == ref.strip()
-    )
-    row = session.scalars(query).one_or_none()
+    if ref.isdigit():
+        row = session.get(CompanyContact, int(ref))
+    else:
+        row = next((r for r, f in listing(session, master_key) if f.name == ref.strip()), None)
     if row is None:
-        raise NotFoundError(f"no company contact {ref!r}; see 'voco contact list'")
+        raise NotFoundError("no such company contact; see 'voco contact list'")
     return row
 
 
-def listing(session: Session) -> Sequence[CompanyContact]:
-    """Every contact, by name."""
-    return session.scalars(select(CompanyContact).order_by(CompanyContact.name)).all()
+def _store(session: Session, master_key: bytes, row: CompanyContact, fields: ContactFields,
+           region: str) -> None:
+    conn, vault = session.connection(), SubjectVault(master_key)
+    idents = [identity.contact(str(row.id)),
+              *sorted(findable.identifiers(fields.numbers, fields.email, region),
+                      key=lambda i: i.label)]
+    subject = vault.person(conn, idents, "contact")
+    sealed = vault.keys(conn, [subject]).seal_row(
+        TABLE, str(row.id), subject,
+        {"name": fields.name, "numbers": ",".join(fields.numbers), "email": fields.email,
+         "company": fields.company, "notes": fields.notes})
+    row.contact_subject = subject
+    for column, blob in sealed.items():
+        setattr(row, column, blob)
 
 
-def _store(row: CompanyContact, fields: ContactFields) -> None:
-    row.name, row.numbers = fields.name, ",".join(fields.numbers)
-    row.email, row.company, row.notes = fields.email, fields.company, fields.notes
+def _unique(session: Session, master_key: bytes, name: str, own_id: int | None = None) -> None:
+    if any(f.name == name and r.id != own_id for r, f in listing(session, master_key)):
+        raise ValidationError("name: a company contact with this name already exists")
 
 
-def _unique(session: Session, name: str, own_id: int | None = None) -> None:
-    clash = session.scalars(select(CompanyContact).where(CompanyContact.name == name)).first()
-    if clash is not None and clash.id != own_id:
-        raise ValidationError(f"name: a company contact named {name!r} already exists")
-
-
-def add(session: Session, fields: ContactFields) -> CompanyContact:
-    """Create a contact; names are unique so scripts and imports can refer to them."""
-    _unique(session, fields.name)
+def add(session: Session, master_key: bytes, fields: ContactFields,
+        region: str = "") -> CompanyContact:
+    """Create a contact; names are unique so scripts and imports can refer to them. *region*
+    reads national numbers when linking them to the contact's subject."""
+    _unique(session, master_key, fields.name)
     row = CompanyContact()
-    _store(row, fields)
     session.add(row)
+    session.flush()  # the id the sealed fields are bound to
+    _store(session, master_key, row, fields, region)
     session.flush()
     return row
 
 
-def update(session: Session, row: CompanyContact, fields: ContactFields) -> None:
+def update(session: Session, master_key: bytes, row: CompanyContact, fields: ContactFields,
+           region: str = "") -> None:
     """Replace a contact's fields."""
-    _unique(session, fields.name, row.id)
-    _store(row, fields)
+    _unique(session, master_key, fields.name, row.id)
+    _store(session, master_key, row, fields, region)
     session.flush()
 
 

@@ -3,7 +3,7 @@ their owners made findable (counted and deleted, never read; see :mod:`.findable
 
 from __future__ import annotations
 
-from asterisk_bridge.contacts import findable
+from asterisk_bridge.contacts import company, findable
 from asterisk_bridge.context import App
 from asterisk_bridge.subjects.reach import Access, Exported, Found, Reach, by_id
 from asterisk_bridge.subjects.target import Target
@@ -26,6 +26,7 @@ def _erase(app: App, target: Target, actor: str, reason: str) -> int:
         return findable.delete_matching(conn, target.bidxs)
 
 
-COMPANY = Reach("contacts", table="company_contacts", row_ref=by_id)
+COMPANY = Reach("contacts", table=company.TABLE, row_ref=by_id,
+                sealed=dict.fromkeys(company.FIELDS, "contact_subject"))
 PERSONAL = Reach("personal_contacts", find=_found, export=_export, erase=_erase,
                  erasure="the findable ones are deleted from their owners' lists, unread")

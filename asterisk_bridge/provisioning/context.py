@@ -36,7 +36,7 @@ def provisioning_context(engine: Bind | None) -> dict[str, Any]:
     if engine is None:
         return empty()
     key = secrets.render_key()
-    exts = extensions.list_all(engine)
+    exts = extensions.list_all(engine, key)
     names = {e.number: e.name for e in exts}
     rooms = conferences.list_all(engine)
     qs = queues.list_all(engine)

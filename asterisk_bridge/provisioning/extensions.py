@@ -3,6 +3,8 @@
 Private by default: voicemail and WebRTC are off until asked for, and a phone talks SIP over TLS
 with SRTP unless it is set to plain UDP (``encryption.py``). The SIP secret is generated
 here, sealed with the master key, and returned once to the caller to show; it is never logged.
+The owner's name, e-mail and mobile are sealed under the owner's subject key (:mod:`.owners`),
+so reading or changing an extension needs the master key.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.provisioning import encryption, links, secrets
+from asterisk_bridge.provisioning.owners import OwnerFields
 from asterisk_bridge.provisioning.records import Repo, Spec, transaction
 from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.provisioning import ProvExtension
@@ -61,18 +64,37 @@ def _check(session: Session, ext: Extension, old: str | None) -> None:
     links.ensure_number_free(session, ext.number, "number", f"extension {ext.number}")
 
 
-_REPO = Repo(ProvExtension, Extension, _check, links.users_of_extension)
-list_all = _REPO.list_all
-get = _REPO.get
-update = _REPO.update
+_REPO = Repo(ProvExtension, Extension, _check, links.users_of_extension, OwnerFields())
 remove = _REPO.remove
+
+
+def list_all(engine: Bind, master_key: bytes) -> list[Extension]:
+    """Every extension, by number, its owner's fields opened."""
+    return _REPO.list_all(engine, master_key)
+
+
+def get(engine: Bind, master_key: bytes, number: str) -> Extension:
+    """One extension, its owner's fields opened."""
+    return _REPO.get(engine, number, master_key)
+
+
+def update(engine: Bind, master_key: bytes, number: str, /, **changes: object) -> Extension:
+    """Change fields (validated like new values); the owner's are sealed again."""
+    return _REPO.update(engine, number, master_key, **changes)
 
 
 def add(engine: Bind, master_key: bytes, ext: Extension, secret: str | None = None) -> str:
     """Store *ext* with *secret* (generated when None); return the secret, to be shown once."""
     secret = validate.sip_secret(secret) if secret is not None else secrets.generate()
-    _REPO.add(engine, ext, sip_secret=secrets.seal(master_key, _label(ext.number), secret))
+    _REPO.add(engine, ext, master_key,
+              sip_secret=secrets.seal(master_key, _label(ext.number), secret))
     return secret
+
+
+def owner(engine: Bind, number: str) -> str | None:
+    """The subject id of the extension's owner."""
+    with Session(engine) as session:
+        return _REPO.row(session, number).owner_subject
 
 
 def secret(engine: Bind, master_key: bytes, number: str) -> str:

@@ -3,7 +3,9 @@
 A spec is a frozen dataclass that validates and normalises each field in ``__post_init__``; so
 ``dataclasses.replace`` and ``from_dict`` check values exactly as the CLI does. A :class:`Repo`
 maps one spec to one table, one column per field (tuples as JSON), with hooks for the checks that
-span entities (number clashes, references), and turns conflicts into ValidationErrors.
+span entities (number clashes, references), and turns conflicts into ValidationErrors. Fields
+that are a person's data (an extension owner's name) are stored through a :class:`Personal`
+codec, sealed under the person's subject key; reading or writing those needs the master key.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -67,6 +69,20 @@ class Spec:
 
 
 S = TypeVar("S", bound=Spec)
+
+
+class Personal(Protocol):
+    """How a spec's personal fields (``fields``) are sealed into, and opened from, a row."""
+
+    fields: tuple[str, ...]
+
+    def seal(self, session: Session, master_key: bytes, spec: Any) -> dict[str, Any]:
+        """The row's columns for the personal fields of *spec* (sealed, plus whose they are)."""
+
+    def open(self, session: Session, master_key: bytes, row: Any) -> dict[str, Any]:
+        """The personal fields of *row* in clear (a spec's values)."""
+
+
 Check = Callable[[Session, S, "str | None"], None]
 Users = Callable[[Session, str], list[str]]
 
@@ -87,25 +103,43 @@ class Repo(Generic[S]):
     """
 
     def __init__(self, model: type, spec: type[S], check: Check[S] | None = None,
-                 users: Users | None = None) -> None:
+                 users: Users | None = None, personal: Personal | None = None) -> None:
         self.model = model
         self.spec = spec
         self._check = check
         self._users = users
+        self._personal = personal
         self._tuples = {f.name for f in dataclasses.fields(spec)  # type: ignore[arg-type]
                         if str(f.type).startswith("tuple")}
 
     # --- mapping -----------------------------------------------------------------------------
-    def values(self, spec: S) -> dict[str, Any]:
-        """Column values for a spec."""
-        return {k: json.dumps(v) if k in self._tuples else v for k, v in spec.to_dict().items()}
+    def values(self, spec: S, session: Session | None = None,
+               master_key: bytes | None = None) -> dict[str, Any]:
+        """Column values for a spec (personal fields sealed: that needs both arguments)."""
+        personal = self._personal.fields if self._personal else ()
+        out = {k: json.dumps(v) if k in self._tuples else v for k, v in spec.to_dict().items()
+               if k not in personal}
+        if self._personal:
+            out.update(self._personal.seal(*self._unlocked(session, master_key), spec))
+        return out
 
-    def to_spec(self, row: Any) -> S:
+    def to_spec(self, row: Any, session: Session | None = None,
+                master_key: bytes | None = None) -> S:
         """The spec of a row (validated again: the database is not trusted blindly)."""
+        personal = self._personal.fields if self._personal else ()
         data = {f.name: getattr(row, f.name)
-                for f in dataclasses.fields(self.spec)}  # type: ignore[arg-type]
+                for f in dataclasses.fields(self.spec)  # type: ignore[arg-type]
+                if f.name not in personal}
+        if self._personal:
+            data.update(self._personal.open(*self._unlocked(session, master_key), row))
         return self.spec.from_dict(
             {k: json.loads(v) if k in self._tuples else v for k, v in data.items()})
+
+    def _unlocked(self, session: Session | None, master_key: bytes | None
+                  ) -> tuple[Session, bytes]:
+        if session is None or master_key is None:
+            raise TypeError(f"{self.spec.WHAT}: personal fields need a session and the master key")
+        return session, master_key
 
     def _column(self) -> Any:
         return getattr(self.model, self.spec.KEY)
@@ -118,20 +152,21 @@ class Repo(Generic[S]):
         return found
 
     # --- service API -------------------------------------------------------------------------
-    def add(self, engine: Bind, spec: S, **extra: Any) -> S:
+    def add(self, engine: Bind, spec: S, master_key: bytes | None = None, **extra: Any) -> S:
         """Insert *spec* (``extra`` carries non-spec columns such as sealed secrets)."""
         with transaction(engine) as session:
-            self.add_in(session, spec, **extra)
+            self.add_in(session, spec, master_key, **extra)
         return spec
 
-    def add_in(self, session: Session, spec: S, **extra: Any) -> Any:
+    def add_in(self, session: Session, spec: S, master_key: bytes | None = None,
+               **extra: Any) -> Any:
         """Insert within an open transaction; returns the new row."""
         exists = session.scalars(select(self.model).where(self._column() == spec.key)).first()
         if exists is not None:
             raise ValidationError(f"{self.spec.WHAT} {spec.key!r} already exists")
         if self._check:
             self._check(session, spec, None)
-        row = self.model(**self.values(spec), **extra)
+        row = self.model(**self.values(spec, session, master_key), **extra)
         session.add(row)
         try:
             session.flush()
@@ -140,31 +175,33 @@ class Repo(Generic[S]):
                 f"{self.spec.WHAT} {spec.key!r} clashes with an existing record") from None
         return row
 
-    def list_all(self, engine: Bind) -> list[S]:
+    def list_all(self, engine: Bind, master_key: bytes | None = None) -> list[S]:
         """Every record, ordered by key."""
         with Session(engine) as session:
             rows: Sequence[Any] = session.scalars(
                 select(self.model).order_by(self._column())).all()
-            return [self.to_spec(r) for r in rows]
+            return [self.to_spec(r, session, master_key) for r in rows]
 
-    def get(self, engine: Bind, key: str) -> S:
+    def get(self, engine: Bind, key: str, master_key: bytes | None = None) -> S:
         """One record by key."""
         with Session(engine) as session:
-            return self.to_spec(self.row(session, key))
+            return self.to_spec(self.row(session, key), session, master_key)
 
-    def update(self, engine: Bind, key: str, **changes: Any) -> S:
+    def update(self, engine: Bind, key: str, master_key: bytes | None = None,
+               **changes: Any) -> S:
         """Change fields (validated like new values); the key itself cannot change."""
         if self.spec.KEY in changes and changes[self.spec.KEY] != key:
             raise ValidationError(f"{self.spec.KEY}: cannot be changed; remove and add instead")
         with transaction(engine) as session:
             row = self.row(session, key)
             try:
-                spec = dataclasses.replace(self.to_spec(row), **changes)  # type: ignore[type-var]
+                spec = dataclasses.replace(self.to_spec(row, session, master_key),  # type: ignore[type-var]
+                                           **changes)
             except TypeError as exc:
                 raise ValidationError(f"{self.spec.WHAT}: {exc}") from None
             if self._check:
                 self._check(session, spec, key)
-            for column, value in self.values(spec).items():
+            for column, value in self.values(spec, session, master_key).items():
                 setattr(row, column, value)
         return spec
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from asterisk_bridge.provisioning import owners
 from asterisk_bridge.subjects.reach import Reach
 
 
@@ -15,4 +16,5 @@ def _number(row: Mapping[str, Any]) -> str:
     return str(row["number"])
 
 
-EXTENSIONS = Reach("extensions", table="prov_extensions", row_ref=_number)
+EXTENSIONS = Reach("extensions", table=owners.TABLE, row_ref=_number,
+                   sealed=dict.fromkeys(owners.FIELDS, "owner_subject"))

@@ -25,8 +25,7 @@ class ConsentCapability:
     name = "recording-consent"
 
     def __init__(self, app: App) -> None:
-        self.engine = app.engine
-        self.node = app.config.asterisk.node
+        self.app = app
 
     def register(self, bridge: BridgeHandle) -> None:
         """Listen to the consent dialplan's UserEvents."""
@@ -42,4 +41,4 @@ class ConsentCapability:
         """Store the fact one marker reports (once, should its trail have brought it first)."""
         fact = evidence.from_user_event(event)
         if fact is not None:
-            await asyncio.to_thread(evidence.record_once, self.engine, self.node, fact)
+            await asyncio.to_thread(evidence.record_once, self.app, fact)

@@ -36,12 +36,18 @@ def party(conn: Connection, number: str, region: str) -> Identifier | None:
     return _extension(conn, number) or identity.phone(number, region)
 
 
+def _own(conn: Connection, region: str, channel: str, caller: str) -> Identifier | None:
+    """Whose a channel is: its endpoint when that is a provisioned extension, else its caller
+    ID number."""
+    return (_extension(conn, endpoint(channel)) if channel.startswith("PJSIP/") else None) \
+        or party(conn, caller, region)
+
+
 def parties(conn: Connection, vault: SubjectVault, region: str, channel: str, caller: str,
             connected: str) -> tuple[str | None, str | None]:
     """The subjects of the recorded channel's party and of the party it was connected to,
     created when new (None where nobody can be told)."""
-    own = (_extension(conn, endpoint(channel)) if channel.startswith("PJSIP/") else None) \
-        or party(conn, caller, region)
+    own = _own(conn, region, channel, caller)
     other = next((i for i in (party(conn, connected, region), party(conn, caller, region))
                   if i is not None and i != own), None)
     subjects: dict[Identifier, str] = {}
@@ -49,3 +55,11 @@ def parties(conn: Connection, vault: SubjectVault, region: str, channel: str, ca
         subjects.update(vault.resolve(conn, [i for i in (own, other)
                                              if i is not None and i.kind == kind], kind))
     return (subjects[own] if own else None, subjects[other] if other else None)
+
+
+def party_of(conn: Connection, vault: SubjectVault, region: str, channel: str,
+             caller: str) -> str | None:
+    """The subject of the party a channel belongs to (its extension's owner, else its caller
+    ID number), created when new; None when nobody can be told."""
+    own = _own(conn, region, channel, caller)
+    return None if own is None else vault.resolve(conn, [own], own.kind)[own]

@@ -94,7 +94,7 @@ def sweep(app: App, spool_dir: Path, active: Collection[str] | None, *,
 def _reconcile(app: App, path: Path) -> None:
     """Store what the trail at ``path`` adds to the evidence (before the trail can go)."""
     try:
-        trail.reconcile(app.engine, app.config.asterisk.node, path)
+        trail.reconcile(app, path)
     except SQLAlchemyError as exc:
         raise RecordingStoreError(
             f"cannot store the evidence in {path.name}: database error "

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
+from asterisk_bridge.context import App
 from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.vault import missing
 from asterisk_bridge.store.models.cdr import CdrRecord
@@ -93,10 +94,11 @@ def call_records(engine: Engine, node: str, linkedid: str) -> list[dict[str, obj
                  "recording": r.rec_id or "", "consent": r.consent or ""} for r in rows]
 
 
-def describe(engine: Engine, rec_id: str) -> dict[str, object]:
+def describe(app: App, rec_id: str) -> dict[str, object]:
     """A recording with its call's CDR records, consent evidence and paused spans (``voco
     recording show``)."""
+    engine = app.engine
     row = recording(engine, rec_id)
-    facts = evidence.for_call(engine, row.linkedid)
+    facts = evidence.for_call(app, row.linkedid)
     return {"recording": as_dict(row), "call": call_records(engine, row.node, row.linkedid),
             "pauses": pauses(facts, rec_id), "evidence": facts}

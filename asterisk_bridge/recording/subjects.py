@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from asterisk_bridge import validate
 from asterisk_bridge.context import App
-from asterisk_bridge.recording import shred
+from asterisk_bridge.recording import evidence, shred
 from asterisk_bridge.recording.vault import open_plaintext
 from asterisk_bridge.store.models.recording import Recording
 from asterisk_bridge.subjects import refs
@@ -56,4 +56,5 @@ def _erase(app: App, target: Target, actor: str, reason: str) -> int:
 RECORDINGS = Reach("recordings", table="recordings", row_ref=by_id, export=_export,
                    erase=_erase, erasure="crypto-shredded: key destroyed, file removed, "
                                          "tombstone left")
-EVIDENCE = Reach("evidence", table="consent_evidence", row_ref=by_id)
+EVIDENCE = Reach("evidence", table=evidence.TABLE, row_ref=by_id,
+                 sealed=dict.fromkeys(evidence.SEALED, "party_subject"))

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine
-
+from asterisk_bridge.context import App
 from asterisk_bridge.recording import evidence
 
 SUFFIX = ".trail"
@@ -24,7 +23,7 @@ def path_of(wav: Path) -> Path:
     return wav.with_name(wav.name + SUFFIX)
 
 
-def reconcile(engine: Engine, node: str, path: Path) -> int:
+def reconcile(app: App, path: Path) -> int:
     """Store every fact of the trail at ``path`` not stored yet; returns how many were added.
 
     A missing trail adds nothing. A line being written right now (no newline yet) is left for
@@ -37,5 +36,5 @@ def reconcile(engine: Engine, node: str, path: Path) -> int:
     for line in text.splitlines(keepends=True):
         fact = evidence.from_trail_line(line) if line.endswith("\n") else None
         if fact is not None:
-            added += evidence.record_once(engine, node, fact)
+            added += evidence.record_once(app, fact)
     return added

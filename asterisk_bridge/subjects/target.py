@@ -115,9 +115,16 @@ def oplog_form(conn: Connection, vault: SubjectVault, target: Target) -> dict[st
     the subject's key and bound to a random reference kept beside it, the identifier typed."""
     if target.subject_id is None:
         return {"kind": target.identifier.kind, "subject": None}
-    ring: Keyring = vault.keys(conn, [target.subject_id])
+    return {"kind": target.identifier.kind,
+            **sealed_arg(conn, vault, target.subject_id, "args.subject", target.identifier.value)}
+
+
+def sealed_arg(conn: Connection, vault: SubjectVault, subject_id: str, column: str,
+               value: str) -> dict[str, Any]:
+    """A personal value as the operation log records it: the subject's id, and the value
+    sealed under their key, bound to *column* and a random reference kept beside it. The hash
+    chain covers this form, so erasing the subject later changes no byte of the log."""
+    ring: Keyring = vault.keys(conn, [subject_id])
     ref = secrets.token_hex(8)
-    sealed = ring.seal(FieldRef("oplog", "args.subject", ref, target.subject_id),
-                       target.identifier.value)
-    return {"kind": target.identifier.kind, "subject": target.subject_id, "ref": ref,
-            "sealed": base64.b64encode(sealed).decode()}
+    sealed = ring.seal(FieldRef("oplog", column, ref, subject_id), value)
+    return {"subject": subject_id, "ref": ref, "sealed": base64.b64encode(sealed).decode()}

@@ -70,6 +70,20 @@ class Keyring:
         key = self.keys.get(ref.subject)
         return None if key is None else fields.open_(key, ref, blob)
 
+    def seal_row(self, table: str, row: str, subject: str,
+                 values: Mapping[str, str | None]) -> dict[str, bytes | None]:
+        """Seal one row's values for one subject, column by column; an empty value is stored
+        as NULL (nothing to seal, and a sealed empty string would say nothing more)."""
+        return {column: self.seal(FieldRef(table, column, row, subject), value) if value
+                else None for column, value in values.items()}
+
+    def open_row(self, table: str, row: str, subject: str | None,
+                 blobs: Mapping[str, bytes | None]) -> dict[str, str | None]:
+        """The values :meth:`seal_row` sealed (None: empty, or the subject was erased)."""
+        return {column: None if subject is None else self.open(
+                    FieldRef(table, column, row, subject), blob)
+                for column, blob in blobs.items()}
+
 
 class SubjectVault:
     """One process's access to subjects, under one master key."""

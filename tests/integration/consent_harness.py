@@ -140,14 +140,14 @@ class Pbx:
 
     def evidence(self, call: Call) -> list[dict[str, str]]:
         """The stored evidence of ``call``."""
-        return evidence.for_call(self.app.engine, call.linkedid)
+        return evidence.for_call(self.app, call.linkedid)
 
     def evidence_all(self) -> list[dict[str, str]]:
         """Every stored fact of every call (for a test that saw no events to learn a linkedid)."""
         with Session(self.app.engine) as s:
             linkedids = s.scalars(select(ConsentEvidence.linkedid).distinct()).all()
         return [f for linkedid in sorted(linkedids)
-                for f in evidence.for_call(self.app.engine, linkedid)]
+                for f in evidence.for_call(self.app, linkedid)]
 
     def recordings(self, call: Call) -> list[Path]:
         """The call's recordings in the spool."""

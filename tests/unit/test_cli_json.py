@@ -144,7 +144,7 @@ def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> di
     insert_rows(app.engine, csvsource.read_records(DATA / "cdr_attended_transfer.csv",
                                                    "node1").rows)
     store_recording(app, ram_spool, REC_ID, CallInfo(channel="PJSIP/1001-00000001"))
-    evidence.record(app.engine, app.config.asterisk.node, evidence.Fact(
+    evidence.record(app, evidence.Fact(
         linkedid=LINKEDID, event="start", recording_id=REC_ID, actor="bridge"))
     write_status(load_config(app.config.path).status_file, BridgeStatus(
         pid=0, node="node1", started=1.0, state="stopped", updated=2.0,

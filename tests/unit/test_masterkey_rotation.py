@@ -97,7 +97,8 @@ def test_rotation_reseals_every_kind(app: App, populated: bytes) -> None:
     assert (report.old_key_id, report.new_key_id) == (master_key_id(old), master_key_id(new))
     assert report.resealed == {"recording data keys": 1, "extension SIP secrets": 2,
                                "trunk passwords": 1, "conference PINs": 1, "grant secrets": 1,
-                               "subject keys and store keys": 3,  # two parties, blind index
+                               # owners of 1001 (a party) and 1002, the other party, blind index
+                               "subject keys and store keys": 4,
                                "operation log seals": report.resealed["operation log seals"]}
     assert report.resealed["operation log seals"] >= 1
     _opens_with(app, new, populated)

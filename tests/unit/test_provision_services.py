@@ -126,7 +126,7 @@ def test_one_numbering_plan_and_references_protect_records(app: App) -> None:
     with pytest.raises(ValidationError, match=r"^code: 6001 is already the number of queue"):
         speeddials.add(e, SpeedDial(code="6001", number="1001"))
     with pytest.raises(ValidationError, match=r"^number: cannot be changed"):
-        extensions.update(e, "1001", number="1009")
+        extensions.update(e, app.master_key, "1001", number="1009")
     with pytest.raises(ValidationError, match=r"^conference 'nope' does not exist"):
         conferences.get(e, "nope")
     assert queues.remove_member(e, "support", "1001").members == ()
@@ -181,7 +181,7 @@ def test_services_and_rendering_work_on_both_stores(db_url: str, tmp_path: Path)
     trunks.add(e, app.master_key, Trunk(name="t1", host="192.0.2.1", identify=("192.0.2.0/24",)))
     queues.add(e, Queue(name="q1", number="6001", members=("1001",)))
     conferences.add(e, app.master_key, Conference(name="c1", number="7001"), pin="2468")
-    assert extensions.update(e, "1001", voicemail=True).voicemail is True
+    assert extensions.update(e, app.master_key, "1001", voicemail=True).voicemail is True
     assert [q.members for q in queues.list_all(e)] == [("1001",)]
     files = render(app)
     assert secrets.sip_digest("1001", "voco", secret) in files["pjsip.conf"]
@@ -189,5 +189,5 @@ def test_services_and_rendering_work_on_both_stores(db_url: str, tmp_path: Path)
     assert not [name for name, text in files.items() if secret in text]
     queues.remove(e, "q1")
     extensions.remove(e, "1001")
-    assert extensions.list_all(e) == []
+    assert extensions.list_all(e, app.master_key) == []
     e.dispose()

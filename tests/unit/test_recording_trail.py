@@ -33,14 +33,13 @@ def test_reconcile_stores_each_fact_once_and_leaves_a_torn_line(app: App,
                                                                  tmp_path: Path) -> None:
     path = tmp_path / f"{REC}.wav.trail"
     path.write_text(LINE + LINE.replace("Stage=stop", "Stage=end")[:40])
-    node = app.config.asterisk.node
-    assert trail.reconcile(app.engine, node, path) == 1
+    assert trail.reconcile(app, path) == 1
     fact = evidence.from_trail_line(LINE)
-    assert fact is not None and not evidence.record_once(app.engine, node, fact)
+    assert fact is not None and not evidence.record_once(app, fact)
     path.write_text(LINE + LINE.replace("Stage=stop", "Stage=end"))
-    assert trail.reconcile(app.engine, node, path) == 1
-    assert [f["event"] for f in evidence.for_call(app.engine, "1796051243.0")] == ["stop", "end"]
-    assert trail.reconcile(app.engine, node, tmp_path / "missing.trail") == 0
+    assert trail.reconcile(app, path) == 1
+    assert [f["event"] for f in evidence.for_call(app, "1796051243.0")] == ["stop", "end"]
+    assert trail.reconcile(app, tmp_path / "missing.trail") == 0
 
 
 def test_strays_are_companions_whose_recording_is_gone(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from asterisk_bridge.recording import (
 from asterisk_bridge.recording.vault import RecordingNotFound, open_plaintext, recordings_dir
 from asterisk_bridge.safewrite import private_output
 from asterisk_bridge.store.engine import make_engine
+from asterisk_bridge.store.models.consent import ConsentEvidence
 from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
 from tests.audio_tones import ALICE_HZ, BOB_HZ, tone_wav, tone_windows
 
@@ -225,16 +226,23 @@ def test_age_export_of_a_tampered_recording_says_so_and_leaves_nothing(
 def test_show_joins_the_calls_consent_evidence_and_pauses(app: App, ram_spool: Path) -> None:
     finished(ram_spool)
     pipeline.sweep(app, ram_spool, active=set())
-    node = app.config.asterisk.node
     for event, at in (("start", "2026-11-29T10:00:00"), ("pause", "2026-11-29T10:00:05"),
                       ("resume", "2026-11-29T10:00:09"), ("pause", "2026-11-29T10:00:12")):
-        evidence.record(app.engine, node, evidence.Fact(
-            linkedid="1795911331.0", event=event, recording_id=NAME, actor="callee", at=at))
-    evidence.record(app.engine, node, evidence.Fact(linkedid="other", event="pause"))
-    shown = query.describe(app.engine, NAME)
+        evidence.record(app, evidence.Fact(
+            linkedid="1795911331.0", event=event, recording_id=NAME, actor="callee", at=at,
+            channel="Local/+442079460000@voco-inbound-00000001;2", caller="+442079460000",
+            detail="status=SUCCESS"))
+    evidence.record(app, evidence.Fact(linkedid="other", event="pause"))
+    shown = query.describe(app, NAME)
     assert shown["pauses"] == [{"from": "2026-11-29T10:00:05", "to": "2026-11-29T10:00:09"},
                                {"from": "2026-11-29T10:00:12", "to": ""}]
     assert [f["event"] for f in shown["evidence"]] == ["start", "pause", "resume", "pause"]
+    assert shown["evidence"][0]["channel"].startswith("Local/+442079460000@")  # type: ignore[index]
+    assert shown["evidence"][0]["detail"] == "status=SUCCESS"  # type: ignore[index]
+    with app.engine.connect() as conn:  # sealed at rest under the caller's key
+        stored = conn.execute(select(ConsentEvidence.channel, ConsentEvidence.party_subject)
+                              .where(ConsentEvidence.linkedid == "1795911331.0")).all()
+    assert all(b"+44" not in blob and subject for blob, subject in stored)
     assert shown["recording"]["sha256"]  # type: ignore[index]
 
 

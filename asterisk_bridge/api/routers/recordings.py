@@ -84,7 +84,7 @@ def recordings(caller: Annotated[Caller, require("recordings:read")],
 def recording(recording_id: RecordingId, caller: Annotated[Caller, require("recordings:read")],
               state: State) -> RecordingDetail:
     """One recording with its call, paused spans and consent evidence."""
-    shown = query.describe(state.app.engine, recording_id)
+    shown = query.describe(state.app, recording_id)
     state.log(caller, "recording show", {"id": recording_id})
     row = query.recording(state.app.engine, recording_id)
     return RecordingDetail(recording=_meta(row), call=shown["call"],  # type: ignore[arg-type]

@@ -8,10 +8,10 @@ its evidence.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import NOT_SEALED, Base
+from asterisk_bridge.store.models.base import NOT_SEALED, SEALED_BY_SUBJECT, SUBJECT_REF, Base
 
 
 class RecordingRule(Base):
@@ -65,12 +65,17 @@ class ConsentEvidence(Base):
     # decision | prompt | answer | start | pause | resume | stop | end | refused
     event: Mapped[str] = mapped_column(String(16))
     leg: Mapped[str] = mapped_column(String(8), default="")  # caller | callee | ""
-    channel: Mapped[str] = mapped_column(Text, default="")  # the channel the fact happened on
+    # the party of the channel the fact happened on; channel and detail sealed under their key
+    party_subject: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True,
+                                                      info=SUBJECT_REF)
+    channel: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                  info=SEALED_BY_SUBJECT)
     prompt: Mapped[str] = mapped_column(String(160), default="")
     digit: Mapped[str] = mapped_column(String(8), default="")
     outcome: Mapped[str] = mapped_column(String(32), default="")
     actor: Mapped[str] = mapped_column(String(128), default="")  # caller|callee|policy|cli:<who>
     source: Mapped[str] = mapped_column(String(16), default="")  # dialplan | dtmf | cli | bridge
-    detail: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                 info=SEALED_BY_SUBJECT)
     at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC (Asterisk's clock when it says)
     recorded_at: Mapped[str] = mapped_column(String(32))

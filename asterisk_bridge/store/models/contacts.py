@@ -7,23 +7,39 @@ a personal contact's name or number in any form the master key can open.
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import NOT_SEALED, SEALED_BY_OWNER, Base
+from asterisk_bridge.store.models.base import (
+    NOT_SEALED,
+    SEALED_BY_OWNER,
+    SEALED_BY_SUBJECT,
+    SUBJECT_REF,
+    Base,
+)
 
 
 class CompanyContact(Base):
-    """One entry of the company directory; the admin manages it, granted extensions see it."""
+    """One entry of the company directory; the admin manages it, granted extensions see it.
+
+    Every field is the contact's personal data, sealed under their subject key and bound to the
+    row's id; only the id is in clear. A missing value is NULL, not a sealed empty string."""
 
     __tablename__ = "company_contacts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(80), unique=True)
-    numbers: Mapped[str] = mapped_column(Text, default="")  # validated numbers joined by ","
-    email: Mapped[str] = mapped_column(String(320), default="")
-    company: Mapped[str] = mapped_column(String(80), default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    contact_subject: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True,
+                                                        info=SUBJECT_REF)
+    name: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, info=SEALED_BY_SUBJECT)
+    # validated numbers joined by ","
+    numbers: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                  info=SEALED_BY_SUBJECT)
+    email: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                info=SEALED_BY_SUBJECT)
+    company: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                  info=SEALED_BY_SUBJECT)
+    notes: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                info=SEALED_BY_SUBJECT)
 
 
 class ContactGrant(Base):

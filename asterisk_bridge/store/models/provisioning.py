@@ -1,8 +1,10 @@
 """Provisioned PBX entities: extensions, trunks, routes, speed dials, conferences, queues.
 
 Values are stored as validated by :mod:`asterisk_bridge.provisioning`; list-valued fields are JSON
-text. Secrets Asterisk needs in clear (SIP passwords, conference PINs) are AES-GCM blobs sealed
-with a key derived from the master key, never plaintext.
+text. An extension owner's name, e-mail and mobile are the owner's personal data: sealed under
+the owner's subject key (:mod:`asterisk_bridge.subjects`), bound to the extension number.
+Secrets Asterisk needs in clear (SIP passwords, conference PINs) are AES-GCM blobs sealed with a
+key derived from the master key, never plaintext.
 """
 
 from __future__ import annotations
@@ -10,7 +12,12 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import SEALED_BY_MASTER, Base
+from asterisk_bridge.store.models.base import (
+    SEALED_BY_MASTER,
+    SEALED_BY_SUBJECT,
+    SUBJECT_REF,
+    Base,
+)
 
 
 class ProvExtension(Base):
@@ -20,9 +27,13 @@ class ProvExtension(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(10), unique=True)
-    name: Mapped[str] = mapped_column(String(80))
-    email: Mapped[str] = mapped_column(String(280), default="")
-    mobile: Mapped[str] = mapped_column(String(33), default="")
+    owner_subject: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True,
+                                                      info=SUBJECT_REF)
+    name: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_BY_SUBJECT)
+    email: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                info=SEALED_BY_SUBJECT)
+    mobile: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                 info=SEALED_BY_SUBJECT)
     voicemail: Mapped[bool] = mapped_column(Boolean, default=False)
     webrtc: Mapped[bool] = mapped_column(Boolean, default=False)
     transport: Mapped[str] = mapped_column(String(8), default="tls")
