@@ -19,6 +19,7 @@ from cli.common import VocoGroup
 #: Every top-level command: its name -> ``"module:attribute"``. A new command goes here; a unit
 #: test checks that each entry loads, under its own name, without importing the store.
 COMMANDS: dict[str, str] = {
+    "ami-user": "cli.amiuser:ami_user_group",
     "api": "cli.api:api_group",
     "apply": "cli.apply:apply_cmd",
     "bridge": "cli.bridge:bridge_group",
@@ -30,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "contact": "cli.contact:contact_group",
     "db": "cli.db:db_group",
     "debug": "cli.debug:debug_group",
+    "db-grant": "cli.dbgrant:db_grant_group",
     "disclosure": "cli.disclosure:disclosure_group",
     "extension": "cli.extension:extension_group",
     "grants": "cli.grants:grants_group",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asterisk_bridge.amiusers.watch import AmiLoginWatch
 from asterisk_bridge.bridge.capability import Capability
 from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.context import App
@@ -15,4 +16,4 @@ from asterisk_bridge.voicemail.privacy import VoicemailPrivacy
 def default_capabilities(app: App) -> list[Capability]:
     """Every capability enabled for ``app``."""
     return [RecordingStore(app), CdrCapture(app), ConsentCapability(app), VoicemailPrivacy(app),
-            RetentionCapability(app), DebugExpiry(app)]
+            RetentionCapability(app), DebugExpiry(app), AmiLoginWatch(app)]

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine
 
 from asterisk_bridge import validate
+from asterisk_bridge.amiusers.users import ami_context
 from asterisk_bridge.config import AsteriskSettings, read_secret
 from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.generator.render import render_set
@@ -31,7 +32,7 @@ PBX_FILES = {name: f"{name}.j2" for name in (
 Contributor = Callable[[Engine | None], Mapping[str, Any]]
 
 #: One function per domain; each returns the template variables it owns.
-CONTRIBUTORS: list[Contributor] = [provisioning_context, recording_context]
+CONTRIBUTORS: list[Contributor] = [provisioning_context, recording_context, ami_context]
 
 
 def _loopback(host: str) -> bool:

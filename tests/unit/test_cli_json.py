@@ -74,6 +74,8 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
     "extension show": (("extension", "show", "1001"), {0}),
     "hold list": (("hold", "list"), {0}),
     "grants list": (("grants", "list"), {0}),
+    "ami-user add": (("ami-user", "add", "wallboard", "--party", "Acme", "--permit",
+                      "192.0.2.10"), {0}),
     "api token add": (("api", "token", "add", "app2", "--party", "Acme", "--scope", "cdr:read",
                        "--permit", "192.0.2.10"), {0}),
     "grants show": (("grants", "show", "1"), {0}),

@@ -16,6 +16,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from asterisk_bridge import oplog
+from asterisk_bridge.amiusers import users as amiusers
 from asterisk_bridge.configio.export import export_text
 from asterisk_bridge.contacts import personal
 from asterisk_bridge.context import App
@@ -38,7 +39,7 @@ SIP = {"1001": "alice-secret-0a1b2c3d", "1002": "bob-secret-4e5f6a7b"}
 TRUNK_PASSWORD, PIN = "carrier-password-99", "4711"
 REC_ID = "voco-1795911331_0-1795911331_1"
 PASSPHRASE = "only alice knows this"  # what unlocks 1001's personal contacts
-GRANT_SECRET = "ami-app-secret-5c6d7e8f"
+GRANT_SECRET: dict[str, str] = {}  # the AMI application user's generated secret
 
 
 @pytest.fixture
@@ -52,9 +53,9 @@ def populated(app: App, tmp_path: Path) -> bytes:
                TRUNK_PASSWORD)
     conferences.add(app.engine, app.master_key, Conference("board", "7001"), PIN)
     with app.engine.begin() as conn:
-        grants.create(conn, grants.NewGrant.build("ami", "crm", "Acme", ["call"],
-                                                  ["192.0.2.10"], None),
-                      "tester", secret=(app.master_key, GRANT_SECRET))
+        GRANT_SECRET["crm"] = amiusers.add(conn, app.master_key, "voco", "crm", "Acme",
+                                           ["192.0.2.10"], "call", "none", [], None,
+                                           "tester")[1]
     with Session(app.engine) as s, s.begin():
         personal.add(s, app.master_key, "1001", PASSPHRASE,
                      personal.clean("Zelda Private", ["+4917055501234"]))
@@ -75,7 +76,8 @@ def _opens_with(app: App, key: bytes, recording: bytes) -> None:
     assert conferences.pin(app.engine, key, "board") == PIN
     assert oplog.verify(app.engine, key).entries >= 1
     with app.engine.connect() as conn:
-        assert grants.secret_of(key, grants.open_by_name(conn, "ami", "crm")) == GRANT_SECRET
+        assert grants.secret_of(key, grants.open_by_name(conn, "ami", "crm")) == \
+            GRANT_SECRET["crm"]
     assert b"".join(vault.open_plaintext(app, REC_ID, mend=False)) == recording
     with Session(app.engine) as s:
         assert [e.name for e in personal.entries(s, "1001", PASSPHRASE)] == ["Zelda Private"]
