@@ -43,6 +43,11 @@ class AmiSession:
                 f"{timeout or self._timeout:.0f} s"
             ) from None
 
+    async def ami_action(self, action: Mapping[str, str], timeout: float = 10.0) -> Any:
+        """:meth:`action` under the bridge's name, so code written against the bridge (a
+        notification call, intrusion enforcement) runs on a one-shot session too."""
+        return await self.action(action, timeout)
+
     def on_event(self, pattern: str, callback: Callable[[Any], None]) -> None:
         """Call ``callback(message)`` for each event matching *pattern* (``*`` for all); needs a
         session opened with ``events=True``."""

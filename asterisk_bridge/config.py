@@ -117,6 +117,27 @@ class ApiSettings:
 
 
 @dataclass
+class NotificationSettings:
+    """How events become notifications (docs/notifications.md): storms are gathered for
+    ``window_s`` and then sent as one message, at most one per ``interval_s`` per kind and key;
+    ``auth_threshold`` failures from one address within ``auth_period_s`` raise
+    ``auth_failures``; a link down ``link_down_s`` or longer raises ``link_down``. Calls ring
+    the extension's channel or the number's (``{extension}``/``{number}`` filled in) for
+    ``ring_s`` seconds, ``call_attempts`` times in all, ``call_pause_s`` apart."""
+
+    window_s: float = 30.0
+    interval_s: float = 600.0
+    auth_threshold: int = 5
+    auth_period_s: float = 60.0
+    link_down_s: float = 30.0
+    extension_channel: str = "PJSIP/{extension}"
+    number_channel: str = ""
+    ring_s: int = 30
+    call_attempts: int = 3
+    call_pause_s: float = 60.0
+
+
+@dataclass
 class Config:
     """The parsed configuration file."""
 
@@ -127,6 +148,7 @@ class Config:
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
     @property
     def oplog_anchor(self) -> Path:
@@ -147,6 +169,7 @@ class Config:
             "asterisk": {k: v for k, v in vars(self.asterisk).items()},
             "privacy": {k: v for k, v in vars(self.privacy).items()},
             "api": {k: v for k, v in vars(self.api).items()},
+            "notifications": dict(vars(self.notifications)),
         }
         return tomli_w.dumps(doc)
 
@@ -172,6 +195,7 @@ def load_config(path: Path) -> Config:
         ast = _section(doc, "asterisk", AsteriskSettings, path)
         privacy = _section(doc, "privacy", PrivacySettings, path)
         api = _section(doc, "api", ApiSettings, path)
+        notifications = _section(doc, "notifications", NotificationSettings, path)
         return Config(
             path=path,
             data_dir=Path(doc["data_dir"]),
@@ -180,6 +204,7 @@ def load_config(path: Path) -> Config:
             asterisk=AsteriskSettings(**ast),
             privacy=PrivacySettings(**privacy),
             api=ApiSettings(**api),
+            notifications=NotificationSettings(**notifications),
         )
     except KeyError as exc:
         raise ConfigError(f"config file {path} lacks the required key {exc.args[0]!r}") from None

@@ -73,7 +73,8 @@ NOT_LOGGED: dict[str, str] = {
                     "runs a service or the test sandbox; its own logs say what it does"),
     **dict.fromkeys(("recording-policy list", "recording-policy explain", "prompt list",
                      "retention show", "contact grants", "recording check", "grants list",
-                     "grants show"),
+                     "grants show", "smtp show", "notify events", "notify status",
+                     "intrusion show"),
                     "configuration and consistency, no personal data"),
     **dict.fromkeys(("contact personal count",), "a count, all an admin may learn"),
     **{f"{noun} {verb}": "provisioning configuration, no personal data"

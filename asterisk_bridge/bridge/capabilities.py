@@ -7,6 +7,8 @@ from asterisk_bridge.bridge.capability import Capability
 from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.context import App
 from asterisk_bridge.debuglog.capability import DebugExpiry
+from asterisk_bridge.intrusion.capability import IntrusionResponse
+from asterisk_bridge.notifications.capability import NotificationsCapability
 from asterisk_bridge.recording.capability_store import RecordingStore
 from asterisk_bridge.recording.consent_capability import ConsentCapability
 from asterisk_bridge.retention.capability import RetentionCapability
@@ -16,4 +18,5 @@ from asterisk_bridge.voicemail.privacy import VoicemailPrivacy
 def default_capabilities(app: App) -> list[Capability]:
     """Every capability enabled for ``app``."""
     return [RecordingStore(app), CdrCapture(app), ConsentCapability(app), VoicemailPrivacy(app),
-            RetentionCapability(app), DebugExpiry(app), AmiLoginWatch(app)]
+            RetentionCapability(app), DebugExpiry(app), AmiLoginWatch(app),
+            NotificationsCapability(app), IntrusionResponse(app)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from asterisk_bridge import oplog
 from asterisk_bridge.grants import register as grants
 from asterisk_bridge.masterkey.registry import SealedKind, sealed
+from asterisk_bridge.notifications import smtp_settings
 from asterisk_bridge.provisioning import conferences, extensions, trunks
 from asterisk_bridge.recording import keys as recording_keys
 from asterisk_bridge.store.models import OplogEntry, OplogGenesis, OplogHead
@@ -21,6 +22,7 @@ KINDS: tuple[SealedKind, ...] = (
     conferences.SEALED,
     subjects.SEALED,
     grants.SEALED,
+    smtp_settings.SEALED,
     sealed("operation log seals", oplog.reseal, OplogEntry.mac, OplogHead.mac,
            OplogGenesis.mac),
 )

@@ -22,7 +22,7 @@ class Kind:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("voicemail", "a voicemail was left", ("mailbox", "caller", "duration"), owner=True),
+    Kind("voicemail", "a voicemail was left", ("mailbox", "caller"), owner=True),
     Kind("missed_call", "a call to an extension was not answered", ("caller",), owner=True),
     Kind("auth_failures", "authentication failures from one address passed the threshold",
          ("service", "address", "account")),

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from asterisk_bridge.cdr.retention import CATEGORY as CDR
 from asterisk_bridge.debuglog.retention import CATEGORY as DEBUG_LOGS
+from asterisk_bridge.notifications.reach import CATEGORY as NOTIFICATIONS
 from asterisk_bridge.recording.retention import CATEGORY as RECORDINGS
 from asterisk_bridge.retention.category import Category
 
-CATEGORIES: tuple[Category, ...] = (CDR, RECORDINGS, DEBUG_LOGS)
+CATEGORIES: tuple[Category, ...] = (CDR, RECORDINGS, DEBUG_LOGS, NOTIFICATIONS)
 NAMES = tuple(c.name for c in CATEGORIES)

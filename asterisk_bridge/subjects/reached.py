@@ -12,6 +12,7 @@ from asterisk_bridge.cdr import subjects as cdr
 from asterisk_bridge.contacts import subjects as contacts
 from asterisk_bridge.disclosures.reach import DISCLOSURES
 from asterisk_bridge.holds.register import HOLDS
+from asterisk_bridge.notifications import reach as notifications
 from asterisk_bridge.oplog.subjects import OPLOG
 from asterisk_bridge.provisioning.subjects import EXTENSIONS
 from asterisk_bridge.recording import subjects as recording
@@ -28,6 +29,8 @@ REACHES: tuple[Reach, ...] = (
     OPLOG,
     DISCLOSURES,
     HOLDS,
+    notifications.RULES,
+    notifications.HISTORY,
 )
 
 

@@ -24,6 +24,8 @@ PROVISION = (
     ("contact", "grant", "1002", "manage"),
     ("recording-policy", "set", "trunk", "carrier", "yes"),
     ("recording-policy", "defaults", "--timeout", "8"),
+    ("smtp", "set", "custom", "--host", "mail.example.net"),
+    ("notify", "rule", "add", "voicemail", "--owner"),
 )
 
 

@@ -22,6 +22,7 @@ from asterisk_bridge.clidocs import walk
 from asterisk_bridge.config import load_config, write_config
 from asterisk_bridge.context import App
 from asterisk_bridge.grants import register as grants
+from asterisk_bridge.intrusion import blocks as intrusion_blocks
 from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.vault import CallInfo
 from asterisk_bridge.tls import certs
@@ -96,6 +97,12 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
                                  {0}),
     "recording-policy list": (("recording-policy", "list"), {0}),
     "retention show": (("retention", "show"), {0}),
+    "smtp show": (("smtp", "show"), {0}),
+    "notify events": (("notify", "events"), {0}),
+    "notify rule list": (("notify", "rule", "list"), {0}),
+    "notify status": (("notify", "status"), {0}),
+    "intrusion list": (("intrusion", "list"), {0}),
+    "intrusion show": (("intrusion", "show"), {0}),
     "route inbound add": (("route", "inbound", "add", "4930555001", "--to", "extension:1001"),
                           {0}),
     "route inbound list": (("route", "inbound", "list"), {0}),
@@ -157,6 +164,7 @@ def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> di
     with app.engine.begin() as conn:
         grants.create(conn, grants.NewGrant.build("api", "crm", "Acme", ["cdr:read"],
                                                   ["192.0.2.10"], None), "tester")
+        intrusion_blocks.place(conn, "203.0.113.7", "PJSIP", 5, 3600)
     export = tmp_path / "export.toml"
     ok(run_cli, "config", "export", "--output", str(export))
     issued = certs.issue_server(certs.create_ca("Test CA"), ["pbx.example.org"])

@@ -27,6 +27,7 @@ from asterisk_bridge.grants import register as grants
 from asterisk_bridge.masterkey import create_master_key, load_master_key
 from asterisk_bridge.masterkey.kinds import KINDS
 from asterisk_bridge.masterkey.rotate import reseal_all, rotate
+from asterisk_bridge.notifications import smtp_settings
 from asterisk_bridge.provisioning import conferences, extensions, secrets, trunks
 from asterisk_bridge.provisioning.conferences import Conference
 from asterisk_bridge.provisioning.extensions import Extension
@@ -37,6 +38,7 @@ from tests.audio_tones import tone_wav
 
 SIP = {"1001": "alice-secret-0a1b2c3d", "1002": "bob-secret-4e5f6a7b"}
 TRUNK_PASSWORD, PIN = "carrier-password-99", "4711"
+SMTP_PASSWORD = "relay-password-77"
 REC_ID = "voco-1795911331_0-1795911331_1"
 PASSPHRASE = "only alice knows this"  # what unlocks 1001's personal contacts
 GRANT_SECRET: dict[str, str] = {}  # the AMI application user's generated secret
@@ -56,6 +58,8 @@ def populated(app: App, tmp_path: Path) -> bytes:
         GRANT_SECRET["crm"] = amiusers.add(conn, app.master_key, "voco", "crm", "Acme",
                                            ["192.0.2.10"], "call", "none", [], None,
                                            "tester")[1]
+    smtp_settings.store(app.engine, app.master_key, smtp_settings.check_custom(
+        "mail.example.net", None, "starttls", False, "", "", "pbx"), SMTP_PASSWORD)
     with Session(app.engine) as s, s.begin():
         personal.add(s, app.master_key, "1001", PASSPHRASE,
                      personal.clean("Zelda Private", ["+4917055501234"]))
@@ -74,6 +78,8 @@ def _opens_with(app: App, key: bytes, recording: bytes) -> None:
     assert {n: extensions.secret(app.engine, key, n) for n in SIP} == SIP
     assert trunks.secret(app.engine, key, "carrier") == TRUNK_PASSWORD
     assert conferences.pin(app.engine, key, "board") == PIN
+    door = smtp_settings.door(app.engine, key)
+    assert door is not None and door.password == SMTP_PASSWORD
     assert oplog.verify(app.engine, key).entries >= 1
     with app.engine.connect() as conn:
         assert grants.secret_of(key, grants.open_by_name(conn, "ami", "crm")) == \
@@ -99,6 +105,7 @@ def test_rotation_reseals_every_kind(app: App, populated: bytes) -> None:
     assert (report.old_key_id, report.new_key_id) == (master_key_id(old), master_key_id(new))
     assert report.resealed == {"recording data keys": 1, "extension SIP secrets": 2,
                                "trunk passwords": 1, "conference PINs": 1, "grant secrets": 1,
+                               "SMTP relay password": 1,
                                # owners of 1001 (a party) and 1002, the other party, blind index
                                "subject keys and store keys": 4,
                                "operation log seals": report.resealed["operation log seals"]}
@@ -158,7 +165,8 @@ def test_a_rotation_interrupted_after_its_commit_is_finished_by_rerun(
     assert app.master_key == new and not pending.exists()
     assert {k: n for k, n in report.resealed.items() if k != "operation log seals"} == {
         "recording data keys": 0, "extension SIP secrets": 0, "trunk passwords": 0,
-        "conference PINs": 0, "subject keys and store keys": 0, "grant secrets": 0}
+        "conference PINs": 0, "subject keys and store keys": 0, "grant secrets": 0,
+        "SMTP relay password": 0}
     _opens_with(app, new, populated)
 
 

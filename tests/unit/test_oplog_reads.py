@@ -40,8 +40,8 @@ def test_every_command_declares_its_oplog_entry() -> None:
     assert reads == ["calls list", "cdr export", "cdr list", "contact list",
                      "contact personal list", "contact show", "debug export", "disclosure list",
                      "disclosure show", "extension list", "extension show", "hold list",
-                     "live evidence", "recording export", "recording list", "recording show",
-                     "subject export", "subject find"]
+                     "intrusion list", "live evidence", "notify rule list", "recording export",
+                     "recording list", "recording show", "subject export", "subject find"]
 
 
 @pytest.fixture

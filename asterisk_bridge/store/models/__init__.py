@@ -9,6 +9,8 @@ from asterisk_bridge.store.models import (
     disclosures,  # noqa: F401  (registers its tables)
     grants,  # noqa: F401  (registers its tables)
     holds,  # noqa: F401  (registers its tables)
+    intrusion,  # noqa: F401  (registers its tables)
+    notifications,  # noqa: F401  (registers its tables)
     provisioning,  # noqa: F401  (registers its tables)
     recording,  # noqa: F401  (registers its tables)
     retention,  # noqa: F401  (registers its tables)

@@ -1,0 +1,78 @@
+"""The bridge capability that raises Asterisk's events on the bus and runs the notifier.
+
+It turns ``MessageWaiting`` into ``voicemail`` (to the mailbox's owner), security events past
+the threshold into ``auth_failures``, and a link gap longer than the threshold into
+``link_down`` (sent once the link is back); and it runs the :class:`Notifier` that every
+domain's events reach through the bus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
+from asterisk_bridge.context import App
+from asterisk_bridge.notifications import bus, phone
+from asterisk_bridge.notifications.notifier import Notifier, Tuning
+from asterisk_bridge.notifications.security import FAILURE_EVENTS, FailureCounter, parse
+
+
+class NotificationsCapability:
+    """Raises events from Asterisk's and delivers every event by the rules."""
+
+    name = "notifications"
+
+    def __init__(self, app: App, tuning: Tuning | None = None) -> None:
+        settings = app.config.notifications
+        self.app = app
+        self.settings = settings
+        self.notifier = Notifier(app, tuning or Tuning(settings.window_s, settings.interval_s),
+                                 template_dir=app.config.path.parent / "notifications")
+        self.failures = FailureCounter(settings.auth_threshold, settings.auth_period_s)
+        self._unsubscribe: Callable[[], None] | None = None
+        self._new: dict[str, int] = {}
+
+    def register(self, bridge: BridgeHandle) -> None:
+        """Subscribe to the bus and to Asterisk's events."""
+        self.notifier.call = phone.Caller(bridge, self.settings).call
+        self.notifier.start()  # the bridge registers capabilities inside its running loop
+        self._unsubscribe = bus.subscribe(self.notifier.hear)
+        bridge.on_ami("MessageWaiting", self._message_waiting)
+        for name in FAILURE_EVENTS:
+            bridge.on_ami(name, self._security)
+
+    async def on_connected(self, link: str, gap: Gap | None) -> None:
+        """Report a link gap longer than the threshold, once the link is back."""
+        if gap is not None:
+            seconds = (gap.end - gap.start).total_seconds()
+            if seconds >= self.settings.link_down_s:
+                bus.publish("link_down", key=link, link=link, seconds=round(seconds))
+
+    async def close(self) -> None:
+        """Stop hearing; send what is gathered once."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        await self.notifier.close()
+
+    async def _message_waiting(self, event: Event) -> None:
+        mailbox = str(event.get("Mailbox", ""))
+        box = mailbox.partition("@")[0]
+        try:
+            new = int(event.get("New", 0))
+        except ValueError:
+            return
+        before = self._new.get(mailbox, 0)
+        self._new[mailbox] = new
+        if new <= before or not box.isdigit():
+            return  # read, deleted, or a count Voco already told
+        bus.publish("voicemail", key=mailbox, extension=box, mailbox=mailbox,
+                    caller=event.get("CallerIDNum", ""))
+
+    async def _security(self, event: Event) -> None:
+        failure = parse(event)
+        if failure is None or self.failures.add(failure.address) is None:
+            return
+        bus.publish("auth_failures", key=f"{failure.service}/{failure.address}",
+                    service=failure.service,
+                    address=failure.address, account=failure.account)
