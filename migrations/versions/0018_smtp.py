@@ -1,15 +1,15 @@
 """The SMTP door's settings (one row; the relay password sealed by the master key).
 
-Revision ID: 0017_smtp
-Revises: 0016_debug_windows
+Revision ID: 0018_smtp
+Revises: 0017_transport_encryption
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_smtp"
-down_revision = "0016_debug_windows"
+revision = "0018_smtp"
+down_revision = "0017_transport_encryption"
 branch_labels = None
 depends_on = None
 
