@@ -24,6 +24,7 @@ from sqlalchemy import insert
 
 from asterisk_bridge.bridge.logs import fields, get_logger
 from asterisk_bridge.context import App
+from asterisk_bridge.errors import VocoError
 from asterisk_bridge.notifications import rules, smtp, smtp_settings, templates
 from asterisk_bridge.notifications.bus import Event
 from asterisk_bridge.notifications.smtp import Outcome
@@ -208,8 +209,8 @@ class Notifier:
 
     def _extension_email(self, number: str) -> str:
         try:
-            return extensions.get(self.app.engine, number).email
-        except Exception:  # removed meanwhile
+            return extensions.get(self.app.engine, self.app.master_key, number).email
+        except VocoError:  # removed meanwhile
             return ""
 
     async def _phone(self, rule: dict[str, Any], extension: str | None, text: Text) -> Outcome:

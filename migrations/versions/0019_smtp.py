@@ -1,15 +1,15 @@
 """The SMTP door's settings (one row; the relay password sealed by the master key).
 
-Revision ID: 0018_smtp
-Revises: 0017_transport_encryption
+Revision ID: 0019_smtp
+Revises: 0018_sealed_people
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_smtp"
-down_revision = "0017_transport_encryption"
+revision = "0019_smtp"
+down_revision = "0018_sealed_people"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """Intrusion response: its settings and the blocks it placed.
 
-Revision ID: 0020_intrusion
-Revises: 0019_notification_rules
+Revision ID: 0021_intrusion
+Revises: 0020_notification_rules
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_intrusion"
-down_revision = "0019_notification_rules"
+revision = "0021_intrusion"
+down_revision = "0020_notification_rules"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """Notification rules (recipients sealed per subject) and the facts of what was sent.
 
-Revision ID: 0019_notification_rules
-Revises: 0018_smtp
+Revision ID: 0020_notification_rules
+Revises: 0019_smtp
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_notification_rules"
-down_revision = "0018_smtp"
+revision = "0020_notification_rules"
+down_revision = "0019_smtp"
 branch_labels = None
 depends_on = None
 
