@@ -121,7 +121,8 @@ class NotificationSettings:
     """How events become notifications (docs/notifications.md): storms are gathered for
     ``window_s`` and then sent as one message, at most one per ``interval_s`` per kind and key;
     ``auth_threshold`` failures from one address within ``auth_period_s`` raise
-    ``auth_failures``; a link down ``link_down_s`` or longer raises ``link_down``. Calls ring
+    ``auth_failures``; a link down ``link_down_s`` or longer raises ``link_down``; the data disk
+    and the RAM spool past their ``*_percent`` raise ``disk_full`` / ``spool_full``. Calls ring
     the extension's channel or the number's (``{extension}``/``{number}`` filled in) for
     ``ring_s`` seconds, ``call_attempts`` times in all, ``call_pause_s`` apart."""
 
@@ -130,6 +131,8 @@ class NotificationSettings:
     auth_threshold: int = 5
     auth_period_s: float = 60.0
     link_down_s: float = 30.0
+    disk_full_percent: int = 90
+    spool_full_percent: int = 80
     extension_channel: str = "PJSIP/{extension}"
     number_channel: str = ""
     ring_s: int = 30

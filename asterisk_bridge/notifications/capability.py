@@ -2,19 +2,23 @@
 
 It turns ``MessageWaiting`` into ``voicemail`` (to the mailbox's owner), security events past
 the threshold into ``auth_failures``, and a link gap longer than the threshold into
-``link_down`` (sent once the link is back); and it runs the :class:`Notifier` that every
+``link_down`` (sent once the link is back), a full data disk or RAM spool (checked every
+minute) into ``disk_full`` / ``spool_full``; and it runs the :class:`Notifier` that every
 domain's events reach through the bus.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.context import App
-from asterisk_bridge.notifications import bus, phone
+from asterisk_bridge.notifications import bus, phone, pressure
 from asterisk_bridge.notifications.notifier import Notifier, Tuning
 from asterisk_bridge.notifications.security import FAILURE_EVENTS, FailureCounter, parse
+
+PRESSURE_CHECK_S = 60.0
 
 
 class NotificationsCapability:
@@ -31,12 +35,14 @@ class NotificationsCapability:
         self.failures = FailureCounter(settings.auth_threshold, settings.auth_period_s)
         self._unsubscribe: Callable[[], None] | None = None
         self._new: dict[str, int] = {}
+        self._watch: asyncio.Task[None] | None = None
 
     def register(self, bridge: BridgeHandle) -> None:
         """Subscribe to the bus and to Asterisk's events."""
         self.notifier.call = phone.Caller(bridge, self.settings).call
         self.notifier.start()  # the bridge registers capabilities inside its running loop
         self._unsubscribe = bus.subscribe(self.notifier.hear)
+        self._watch = asyncio.create_task(self._watch_pressure(), name="notifications:pressure")
         bridge.on_ami("MessageWaiting", self._message_waiting)
         for name in FAILURE_EVENTS:
             bridge.on_ami(name, self._security)
@@ -50,10 +56,23 @@ class NotificationsCapability:
 
     async def close(self) -> None:
         """Stop hearing; send what is gathered once."""
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
         await self.notifier.close()
+
+    async def _watch_pressure(self, every_s: float = PRESSURE_CHECK_S) -> None:
+        while True:
+            for found in await asyncio.to_thread(
+                    pressure.check, self.app.config.data_dir,
+                    self.app.config.asterisk.rec_spool_dir, self.settings.disk_full_percent,
+                    self.settings.spool_full_percent):
+                where = {"path": found.path} if found.kind == "disk_full" else {}
+                bus.publish(found.kind, key=found.path, percent=found.percent, **where)
+            await asyncio.sleep(every_s)
 
     async def _message_waiting(self, event: Event) -> None:
         mailbox = str(event.get("Mailbox", ""))

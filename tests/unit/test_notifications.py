@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from asterisk_bridge.context import App
-from asterisk_bridge.notifications import bus, rules, security
+from asterisk_bridge.notifications import bus, pressure, rules, security
 from asterisk_bridge.notifications.notifier import Notifier, Tuning
 from asterisk_bridge.store.models import OplogEntry
 from asterisk_bridge.store.models.notifications import NotificationRule, NotificationSent
@@ -152,3 +152,11 @@ def test_security_events_past_the_threshold() -> None:
     counter = security.FailureCounter(threshold=3, period_s=60)
     assert [counter.add("127.0.0.2", t) for t in (0, 1, 2, 3)] == [None, None, 3, 4]
     assert counter.add("127.0.0.2", 200) is None  # the window slid past the old ones
+
+
+def test_disk_and_spool_pressure(tmp_path: Path) -> None:
+    used = pressure.percent_used(tmp_path)
+    assert used is not None and 0 <= used <= 100
+    assert pressure.check(tmp_path, tmp_path, 101, 101) == []
+    found = pressure.check(tmp_path, tmp_path / "missing", 0, 0)
+    assert found == [pressure.Pressure("disk_full", str(tmp_path), used)]
