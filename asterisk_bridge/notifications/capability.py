@@ -1,7 +1,8 @@
 """The bridge capability that raises Asterisk's events on the bus and runs the notifier.
 
 It turns ``MessageWaiting`` into ``voicemail`` (to the mailbox's owner), security events past
-the threshold into ``auth_failures``, and a link gap longer than the threshold into
+the threshold into ``auth_failures``, a rejected trunk registration or an unreachable trunk
+into ``trunk_down``, a link gap longer than the threshold into
 ``link_down`` (sent once the link is back), a full data disk or RAM spool (checked every
 minute) into ``disk_full`` / ``spool_full``; and it runs the :class:`Notifier` that every
 domain's events reach through the bus.
@@ -46,6 +47,8 @@ class NotificationsCapability:
         bridge.on_ami("MessageWaiting", self._message_waiting)
         for name in FAILURE_EVENTS:
             bridge.on_ami(name, self._security)
+        bridge.on_ami("Registry", self._trunk)
+        bridge.on_ami("ContactStatus", self._trunk)
 
     async def on_connected(self, link: str, gap: Gap | None) -> None:
         """Report a link gap longer than the threshold, once the link is back."""
@@ -88,6 +91,11 @@ class NotificationsCapability:
         bus.publish("voicemail", key=mailbox, extension=box, mailbox=mailbox,
                     caller=event.get("CallerIDNum", ""))
 
+    async def _trunk(self, event: Event) -> None:
+        down = trunk_down(event)
+        if down is not None:
+            bus.publish("trunk_down", key=down[0], trunk=down[0], status=down[1])
+
     async def _security(self, event: Event) -> None:
         failure = parse(event)
         if failure is None or self.failures.add(failure.address) is None:
@@ -95,3 +103,16 @@ class NotificationsCapability:
         bus.publish("auth_failures", key=f"{failure.service}/{failure.address}",
                     service=failure.service,
                     address=failure.address, account=failure.account)
+
+
+def trunk_down(event: Event) -> tuple[str, str] | None:
+    """``(trunk, status)`` when an outbound registration was rejected or failed (``Registry``,
+    the trunk named by the registrar's address) or a trunk's contact became unreachable
+    (``ContactStatus`` of endpoint ``trunk-NAME``); None for anything else."""
+    if event.get("Event") == "Registry" and event.get("Status") in ("Rejected", "Failed"):
+        return str(event.get("Domain", "?")), f"registration {str(event['Status']).lower()}"
+    endpoint = str(event.get("EndpointName", ""))
+    if (event.get("Event") == "ContactStatus" and event.get("ContactStatus") == "Unreachable"
+            and endpoint.startswith("trunk-")):
+        return endpoint.removeprefix("trunk-"), "unreachable"
+    return None

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from asterisk_bridge.context import App
 from asterisk_bridge.notifications import bus, pressure, rules, security
+from asterisk_bridge.notifications.capability import trunk_down
 from asterisk_bridge.notifications.notifier import Notifier, Tuning
 from asterisk_bridge.store.models import OplogEntry
 from asterisk_bridge.store.models.notifications import NotificationRule, NotificationSent
@@ -160,3 +161,14 @@ def test_disk_and_spool_pressure(tmp_path: Path) -> None:
     assert pressure.check(tmp_path, tmp_path, 101, 101) == []
     found = pressure.check(tmp_path, tmp_path / "missing", 0, 0)
     assert found == [pressure.Pressure("disk_full", str(tmp_path), used)]
+
+
+def test_trunk_down_from_asterisk_events() -> None:
+    assert trunk_down({"Event": "Registry", "ChannelType": "PJSIP", "Username": "acct",
+                       "Domain": "sip:sip.example.net:5060", "Status": "Rejected"}) == (
+        "sip:sip.example.net:5060", "registration rejected")
+    assert trunk_down({"Event": "Registry", "Status": "Registered", "Domain": "x"}) is None
+    assert trunk_down({"Event": "ContactStatus", "ContactStatus": "Unreachable",
+                       "EndpointName": "trunk-carrier"}) == ("carrier", "unreachable")
+    assert trunk_down({"Event": "ContactStatus", "ContactStatus": "Unreachable",
+                       "EndpointName": "1001"}) is None
