@@ -1,7 +1,8 @@
 """The bridge capability that raises Asterisk's events on the bus and runs the notifier.
 
 It turns ``MessageWaiting`` into ``voicemail`` (to the mailbox's owner), security events past
-the threshold into ``auth_failures``, a rejected trunk registration or an unreachable trunk
+the threshold into ``auth_failures``, an unanswered CDR to an extension into ``missed_call``
+(the extension's owner), a rejected trunk registration or an unreachable trunk
 into ``trunk_down``, a link gap longer than the threshold into
 ``link_down`` (sent once the link is back), a full data disk or RAM spool (checked every
 minute) into ``disk_full`` / ``spool_full``; and it runs the :class:`Notifier` that every
@@ -47,6 +48,7 @@ class NotificationsCapability:
         bridge.on_ami("MessageWaiting", self._message_waiting)
         for name in FAILURE_EVENTS:
             bridge.on_ami(name, self._security)
+        bridge.on_ami("Cdr", self._cdr, where=("Disposition", "NO ANSWER"))
         bridge.on_ami("Registry", self._trunk)
         bridge.on_ami("ContactStatus", self._trunk)
 
@@ -91,6 +93,11 @@ class NotificationsCapability:
         bus.publish("voicemail", key=mailbox, extension=box, mailbox=mailbox,
                     caller=event.get("CallerIDNum", ""))
 
+    async def _cdr(self, event: Event) -> None:
+        missed = missed_call(event)
+        if missed is not None:
+            bus.publish("missed_call", key=missed[0], extension=missed[0], caller=missed[1])
+
     async def _trunk(self, event: Event) -> None:
         down = trunk_down(event)
         if down is not None:
@@ -116,3 +123,12 @@ def trunk_down(event: Event) -> tuple[str, str] | None:
             and endpoint.startswith("trunk-")):
         return endpoint.removeprefix("trunk-"), "unreachable"
     return None
+
+
+def missed_call(event: Event) -> tuple[str, str] | None:
+    """``(extension, caller)`` for a CDR of a call to an extension nobody answered."""
+    destination = str(event.get("Destination", ""))
+    if (event.get("Event") != "Cdr" or event.get("Disposition") != "NO ANSWER"
+            or not destination.isdigit() or not 2 <= len(destination) <= 10):
+        return None
+    return destination, str(event.get("Source", ""))

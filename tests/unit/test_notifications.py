@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from asterisk_bridge.context import App
 from asterisk_bridge.notifications import bus, pressure, rules, security
-from asterisk_bridge.notifications.capability import trunk_down
+from asterisk_bridge.notifications.capability import missed_call, trunk_down
 from asterisk_bridge.notifications.notifier import Notifier, Tuning
 from asterisk_bridge.store.models import OplogEntry
 from asterisk_bridge.store.models.notifications import NotificationRule, NotificationSent
@@ -172,3 +172,11 @@ def test_trunk_down_from_asterisk_events() -> None:
                        "EndpointName": "trunk-carrier"}) == ("carrier", "unreachable")
     assert trunk_down({"Event": "ContactStatus", "ContactStatus": "Unreachable",
                        "EndpointName": "1001"}) is None
+
+
+def test_missed_call_from_a_cdr() -> None:
+    cdr = {"Event": "Cdr", "Source": "+442079460000", "Destination": "1001",
+           "Disposition": "NO ANSWER"}
+    assert missed_call(cdr) == ("1001", "+442079460000")
+    assert missed_call({**cdr, "Disposition": "ANSWERED"}) is None
+    assert missed_call({**cdr, "Destination": "rec"}) is None
