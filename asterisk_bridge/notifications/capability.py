@@ -1,7 +1,8 @@
 """The bridge capability that raises Asterisk's events on the bus and runs the notifier.
 
-It turns ``MessageWaiting`` into ``voicemail`` (to the mailbox's owner), security events past
-the threshold into ``auth_failures``, an unanswered CDR to an extension into ``missed_call``
+It turns ``MessageWaiting`` into ``voicemail`` (to the mailbox's owner), SIP security events
+past the threshold into ``auth_failures`` (AMI login failures are the ``ami-logins``
+capability's, :mod:`asterisk_bridge.amiusers.watch`), an unanswered CDR to an extension into ``missed_call``
 (the extension's owner), a rejected trunk registration or an unreachable trunk
 into ``trunk_down``, a link gap longer than the threshold into
 ``link_down`` (sent once the link is back), a full data disk or RAM spool (checked every
@@ -105,7 +106,9 @@ class NotificationsCapability:
 
     async def _security(self, event: Event) -> None:
         failure = parse(event)
-        if failure is None or self.failures.add(failure.address) is None:
+        if failure is None or failure.service == "AMI":  # AMI logins: the ami-logins watch
+            return
+        if self.failures.add(failure.address) is None:
             return
         bus.publish("auth_failures", key=f"{failure.service}/{failure.address}",
                     service=failure.service,

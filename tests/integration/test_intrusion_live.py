@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from asterisk_bridge.amiusers.watch import AmiLoginWatch
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.context import App
 from asterisk_bridge.intrusion import settings
@@ -126,7 +127,8 @@ def test_bursts_notify_once_and_the_source_is_blocked_then_freed(
         async def attack() -> None:
             notes = NotificationsCapability(app, Tuning(window_s=3, interval_s=600))
             response = IntrusionResponse(app, check_s=1)
-            async with Bridge(app, capabilities=[notes, response]) as bridge:
+            logins = AmiLoginWatch(app)
+            async with Bridge(app, capabilities=[logins, notes, response]) as bridge:
                 await bridge.wait_connected("ami", 30)
                 await asyncio.gather(*(asyncio.to_thread(_wrong_ami_login, ami_port)
                                        for _ in range(6)))
