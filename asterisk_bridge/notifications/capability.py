@@ -1,13 +1,12 @@
 """The bridge capability that raises Asterisk's events on the bus and runs the notifier.
 
-It turns ``MessageWaiting`` into ``voicemail`` (to the mailbox's owner), SIP security events
+It turns ``MessageWaiting`` into ``voicemail`` (to the mailbox's owner); SIP security events
 past the threshold into ``auth_failures`` (AMI login failures are the ``ami-logins``
-capability's, :mod:`asterisk_bridge.amiusers.watch`), an unanswered CDR to an extension into ``missed_call``
-(the extension's owner), a rejected trunk registration or an unreachable trunk
-into ``trunk_down``, a link gap longer than the threshold into
-``link_down`` (sent once the link is back), a full data disk or RAM spool (checked every
-minute) into ``disk_full`` / ``spool_full``; and it runs the :class:`Notifier` that every
-domain's events reach through the bus.
+capability's, :mod:`asterisk_bridge.amiusers.watch`); an unanswered CDR to an extension into
+``missed_call``; a rejected trunk registration or an unreachable trunk into ``trunk_down``; a
+link gap longer than the threshold into ``link_down`` (sent once the link is back); a full data
+disk or RAM spool (checked every minute) into ``disk_full`` / ``spool_full``. And it runs the
+:class:`Notifier` that every domain's events reach through the bus.
 """
 
 from __future__ import annotations
