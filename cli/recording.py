@@ -45,21 +45,25 @@ def recording_group() -> None:
 @oplogged_read("recordings")
 def list_cmd(ctx: click.Context, as_json: bool, **filters: object) -> None:
     """List recordings, oldest first: ON is the recorded extension or trunk, PARTIAL says the
-    recorder never finished (e.g. Asterisk crashed)."""
+    recorder never finished (e.g. Asterisk crashed), CALLER and CALLEE who called whom (when
+    the recording began; "(erased)" once that person was erased)."""
     from asterisk_bridge.recording import query
 
-    rows = query.recordings(get_app(ctx).engine, query.Filters(**filters))  # type: ignore[arg-type]
+    app = get_app(ctx)
+    rows = query.recordings(app.engine, query.Filters(**filters))  # type: ignore[arg-type]
     read_rows(len(rows))
-    emit_list(rows, as_json, RECORDING_COLUMNS, query.as_dict, "no recordings")
+    emit_list(query.with_parties(app.engine, app.master_key, rows), as_json, RECORDING_COLUMNS,
+              dict, "no recordings")
 
 
 RECORDING_COLUMNS = (
-    Column("ID", lambda r: r.id),
-    Column("START (UTC)", lambda r: datetime.fromisoformat(r.started_at)),
-    Column("SECONDS", lambda r: f"{r.duration_s:.1f}", right=True),
-    Column("ON", lambda r: endpoint(r.channel)),
-    Column("PARTIAL", lambda r: "partial" if r.partial else ""),
-    Column("PARTIES", lambda r: r.parties),
+    Column("ID", lambda r: r["id"]),
+    Column("START (UTC)", lambda r: datetime.fromisoformat(str(r["started_at"]))),
+    Column("SECONDS", lambda r: f"{r['duration_s']:.1f}", right=True),
+    Column("ON", lambda r: endpoint(str(r["channel"]))),
+    Column("PARTIAL", lambda r: "partial" if r["partial"] else ""),
+    Column("CALLER", lambda r: r["caller"]),
+    Column("CALLEE", lambda r: r["callee"]),
 )
 
 
@@ -73,7 +77,8 @@ def show_cmd(ctx: click.Context, recording_id: str, as_json: bool) -> None:
     evidence (never its key)."""
     from asterisk_bridge.recording import query
 
-    described = query.describe(get_app(ctx), recording_id)
+    app = get_app(ctx)
+    described = query.describe(app, recording_id)
     read_rows(1)
     emit_object(described, as_json, _describe)
 

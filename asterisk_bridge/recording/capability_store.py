@@ -18,7 +18,7 @@ from asterisk_bridge.bridge.logs import fields, get_logger
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import VocoError
 from asterisk_bridge.recording import pipeline, spool
-from asterisk_bridge.recording.vault import CallInfo
+from asterisk_bridge.recording.parties import CallInfo
 
 INTERVAL_S = 30.0  # periodic sweep: retries a store that was full or unwritable
 SETTLE_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # quick re-sweeps while a marker is due
@@ -69,16 +69,17 @@ class RecordingStore:
             return
         name = PurePosixPath(str(event.get("Value", ""))).name
         if name.startswith(spool.PREFIX) and name.endswith(spool.SUFFIX):
+            # Who is on the line now: a later transfer reconnects the channel to someone else.
             self.hints[name[: -len(spool.SUFFIX)]] = CallInfo(
-                channel=str(event.get("Channel", "")), started_at=time.time())
+                channel=str(event.get("Channel", "")), started_at=time.time(),
+                caller=_number(event, "CallerIDNum"), caller_name=_number(event, "CallerIDName"),
+                connected=_number(event, "ConnectedLineNum"),
+                connected_name=_number(event, "ConnectedLineName"))
 
     async def _on_end(self, event: Event) -> None:
         for info in self.hints.values():
             if info.channel == event.get("Channel"):
                 info.ended_at = info.ended_at or time.time()
-                info.parties = info.parties or _parties(event)
-                info.caller = info.caller or _number(event, "CallerIDNum")
-                info.connected = info.connected or _number(event, "ConnectedLineNum")
         self._kick.set()
 
     async def _run(self) -> None:
@@ -123,14 +124,3 @@ def _number(event: Event, key: str) -> str:
     value = str(event.get(key) or "")
     return "" if value == "<unknown>" else value
 
-
-def _parties(event: Event) -> str:
-    """``Caller <num> -> Connected <num>`` from a channel event's caller and connected line."""
-
-    def who(name_key: str, num_key: str) -> str:
-        name, num = _number(event, name_key), _number(event, num_key)
-        return f"{name} <{num}>".strip() if num else name
-
-    caller = who("CallerIDName", "CallerIDNum")
-    peer = who("ConnectedLineName", "ConnectedLineNum")
-    return f"{caller} -> {peer}" if peer and peer != caller else caller

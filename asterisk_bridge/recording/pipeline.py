@@ -21,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from asterisk_bridge.bridge.logs import fields, get_logger
 from asterisk_bridge.context import App
 from asterisk_bridge.recording import recover, spool, trail
-from asterisk_bridge.recording.vault import CallInfo, RecordingStoreError, store
+from asterisk_bridge.recording.parties import CallInfo
+from asterisk_bridge.recording.vault import RecordingStoreError, store
 
 log = get_logger("recording")
 LOCK_NAME = ".voco-sweep.lock"

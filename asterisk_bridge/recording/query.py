@@ -9,10 +9,13 @@ from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.context import App
-from asterisk_bridge.recording import evidence
+from asterisk_bridge.recording import evidence, parties
 from asterisk_bridge.recording.vault import missing
 from asterisk_bridge.store.models.cdr import CdrRecord
 from asterisk_bridge.store.models.recording import Recording, RecordingTombstone
+from asterisk_bridge.subjects.vault import SubjectVault
+
+SEALED = (parties.CALLEE, parties.CALLER)
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,21 @@ def tombstones(engine: Engine) -> Sequence[RecordingTombstone]:
 
 
 def as_dict(row: Recording) -> dict[str, object]:
-    """The row's fields, for JSON output."""
-    return {c.key: getattr(row, c.key) for c in Recording.__table__.columns}
+    """The row's clear fields, for JSON output (the sealed party labels are in
+    :func:`with_parties`)."""
+    return {c.key: getattr(row, c.key) for c in Recording.__table__.columns
+            if c.key not in SEALED}
+
+
+def with_parties(engine: Engine, master_key: bytes, rows: Sequence[Recording]
+                 ) -> list[dict[str, object]]:
+    """Each row's clear fields plus ``caller`` and ``callee``, opened with their subjects'
+    keys (read in one transaction: an erased party shows as ``(erased)``)."""
+    subjects = {s for r in rows for s in (r.channel_subject, r.connected_subject) if s}
+    with engine.connect() as conn:
+        ring = SubjectVault(master_key).keys(conn, subjects)
+    return [{**as_dict(r), **parties.labels(ring, r.id, {
+        c.key: getattr(r, c.key) for c in Recording.__table__.columns})} for r in rows]
 
 
 def pauses(facts: Sequence[dict[str, str]], rec_id: str) -> list[dict[str, str]]:
@@ -95,10 +111,11 @@ def call_records(engine: Engine, node: str, linkedid: str) -> list[dict[str, obj
 
 
 def describe(app: App, rec_id: str) -> dict[str, object]:
-    """A recording with its call's CDR records, consent evidence and paused spans (``voco
-    recording show``)."""
+    """A recording with who called whom, its call's CDR records, consent evidence and paused
+    spans (``voco recording show``)."""
     engine = app.engine
     row = recording(engine, rec_id)
     facts = evidence.for_call(app, row.linkedid)
-    return {"recording": as_dict(row), "call": call_records(engine, row.node, row.linkedid),
+    return {"recording": with_parties(engine, app.master_key, [row])[0],
+            "call": call_records(engine, row.node, row.linkedid),
             "pauses": pauses(facts, rec_id), "evidence": facts}

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from asterisk_bridge import validate
 from asterisk_bridge.context import App
-from asterisk_bridge.recording import evidence, shred
+from asterisk_bridge.recording import evidence, parties, shred
 from asterisk_bridge.recording.vault import open_plaintext
 from asterisk_bridge.store.models.recording import Recording
 from asterisk_bridge.subjects import refs
@@ -54,6 +54,7 @@ def _erase(app: App, target: Target, actor: str, reason: str) -> int:
 
 
 RECORDINGS = Reach("recordings", table="recordings", row_ref=by_id, export=_export,
+                   sealed={parties.CALLEE: "channel_subject", parties.CALLER: "connected_subject"},
                    erase=_erase, erasure="crypto-shredded: key destroyed, file removed, "
                                          "tombstone left")
 EVIDENCE = Reach("evidence", table=evidence.TABLE, row_ref=by_id,

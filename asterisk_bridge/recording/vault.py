@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,8 +22,8 @@ from asterisk_bridge.context import App
 from asterisk_bridge.crypto import keywrap, stream
 from asterisk_bridge.errors import CryptoError, KeyFileError, NotFoundError, StoreError
 from asterisk_bridge.masterkey import load_master_key
-from asterisk_bridge.recording import keys, wav
-from asterisk_bridge.recording.parties import parties
+from asterisk_bridge.recording import keys, parties, wav
+from asterisk_bridge.recording.parties import CallInfo
 from asterisk_bridge.recording.spool import SpoolFile
 from asterisk_bridge.store.models.recording import Recording, RecordingKey, RecordingTombstone
 from asterisk_bridge.subjects.vault import SubjectVault
@@ -38,18 +37,6 @@ class RecordingStoreError(StoreError):
 
 class RecordingNotFound(NotFoundError):
     """No such recording, or its key was already shredded."""
-
-
-@dataclass
-class CallInfo:
-    """What the bridge saw of the recorded call (AMI events); anything unknown stays empty."""
-
-    channel: str = ""
-    parties: str = ""
-    caller: str = ""  # the recorded channel's caller ID number
-    connected: str = ""  # its connected line number: the other party
-    started_at: float | None = None  # epoch seconds
-    ended_at: float | None = None
 
 
 def recordings_dir(app: App) -> Path:
@@ -95,7 +82,7 @@ def store(app: App, f: SpoolFile, *, partial: bool, info: CallInfo | None = None
     master_id = keywrap.master_key_id(master)
     row = Recording(
         id=rec_id, node=app.config.asterisk.node, linkedid=f.linkedid, uniqueid=f.uniqueid,
-        channel=info.channel, parties=info.parties,
+        channel=info.channel,
         started_at=iso(info.started_at or ended - duration), ended_at=iso(ended),
         duration_s=round(duration, 3), partial=int(partial), path=target.name,
         size=cipher.size, sha256=cipher.sha256, plain_size=st.st_size, key_id=key_id,
@@ -104,9 +91,11 @@ def store(app: App, f: SpoolFile, *, partial: bool, info: CallInfo | None = None
     wrapped = keys.wrap(master, key, key_id, rec_id)
     try:
         with Session(app.engine, expire_on_commit=False) as session, session.begin():
-            row.channel_subject, row.connected_subject = parties(
-                session.connection(), SubjectVault(master), app.config.privacy.default_region,
-                info.channel, info.caller, info.connected)
+            named = parties.name(session.connection(), SubjectVault(master),
+                                 app.config.privacy.default_region, rec_id, info)
+            row.channel_subject, row.connected_subject = named.channel_subject, \
+                named.connected_subject
+            row.channel_party, row.connected_party = named.channel_party, named.connected_party
             session.add(row)
             session.flush()
             session.add(RecordingKey(key_id=key_id, recording_id=rec_id, wrapped=wrapped,

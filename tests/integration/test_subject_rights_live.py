@@ -26,6 +26,7 @@ from sqlalchemy import select
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ExitCode
+from asterisk_bridge.recording import query
 from asterisk_bridge.sandbox.instance import Instance
 from asterisk_bridge.store.models import OplogEntry
 from asterisk_bridge.store.models.cdr import CdrRecord
@@ -82,7 +83,10 @@ def test_find_export_hold_erase_on_real_asterisk(app: App, asterisk: Instance, r
     with app.engine.connect() as conn:
         recordings = {r.id: r for r in conn.execute(select(Recording))}
     # The consent dialplan records the called leg: the caller is its connected line.
-    by_caller = {r.parties.rsplit(" <", 1)[1].rstrip(">"): r for r in recordings.values()}
+    shown = {r["id"]: r for r in query.with_parties(app.engine, app.master_key,
+                                                     list(recordings.values()))}
+    by_caller = {str(shown[i]["caller"]).rsplit(" <", 1)[1].rstrip(">"): r
+                 for i, r in recordings.items()}
     rec_a, rec_b = by_caller[ALICE], by_caller[BOB]
     assert rec_a.connected_subject and rec_b.connected_subject != rec_a.connected_subject
 

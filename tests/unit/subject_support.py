@@ -15,7 +15,7 @@ from asterisk_bridge import oplog
 from asterisk_bridge.cdr.rows import Row
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.context import App
-from asterisk_bridge.recording.vault import CallInfo
+from asterisk_bridge.recording.parties import CallInfo
 from asterisk_bridge.services.init import initialise
 from asterisk_bridge.store.models.cdr import CdrRecord
 from asterisk_bridge.store.models.recording import Recording

@@ -11,7 +11,7 @@ from asterisk_bridge.cdr import csvsource
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.channel_names import endpoint
 from asterisk_bridge.context import App
-from asterisk_bridge.recording.vault import CallInfo
+from asterisk_bridge.recording.parties import CallInfo
 from tests.conftest import CliCall
 from tests.unit.cli_support import store_recording
 
@@ -40,18 +40,25 @@ def test_recording_list_has_a_header_and_shows_the_extension(
         app: App, run_cli: CliCall, ram_spool: Path) -> None:
     assert run_cli("recording", "list").output == "no recordings\n"
     rec_id = "voco-1795911331_0-1795911331_1"
-    store_recording(app, ram_spool, rec_id, CallInfo(channel="PJSIP/2002-00000001",
-                                                     parties="Alice <1001> -> Bob <2002>"))
+    assert run_cli("extension", "add", "2002", "--name", "Bob").exit_code == 0
+    # The recorded leg is the callee's: its caller ID and connected line are both the caller.
+    alice = {"caller": "+442079460000", "caller_name": "Alice", "connected": "+442079460000",
+             "connected_name": "Alice"}
+    store_recording(app, ram_spool, rec_id, CallInfo(channel="PJSIP/2002-00000001", **alice))
     lines = run_cli("recording", "list").output.splitlines()
-    assert lines[0].split() == ["ID", "START", "(UTC)", "SECONDS", "ON", "PARTIAL", "PARTIES"]
+    assert lines[0].split() == ["ID", "START", "(UTC)", "SECONDS", "ON", "PARTIAL", "CALLER",
+                                "CALLEE"]
     assert len(lines) == 2
     row = lines[1]
     assert row.startswith(rec_id) and "PJSIP/" not in row
     on = lines[0].index(" ON ") + 1
     assert row[on:on + 4] == "2002", lines
-    assert row.endswith("Alice <1001> -> Bob <2002>") and " 1.0 " in row
+    assert row.endswith("Alice <+442079460000>  Bob <2002>") and " 1.0 " in row, row
     listed = json.loads(run_cli("recording", "list", "--json").output)
     assert [r["channel"] for r in listed] == ["PJSIP/2002-00000001"]  # scripts get the name
+    assert (listed[0]["caller"], listed[0]["callee"]) == ("Alice <+442079460000>", "Bob <2002>")
+    with app.engine.connect() as conn:  # sealed, not in clear
+        assert "Alice" not in str(conn.exec_driver_sql("SELECT * FROM recordings").all())
 
 
 def test_calls_list_answered_by_shows_the_extension(app: App, run_cli: CliCall) -> None:

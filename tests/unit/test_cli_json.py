@@ -24,7 +24,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.grants import register as grants
 from asterisk_bridge.intrusion import blocks as intrusion_blocks
 from asterisk_bridge.recording import evidence
-from asterisk_bridge.recording.vault import CallInfo
+from asterisk_bridge.recording.parties import CallInfo
 from asterisk_bridge.tls import certs
 from cli.main import voco
 from cli.output import LIST_JSON_HELP, OBJECT_JSON_HELP

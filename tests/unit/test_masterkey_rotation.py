@@ -33,6 +33,7 @@ from asterisk_bridge.provisioning.conferences import Conference
 from asterisk_bridge.provisioning.extensions import Extension
 from asterisk_bridge.provisioning.trunks import Trunk
 from asterisk_bridge.recording import vault
+from asterisk_bridge.recording.parties import CallInfo
 from asterisk_bridge.recording.spool import SpoolFile
 from tests.audio_tones import tone_wav
 
@@ -68,7 +69,7 @@ def populated(app: App, tmp_path: Path) -> bytes:
     original = wav.read_bytes()
     (tmp_path / f"{REC_ID}.wav.done").touch()
     vault.store(app, SpoolFile(wav, done=True), partial=False,  # its parties become subjects
-                info=vault.CallInfo(caller="+442079460000", connected="1001"))
+                info=CallInfo(caller="+442079460000", connected="1001"))
     app.record("test entry", {}, "ok")
     return original
 

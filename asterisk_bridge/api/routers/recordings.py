@@ -35,7 +35,8 @@ class Recording(BaseModel):
     ended_at: str
     duration_s: float
     partial: bool
-    parties: str
+    caller: str
+    callee: str
     size: int
     plain_size: int
 
@@ -56,8 +57,8 @@ class RecordingDetail(BaseModel):
     evidence: list[dict[str, str]]
 
 
-def _meta(row: Any) -> Recording:
-    return Recording(**{f: getattr(row, f) for f in Recording.model_fields})
+def _meta(fields: dict[str, Any]) -> Recording:
+    return Recording(**{f: fields[f] for f in Recording.model_fields})
 
 
 @router.get("", response_model=RecordingPage, responses=errors(400, 401, 403, 422, 429))
@@ -76,7 +77,8 @@ def recordings(caller: Annotated[Caller, require("recordings:read")],
     rows = query.recordings(state.app.engine, filters)
     state.log(caller, "recording list", {"linkedid": linkedid, "rows": len(rows)})
     nxt = cursor.encode(rows[-1].started_at, rows[-1].id) if len(rows) == limit else None
-    return RecordingPage(items=[_meta(r) for r in rows], next_cursor=nxt)
+    return RecordingPage(items=[_meta(r) for r in query.with_parties(
+        state.app.engine, state.app.master_key, rows)], next_cursor=nxt)
 
 
 @router.get("/{recording_id}", response_model=RecordingDetail,
@@ -86,8 +88,8 @@ def recording(recording_id: RecordingId, caller: Annotated[Caller, require("reco
     """One recording with its call, paused spans and consent evidence."""
     shown = query.describe(state.app, recording_id)
     state.log(caller, "recording show", {"id": recording_id})
-    row = query.recording(state.app.engine, recording_id)
-    return RecordingDetail(recording=_meta(row), call=shown["call"],  # type: ignore[arg-type]
+    return RecordingDetail(recording=_meta(shown["recording"]),  # type: ignore[arg-type]
+                           call=shown["call"],  # type: ignore[arg-type]
                            pauses=shown["pauses"], evidence=shown["evidence"])  # type: ignore[arg-type]
 
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import SEALED_BY_MASTER, SUBJECT_REF, Base
+from asterisk_bridge.store.models.base import (
+    SEALED_BY_MASTER,
+    SEALED_BY_SUBJECT,
+    SUBJECT_REF,
+    Base,
+)
 
 
 class Recording(Base):
@@ -22,13 +27,18 @@ class Recording(Base):
     linkedid: Mapped[str] = mapped_column(String(64), index=True)
     uniqueid: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(Text, default="")  # recorded channel, when seen
-    parties: Mapped[str] = mapped_column(Text, default="")  # "Alice <1001> -> Bob <1002>"
-    # The parties as subjects (asterisk_bridge.recording.parties): whose the recorded channel
-    # is, and who it was connected to. A subject's erasure shreds every recording naming them.
+    # Who called whom (asterisk_bridge.recording.parties): the recorded channel's party (the
+    # callee) and the party it was connected to when recording began (the caller), as subjects,
+    # and their labels ("Alice <5550100>") each sealed under that party's own key. A subject's
+    # erasure shreds every recording naming them.
     channel_subject: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True,
                                                         info=SUBJECT_REF)
     connected_subject: Mapped[str | None] = mapped_column(String(32), nullable=True,
                                                           index=True, info=SUBJECT_REF)
+    channel_party: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                        info=SEALED_BY_SUBJECT)
+    connected_party: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                          info=SEALED_BY_SUBJECT)
     started_at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC
     ended_at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC
     duration_s: Mapped[float] = mapped_column(Float)  # audio length, from the WAV data size
