@@ -69,7 +69,7 @@ def pbx(app: App, asterisk: Instance, run_cli: CliCall) -> Pbx:
     extension 1001 exists but never registers."""
     app.config.asterisk = asterisk.settings()
     write_config(app.config)
-    for argv in (["extension", "add", "1001", "--name", "Bob"],
+    for argv in (["extension", "add", "1001", "--name", "Bob", "--transport", "udp"],
                  ["recording-policy", "set", "trunk", "carrier", "yes", "--consent", "external"],
                  ["recording-policy", "defaults", "--timeout", "3"]):
         result = run_cli(*argv)
@@ -178,7 +178,7 @@ def test_consent_outcomes_keep_the_cdrs_true(pbx: Pbx, run_cli: CliCall) -> None
     assert abs(plain["talk"] - TALK_S) <= 1
     # The callee answered, heard the notice, then talked until it hung up TALK_S after
     # answering: the notice is wait, and talk is the time the two parties were connected.
-    facts = evidence.for_call(app.engine, "consent-0-answer-carrier")
+    facts = evidence.for_call(app, "consent-0-answer-carrier")
     at = {(f["event"], f["leg"]): seconds(f["at"]) for f in facts}
     notice = at[("start", "callee")] - at[("prompt", "callee")]
     assert notice >= 1 and abs(answered["talk"] + notice - plain["talk"]) <= 1.5, (answered,
@@ -192,7 +192,7 @@ def test_consent_outcomes_keep_the_cdrs_true(pbx: Pbx, run_cli: CliCall) -> None
         assert r["wait"] >= plain["wait"] + 1, r
     for i, (_, callee, trunk, _) in enumerate(SCENARIOS):
         if trunk == "carrier":  # asked before anyone answered the line
-            asked = [f["detail"] for f in evidence.for_call(app.engine, f"consent-{i}-{callee}-"
+            asked = [f["detail"] for f in evidence.for_call(app, f"consent-{i}-{callee}-"
                                                                          f"{trunk}")
                      if f["event"] == "prompt" and f["leg"] == "caller"]
             assert asked and asked[0].startswith("line=") and asked[0] != "line=Up", asked
