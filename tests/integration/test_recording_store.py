@@ -24,7 +24,7 @@ from asterisk_bridge.amiclient import ami_session
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.config import write_config
 from asterisk_bridge.context import App
-from asterisk_bridge.recording import pipeline, spool
+from asterisk_bridge.recording import pipeline, query, spool
 from asterisk_bridge.recording.capability_store import RecordingStore
 from asterisk_bridge.recording.vault import open_plaintext, recordings_dir
 from asterisk_bridge.sandbox.instance import Instance
@@ -140,7 +140,9 @@ def test_bridge_stores_a_call_encrypted_and_leaves_no_plaintext(
     [row] = rows(app)
     assert row.partial == 0 and row.node == app.config.asterisk.node and row.linkedid
     assert row.id == f"voco-{row.linkedid.replace('.', '_')}-{row.uniqueid.replace('.', '_')}"
-    assert row.channel.startswith("Local/alice-n-1-3@phone-") and "Alice <1001>" in row.parties
+    assert row.channel.startswith("Local/alice-n-1-3@phone-")
+    # This scenario records the calling leg: its own party is Alice (sealed under her key).
+    assert query.with_parties(app.engine, app.master_key, [row])[0]["callee"] == "Alice <1001>"
     assert row.duration_s > 2 and row.ended_at > row.started_at
     assert (recordings_dir(app) / row.path).stat().st_size == row.size
     wav_bytes = audio(app, row.id)
