@@ -3,8 +3,11 @@
 #   mmdebstrap: builds the Debian sid root holding Asterisk 22 (Debian stable has none)
 #   sip-tester (sipp), baresip: real SIP clients for end-to-end calls
 #   age: the standard tool that reads Voco's exported recordings; sox: audio checks
+#   tshark: proves a TLS/SRTP call shows nothing in clear; chromium, chromedriver: a real
+#   browser phone for the WebRTC test (headless, fake audio device)
 set -euo pipefail
-declare -A pkg_for=([mmdebstrap]=mmdebstrap [sipp]=sip-tester [baresip]=baresip [age]=age [sox]=sox)
+declare -A pkg_for=([mmdebstrap]=mmdebstrap [sipp]=sip-tester [baresip]=baresip [age]=age [sox]=sox
+                    [tshark]=tshark [chromium]=chromium [chromedriver]=chromium-driver)
 missing=()
 for cmd in "${!pkg_for[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}")

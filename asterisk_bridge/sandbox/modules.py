@@ -33,6 +33,7 @@ PJSIP = (
     "res_pjsip_outbound_registration.so", "res_pjsip_sdp_rtp.so", "res_pjsip_caller_id.so",
     "res_pjsip_dtmf_info.so", "res_pjsip_nat.so", "res_pjsip_rfc3326.so", "res_pjsip_refer.so",
     "res_pjsip_pubsub.so", "res_pjsip_transport_websocket.so", "res_pjsip_acl.so",
+    "res_format_attr_opus.so", "codec_opus_open_source.so",  # what browsers speak (WebRTC)
 )
 
 ALL = CORE + ARI + PJSIP

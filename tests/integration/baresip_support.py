@@ -50,19 +50,20 @@ class Baresip:
         wait_for(lambda: f"{self.user}/sip:{self.user}-" in contacts(),
                  f"baresip {self.user} registering over TLS")
 
-    def dial(self, number: str) -> None:
-        """Dial *number* through the ctrl_tcp module."""
-        body = json.dumps({"command": "dial", "params": number, "token": "t"}).encode()
+    def command(self, command: str, params: str = "") -> None:
+        """Run a menu command (dial, hangup, sndcode ...) through the ctrl_tcp module."""
+        body = json.dumps({"command": command, "params": params, "token": command}).encode()
         with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=10) as s:
             s.sendall(str(len(body)).encode() + b":" + body + b",")
             s.recv(4096)
 
+    def dial(self, number: str) -> None:
+        """Dial *number*."""
+        self.command("dial", number)
+
     def hangup(self) -> None:
         """Hang up the current call."""
-        body = json.dumps({"command": "hangup", "token": "h"}).encode()
-        with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=10) as s:
-            s.sendall(str(len(body)).encode() + b":" + body + b",")
-            s.recv(4096)
+        self.command("hangup")
 
     def stop(self) -> str:
         """Stop baresip; its output, for failure messages."""

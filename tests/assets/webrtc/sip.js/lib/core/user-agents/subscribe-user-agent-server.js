@@ -1,0 +1,12 @@
+import { NonInviteServerTransaction } from "../transactions/non-invite-server-transaction.js";
+import { UserAgentServer } from "./user-agent-server.js";
+/**
+ * SUBSCRIBE UAS.
+ * @public
+ */
+export class SubscribeUserAgentServer extends UserAgentServer {
+    constructor(core, message, delegate) {
+        super(NonInviteServerTransaction, core, message, delegate);
+        this.core = core;
+    }
+}
