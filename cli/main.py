@@ -52,6 +52,7 @@ COMMANDS: dict[str, str] = {
     "smtp": "cli.smtp:smtp_group",
     "speeddial": "cli.speeddial:speeddial_group",
     "subject": "cli.subject:subject_group",
+    "systemd": "cli.systemd:systemd_group",
     "tls": "cli.tls:tls_group",
     "trunk": "cli.trunk:trunk_group",
 }
