@@ -11,9 +11,12 @@ from cli.output import dumps, emit_object, object_json_option
 
 @click.command("apply")
 @click.option("--dry-run", is_flag=True, help="Show the unified diff; change nothing.")
+@click.option("--offline", is_flag=True,
+              help="Only write the files, for an Asterisk that is not running yet (first "
+                   "start of a container or host); refused while Asterisk runs.")
 @object_json_option
 @click.pass_context
-def apply_cmd(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
+def apply_cmd(ctx: click.Context, dry_run: bool, offline: bool, as_json: bool) -> None:
     """Write the configuration files and reload Asterisk; roll back if it rejects them.
 
     After the reload, what Asterisk runs (globals, dialplan, PJSIP objects, feature codes,
@@ -33,14 +36,18 @@ def apply_cmd(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
                               f"{', '.join(p.changed) or '-'}")
         return
     try:
-        outcome = applier.apply(app)
+        outcome = applier.apply(app, offline=offline)
     except VocoError as err:
-        app.record("apply", {"dry_run": False}, "error", str(err))
+        app.record("apply", {"dry_run": False, "offline": offline}, "error", str(err))
         raise
     app.record("apply", {"changed": outcome.changed, "diff_sha256": outcome.diff_sha256,
-                         "sentinel": outcome.sentinel, "reloaded": outcome.reloaded}, "ok")
+                         "sentinel": outcome.sentinel, "reloaded": outcome.reloaded,
+                         "offline": offline}, "ok")
     if as_json:
         click.echo(dumps(outcome.to_dict()))
+    elif offline:
+        click.echo(f"wrote {', '.join(outcome.changed) or 'nothing (files current)'}; Asterisk "
+                   "reads them when it starts; run 'voco apply' then to prove them live")
     elif outcome.changed:
         click.echo(f"applied {', '.join(outcome.changed)}; reloaded "
                    f"{', '.join(outcome.reloaded)}; {outcome.sentinel} is live")

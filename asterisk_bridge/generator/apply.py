@@ -139,13 +139,39 @@ def plan(app: App) -> Plan:
                 diff.unified(previous, files, _fingerprint_key(app.master_key)))
 
 
-def apply(app: App, dry_run: bool = False) -> Outcome:
-    """Plan, then (unless *dry_run*) write, reload, verify; roll back on any failure."""
+def apply(app: App, dry_run: bool = False, offline: bool = False) -> Outcome:
+    """Plan, then (unless *dry_run*) write, reload, verify; roll back on any failure.
+
+    *offline* writes the files for an Asterisk that is not running yet (a container's or a
+    host's first start): it reads them when it starts, and a later apply proves them live.
+    """
     if dry_run:
         p = plan(app)
         return Outcome(p.changed, p.diff_sha256, p.sentinel)
     with exclusive(app.config.data_dir):
-        return _apply(app)
+        return _write_offline(app) if offline else _apply(app)
+
+
+def _write_offline(app: App) -> Outcome:
+    settings = app.config.asterisk
+    try:
+        asyncio.run(reload.sentinel_live(settings, "voco-sentinel-probe"))
+    except AsteriskError:
+        pass  # not running: the files may be written
+    else:
+        raise ApplyError("Asterisk is running: use 'voco apply', which reloads and verifies")
+    p = plan(app)
+    outcome = Outcome(p.changed, p.diff_sha256, p.sentinel)
+    if settings.ast_lib_dir:
+        prompts.install(app.engine, Path(settings.ast_lib_dir))
+    tls = _tls(app)
+    if tls is not None:
+        install_tls(*tls)
+    outcome.backup = str(_backup(app.config.data_dir, p.previous,
+                                 _fingerprint_key(app.master_key)))
+    write_files(_etc_dir(settings), {n: p.files[n] for n in p.changed})
+    outcome.applied = True
+    return outcome
 
 
 @contextmanager

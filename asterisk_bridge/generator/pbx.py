@@ -26,7 +26,7 @@ from asterisk_bridge.recording.dialplan import recording_context
 PBX_FILES = {name: f"{name}.j2" for name in (
     "extensions.conf", "pjsip.conf", "voicemail.conf", "confbridge.conf", "queues.conf",
     "features.conf", "cdr.conf", "cdr_manager.conf", "cel.conf", "manager.conf", "logger.conf",
-    "http.conf",
+    "http.conf", "ari.conf",
 )}
 
 Contributor = Callable[[Engine | None], Mapping[str, Any]]
@@ -62,13 +62,16 @@ def node_context(settings: AsteriskSettings, sentinel: str,
     """This node's own template variables, from the config's ``[asterisk]`` section.
 
     AMI listens where the bridge connects, and only the bridge's own user can log in, from this
-    host only; its secret comes from the secret file the bridge reads too. *tls* names the
+    host only; its secret comes from the secret file the bridge reads too. ARI likewise has the
+    bridge's user only. *tls* names the
     certificate files as Asterisk sees them (``tls/asterisk.py``); without it no TLS transport
     is rendered.
     """
     bridge_user = {"name": validate.name(settings.ami_user, "ami_user"),
                    "secret": read_secret(settings.ami_secret_file, "AMI"),
                    "permit": ["127.0.0.1/255.255.255.255"], "read": "all", "write": "all"}
+    ari_user = {"name": validate.name(settings.ari_user, "ari_user"),
+                "secret": read_secret(settings.ari_secret_file, "ARI")}
     ari = urlsplit(settings.ari_url)
     sip_bind = validate.bind_address(settings.sip_bind, "sip_bind")
     return {"sentinel": sentinel, "sandbox": bool(settings.sandbox), "tls": tls,
@@ -84,6 +87,7 @@ def node_context(settings: AsteriskSettings, sentinel: str,
                                  validate.port(settings.https_port, "https_port"), tls,
                                  "ARI (ari_url)"),
                      "phones_bind": sip_bind},
+            "ari": {"users": [ari_user]},
             "rec_spool": settings.as_seen_by_asterisk(settings.rec_spool_dir),
             "logging": QUIET_LOGGING}
 

@@ -36,6 +36,7 @@ MODULES = {
     "manager.conf": ("manager",),
     "logger.conf": ("logger",),
     "http.conf": ("http",),
+    "ari.conf": ("res_ari",),
 }
 SENTINEL_CONTEXT = "voco-sentinel"
 _STATUS = {"0": "success", "1": "queued", "2": "module not found", "3": "error",

@@ -31,7 +31,6 @@ from asterisk_bridge.sandbox import modules, ports, rootfs
 SYSTEM_FILES = {
     "asterisk.conf": "asterisk.conf.j2",
     "modules.conf": "modules.conf.j2",
-    "ari.conf": "ari.conf.j2",
     "rtp.conf": "rtp.conf.j2",
 }
 SENTINEL = "voco-sentinel-1"
@@ -189,7 +188,6 @@ class Instance:
                      "run": inner / "run", "log": inner / "log", "cache": inner / "cache",
                      "modules": "/usr/lib/x86_64-linux-gnu/asterisk/modules"},
             "modules": modules.ALL,
-            "ari": {"users": [{"name": info.ari_user, "secret": info.ari_secret}]},
             "rtp": {"start": info.rtp_start, "end": info.rtp_end},
         }
 
