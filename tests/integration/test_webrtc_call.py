@@ -1,12 +1,12 @@
 """A browser calls over WebRTC: headless Chromium registers over WSS, calls with DTLS-SRTP.
 
 The page (tests/assets/webrtc, SIP.js vendored from npm) registers extension 1003 (--webrtc)
-on the sandbox's HTTPS server and calls 1002 (Asterisk reports the browser's leg as secure
-signalling, SRTP media, Opus), a baresip phone on TLS/SRTP that answers by
-itself. Extension 1003's calls are recorded with both parties' consent: the browser presses 1
-(SIP INFO), baresip presses 1 (RFC 4733). The real bridge runs throughout; the call's CDR and
-its encrypted recording end up in Voco's store. A screenshot of the page is kept in
-``test-artifacts/`` (or ``$VOCO_TEST_ARTIFACTS``).
+on the sandbox's HTTPS server and calls 1002, a baresip phone on TLS/SRTP that answers by
+itself; Asterisk reports the browser's leg as secure signalling, SRTP media, Opus. Extension
+1003's calls are recorded with both parties' consent: in early media the browser presses 1
+(RFC 4733, its RTCDTMFSender), then baresip presses 1 on answer. The real bridge runs
+throughout; the call's CDR and its encrypted recording end up in Voco's store. A screenshot
+of the page is kept in ``test-artifacts/`` (or ``$VOCO_TEST_ARTIFACTS``).
 """
 
 from __future__ import annotations

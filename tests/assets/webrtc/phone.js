@@ -18,6 +18,8 @@ const user = new SimpleUser(q.get("server"), {
            remote: { audio: document.getElementById("remote") } },
   userAgentOptions: { authorizationUsername: q.get("user"),
                       authorizationPassword: q.get("password") },
+  // RFC 4733 on the media path: it works in early media, where the PBX asks for consent.
+  sendDTMFUsingSessionDescriptionHandler: true,
   delegate: {
     onCallAnswered: () => show("in call"),
     onCallHangup: () => show("call ended"),
@@ -27,7 +29,8 @@ const user = new SimpleUser(q.get("server"), {
 });
 
 window.phone = {
-  call: (number) => user.call(`sip:${number}@${new URL(q.get("server")).hostname}`)
+  call: (number) => user.call(`sip:${number}@${new URL(q.get("server")).hostname}`,
+                              { earlyMedia: true })
     .then(() => log(`calling ${number}`), (e) => show(`call failed: ${e}`)),
   dtmf: (digit) => user.sendDTMF(digit).then(() => log(`sent DTMF ${digit}`),
                                             (e) => log(`DTMF failed: ${e}`)),
