@@ -21,6 +21,18 @@ from tests.audio_tones import tone_wav
 from tests.polling import wait_for
 
 
+def _free_port() -> int:
+    """A loopback port free for TCP and UDP alike (baresip's sip_listen binds both)."""
+    while True:
+        port = ports.free_tcp_port()
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return port
+
+
 class Baresip:
     """One baresip account registered over TLS to a sandbox Asterisk, SRTP mandatory."""
 
@@ -32,7 +44,7 @@ class Baresip:
         tone = self.dir / "voice.wav"  # what this phone "says": a steady 8 kHz tone
         tone_wav(tone, 30.0, 500 if user.endswith("1") else 1200)
         (self.dir / "config").write_text(
-            f"sip_listen 127.0.0.1:{ports.free_tcp_port()}\nsip_cafile {ca}\n"
+            f"sip_listen 127.0.0.1:{_free_port()}\nsip_cafile {ca}\n"
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}\n"
             # account.so last: it reads the accounts file, which names srtp's mediaenc
             "module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule srtp.so\n"
@@ -47,8 +59,13 @@ class Baresip:
 
     def wait_registered(self, contacts: Callable[[], str]) -> None:
         """Until Asterisk lists this phone's contact (baresip's user is ``<user>-0x<hex>``)."""
-        wait_for(lambda: f"{self.user}/sip:{self.user}-" in contacts(),
-                 f"baresip {self.user} registering over TLS")
+
+        def registered() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"baresip {self.user} exited: {self.stop()}")
+            return f"{self.user}/sip:{self.user}-" in contacts()
+
+        wait_for(registered, f"baresip {self.user} registering over TLS")
 
     def command(self, command: str, params: str = "") -> None:
         """Run a menu command (dial, hangup, sndcode ...) through the ctrl_tcp module."""
