@@ -27,7 +27,10 @@ RECIPIENT = str(pyrage.x25519.Identity.generate().to_public())
 def _settings(tmp_path: Path) -> AsteriskSettings:
     secret = tmp_path / "ami.secret"
     secret.write_text("s3cret")
-    return AsteriskSettings(ami_secret_file=str(secret), ram_log_dir=str(tmp_path / "ram"),
+    (tmp_path / "ari.secret").write_text("s3cret")  # apply renders ari.conf's user too
+    return AsteriskSettings(ami_secret_file=str(secret),
+                            ari_secret_file=str(tmp_path / "ari.secret"),
+                            ram_log_dir=str(tmp_path / "ram"),
                             ast_root=str(tmp_path), ast_spool_dir=str(tmp_path / "spool"))
 
 
