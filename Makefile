@@ -40,6 +40,7 @@ bench: sandbox
 	$(BIN)/python bench/bench_recording_pipeline.py
 	$(BIN)/python bench/bench_cdr.py
 	$(BIN)/python bench/bench_nodes.py
+	$(BIN)/python bench/bench_voicemail.py
 	$(BIN)/python bench/bench_api.py
 
 clean:

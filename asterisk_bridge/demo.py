@@ -3,7 +3,9 @@
 It runs the same ``voco`` commands a sysadmin would type (printed with their output), places one
 call from a "carrier" to extension 1002 in which both parties consent to recording, and shows what
 the bridge stored: the call and its CDRs, the encrypted recording with its consent evidence, an
-export, and the verified operation log. Everything lives in ``demo-data/`` (recreated each run).
+export; then a caller leaves voicemail for an extension that does not answer, and the sealed
+message is listed with its offline transcript; last, the verified operation log. Everything
+lives in ``demo-data/`` (recreated each run).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import wave
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,12 +25,15 @@ from asterisk_bridge.amiclient import ami_session
 from asterisk_bridge.config import load_config
 from asterisk_bridge.context import App
 from asterisk_bridge.recording.query import Filters, recordings
+from asterisk_bridge.voicemail import notice
+from asterisk_bridge.voicemail.query import messages
 
 DEMO_DIR = Path(os.environ.get("VOCO_DEMO_DIR", "demo-data")).resolve()
 CONFIG = DEMO_DIR / "voco.toml"
 SANDBOX = os.environ.get("VOCO_DEMO_SANDBOX", "demo")
 VOCO = str(Path(sys.executable).with_name("voco"))
 WAIT_S = 60.0
+VOICEMAIL = "please call me back tomorrow morning"
 
 
 def say(text: str) -> None:
@@ -49,9 +55,9 @@ def voco(*args: str, show: bool = True, stdin: str | None = None) -> str:
     return out.stdout
 
 
-def wait_until(cond: Callable[[], object], what: str) -> None:
+def wait_until(cond: Callable[[], object], what: str, wait_s: float = WAIT_S) -> None:
     """Poll ``cond`` until it holds, or stop the demo saying what never happened."""
-    deadline = time.monotonic() + WAIT_S
+    deadline = time.monotonic() + wait_s
     while not cond():
         if time.monotonic() > deadline:
             raise SystemExit(f"demo stopped: timed out waiting for {what}")
@@ -68,6 +74,24 @@ async def place_call() -> None:
         print(f"  AMI Originate: {resp.get('Response')} ({resp.get('Message')})")
 
 
+async def leave_voicemail() -> None:
+    """Carol calls 1001 from outside; nobody answers (no phone is registered); she leaves a
+    message."""
+    lib = Path(load_config(CONFIG).asterisk.ast_lib_dir)
+    (lib / "voco-demo").mkdir(parents=True, exist_ok=True)
+    (lib / "voco-demo" / "message.wav").write_bytes(
+        notice.speak(VOICEMAIL, voice="en-us+f3", speed=110))
+    with wave.open(str(lib / notice.NOTICE_DIR / "notice.wav")) as w:
+        wait = int(w.getnframes() / w.getframerate()) + 15  # notice, "unavailable", beep
+    async with ami_session(load_config(CONFIG).asterisk, timeout=60) as ami:
+        resp = await ami.action({
+            "Action": "Originate", "Channel": f"Local/carol-{wait}@phone/n",
+            "Context": "voco-ext", "Exten": "1001", "Priority": "1",
+            "CallerID": "Carol <5550177>", "Variable": "VOCO_KIND=inbound,VOCO_CALLER=5550177",
+            "Async": "false"})
+        print(f"  AMI Originate: {resp.get('Response')} ({resp.get('Message')})")
+
+
 def main() -> None:
     """Run the demo."""
     say("1. A fresh Voco installation (config, master key, database)")
@@ -81,10 +105,11 @@ def main() -> None:
     voco("sandbox", "start", "--name", SANDBOX)
 
     say("3. Provisioning: two extensions, a carrier trunk, recording on for the carrier's calls")
-    voco("extension", "add", "1001", "--name", "Alice Admin")
+    voco("extension", "add", "1001", "--name", "Alice Admin", "--voicemail")
     voco("extension", "add", "1002", "--name", "Bob Sales")
     voco("trunk", "add", "carrier", "--host", "127.0.0.1", "--identify", "127.0.0.1/32")
     voco("recording-policy", "set", "trunk", "carrier", "yes")
+    voco("transcription", "set", "offline")
     voco("apply")
 
     say("4. The bridge (AMI + ARI in, store out)")
@@ -118,11 +143,19 @@ def main() -> None:
         info = subprocess.run(["soxi", str(DEMO_DIR / "call.wav")], capture_output=True,
                               text=True).stdout
         print("  " + "\n  ".join(line for line in info.splitlines() if line.strip()))
+
+        say("8. A caller leaves voicemail for 1001, who does not answer")
+        asyncio.run(leave_voicemail())
+        wait_until(lambda: messages(app), "the sealed voicemail")
+        wait_until(lambda: messages(app)[0].transcript_status in ("done", "failed"),
+                   "the offline transcript", WAIT_S * 4)
+        voco("voicemail", "list")
+        voco("voicemail", "show", messages(app)[0].id)
     finally:
         bridge.send_signal(signal.SIGTERM)
         bridge.wait(timeout=30)
 
-    say("8. The operation log: every change, hash-chained and sealed")
+    say("9. The operation log: every change, hash-chained and sealed")
     voco("oplog", "list")
     voco("oplog", "verify")
 

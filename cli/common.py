@@ -74,7 +74,7 @@ NOT_LOGGED: dict[str, str] = {
     **dict.fromkeys(("recording-policy list", "recording-policy explain", "prompt list",
                      "retention show", "contact grants", "recording check", "grants list",
                      "grants show", "smtp show", "notify events", "notify status",
-                     "intrusion show"),
+                     "intrusion show", "transcription show"),
                     "configuration and consistency, no personal data"),
     **dict.fromkeys(("contact personal count",), "a count, all an admin may learn"),
     **{f"{noun} {verb}": "provisioning configuration, no personal data"

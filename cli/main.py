@@ -54,7 +54,9 @@ COMMANDS: dict[str, str] = {
     "subject": "cli.subject:subject_group",
     "systemd": "cli.systemd:systemd_group",
     "tls": "cli.tls:tls_group",
+    "transcription": "cli.transcription:transcription_group",
     "trunk": "cli.trunk:trunk_group",
+    "voicemail": "cli.voicemail:voicemail_group",
 }
 
 

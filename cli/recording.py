@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from asterisk_bridge.channel_names import endpoint
-from asterisk_bridge.errors import AsteriskError, ExitCode, ValidationError
-from asterisk_bridge.safewrite import private_output
+from asterisk_bridge.errors import AsteriskError, ExitCode
+from cli.audio_out import write_audio
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.live import EVIDENCE_COLUMNS
 from cli.output import (
@@ -118,31 +116,12 @@ def _describe(shown: Mapping[str, Any]) -> str:
 def export_cmd(ctx: click.Context, recording_id: str, output: str,
                age_recipients: tuple[str, ...]) -> None:
     """Decrypt a recording to a WAV, or to an age file readable with ``age -d``."""
-    from asterisk_bridge.crypto import age
+    from asterisk_bridge.recording.vault import open_plaintext
 
     app = get_app(ctx)
-    if age_recipients:
-        age.recipients(age_recipients)  # refuse a bad recipient before any work
-    if output == "-":
-        stdout = sys.stdout.buffer
-        if stdout.isatty():
-            raise ValidationError("output: refusing to write audio to a terminal; use -o FILE")
-        _export(app, recording_id, stdout, age_recipients)
-        read_rows(1)
-        return
-    with private_output(Path(output).expanduser()) as out:
-        _export(app, recording_id, out, age_recipients)
+    write_audio(lambda: open_plaintext(app, recording_id), recording_id, output,
+                age_recipients)
     read_rows(1)
-    click.echo(f"exported {recording_id} to {output}", err=True)
-
-
-def _export(app: App, recording_id: str, out: BinaryIO, age_recipients: tuple[str, ...]) -> None:
-    from asterisk_bridge.recording import export
-
-    if age_recipients:
-        export.write_age(app, recording_id, out, age_recipients)
-    else:
-        export.write_wav(app, recording_id, out)
 
 
 @recording_group.command("delete")

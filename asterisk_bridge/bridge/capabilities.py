@@ -12,11 +12,15 @@ from asterisk_bridge.notifications.capability import NotificationsCapability
 from asterisk_bridge.recording.capability_store import RecordingStore
 from asterisk_bridge.recording.consent_capability import ConsentCapability
 from asterisk_bridge.retention.capability import RetentionCapability
+from asterisk_bridge.voicemail.capability import VoicemailStore
+from asterisk_bridge.voicemail.menu import VoicemailMenu
 from asterisk_bridge.voicemail.privacy import VoicemailPrivacy
+from asterisk_bridge.voicemail.transcribe.capability import TranscriptionCapability
 
 
 def default_capabilities(app: App) -> list[Capability]:
     """Every capability enabled for ``app``."""
     return [RecordingStore(app), CdrCapture(app), ConsentCapability(app), VoicemailPrivacy(app),
+            VoicemailStore(app), VoicemailMenu(app), TranscriptionCapability(app),
             RetentionCapability(app), DebugExpiry(app), AmiLoginWatch(app),
             NotificationsCapability(app), IntrusionResponse(app)]

@@ -45,6 +45,7 @@ from asterisk_bridge.safewrite import write_private
 from asterisk_bridge.tls.asterisk import AsteriskTls, locate
 from asterisk_bridge.tls.asterisk import install as install_tls
 from asterisk_bridge.tls.store import Current, TlsStore
+from asterisk_bridge.voicemail import notice
 
 _PENDING = "voco-sentinel-pending"
 _SENTINEL = re.compile(r"^exten => (voco-sentinel-[0-9a-z]+),1,", re.MULTILINE)
@@ -199,6 +200,7 @@ def _apply(app: App) -> Outcome:
     live = asyncio.run(reload.sentinel_live(settings, p.sentinel))
     if settings.ast_lib_dir:  # uploaded prompts live in the store; every node plays its copy
         prompts.install(app.engine, Path(settings.ast_lib_dir))
+        notice.render_default(Path(settings.ast_lib_dir))
     tls = _tls(app)
     if tls is not None:  # the files name this copy: it must be there before they are reloaded
         install_tls(*tls)

@@ -22,6 +22,7 @@ from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.generator.render import render_set
 from asterisk_bridge.provisioning.context import provisioning_context
 from asterisk_bridge.recording.dialplan import recording_context
+from asterisk_bridge.voicemail.notice import voicemail_context
 
 PBX_FILES = {name: f"{name}.j2" for name in (
     "extensions.conf", "pjsip.conf", "voicemail.conf", "confbridge.conf", "queues.conf",
@@ -32,7 +33,8 @@ PBX_FILES = {name: f"{name}.j2" for name in (
 Contributor = Callable[[Engine | None], Mapping[str, Any]]
 
 #: One function per domain; each returns the template variables it owns.
-CONTRIBUTORS: list[Contributor] = [provisioning_context, recording_context, ami_context]
+CONTRIBUTORS: list[Contributor] = [provisioning_context, recording_context, ami_context,
+                                   voicemail_context]
 
 
 def _loopback(host: str) -> bool:
@@ -89,6 +91,7 @@ def node_context(settings: AsteriskSettings, sentinel: str,
                      "phones_bind": sip_bind},
             "ari": {"users": [ari_user]},
             "rec_spool": settings.as_seen_by_asterisk(settings.rec_spool_dir),
+            "ari_app": validate.name(settings.ari_app, "ari_app"),
             "logging": QUIET_LOGGING}
 
 

@@ -14,6 +14,8 @@ from asterisk_bridge.provisioning import conferences, extensions, trunks
 from asterisk_bridge.recording import keys as recording_keys
 from asterisk_bridge.store.models import OplogEntry, OplogGenesis, OplogHead
 from asterisk_bridge.subjects import vault as subjects
+from asterisk_bridge.voicemail import keys as voicemail_keys
+from asterisk_bridge.voicemail.transcribe import settings as transcription
 
 KINDS: tuple[SealedKind, ...] = (
     recording_keys.SEALED,
@@ -23,6 +25,8 @@ KINDS: tuple[SealedKind, ...] = (
     subjects.SEALED,
     grants.SEALED,
     smtp_settings.SEALED,
+    voicemail_keys.SEALED,
+    transcription.SEALED,
     sealed("operation log seals", oplog.reseal, OplogEntry.mac, OplogHead.mac,
            OplogGenesis.mac),
 )

@@ -15,16 +15,6 @@ from asterisk_bridge.crypto import age
 from asterisk_bridge.recording.vault import open_plaintext
 
 
-def write_wav(app: App, rec_id: str, out: BinaryIO) -> int:
-    """Write the recording's WAV to *out*; returns the byte count."""
-    written = 0
-    for chunk in open_plaintext(app, rec_id):
-        out.write(chunk)
-        written += len(chunk)
-    out.flush()
-    return written
-
-
 def write_age(app: App, rec_id: str, out: BinaryIO, recipients: Iterable[str]) -> None:
     """Write the recording as an age file (binary) readable with ``age -d -i <identity>``."""
     age.encrypt_chunks(open_plaintext(app, rec_id), out, recipients)

@@ -18,13 +18,14 @@ from asterisk_bridge.masterkey.registry import sealed
 from asterisk_bridge.store.models.recording import Recording, RecordingKey
 
 
-def _owner(rec_id: str) -> str:
+def owner(rec_id: str) -> str:
+    """What a recording's data key is bound to when wrapped."""
     return f"recording:{rec_id}"
 
 
 def wrap(master: bytes, data_key: bytes, key_id: str, rec_id: str) -> bytes:
     """A recording's data key wrapped for its key id and its recording id."""
-    return keywrap.wrap_key(master, data_key, key_id, _owner(rec_id))
+    return keywrap.wrap_key(master, data_key, key_id, owner(rec_id))
 
 
 def unwrap(master: bytes, row: Recording, held: RecordingKey) -> bytes:
@@ -40,7 +41,7 @@ def _open(master: bytes, held: RecordingKey) -> bytes:
     if keywrap.is_legacy(held.wrapped):
         return keywrap.unwrap_legacy_key(master, held.wrapped, held.key_id)
     try:
-        return keywrap.unwrap_key(master, held.wrapped, held.key_id, _owner(held.recording_id))
+        return keywrap.unwrap_key(master, held.wrapped, held.key_id, owner(held.recording_id))
     except CryptoError as exc:
         raise CryptoError(f"recording {held.recording_id}: {exc}") from None
 

@@ -1,15 +1,13 @@
 """The encrypted store: a finished recording goes in from the RAM spool, losing nothing, and
 its authenticated plaintext comes out for export.
 
-Order is everything: the ciphertext is written and fsynced (``encrypt_file``), then the row and
-its wrapped key are committed, and only then is the plaintext unlinked. A crash or error at any
-step leaves the plaintext in the spool for the next sweep; a ciphertext written before a crash
-but never registered is overwritten by the retry, because its path is the recording id.
+The order that loses nothing (ciphertext fsynced, then row and wrapped key committed, then
+plaintext unlinked) is :func:`asterisk_bridge.crypto.sealing.seal_file`'s; the ciphertext's path
+is the recording id, so a retry overwrites a ciphertext a crash left unregistered.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge.context import App
 from asterisk_bridge.crypto import keywrap, stream
+from asterisk_bridge.crypto.sealing import Sealed, seal_file
 from asterisk_bridge.errors import CryptoError, KeyFileError, NotFoundError, StoreError
-from asterisk_bridge.masterkey import load_master_key
 from asterisk_bridge.recording import keys, parties, wav
 from asterisk_bridge.recording.parties import CallInfo
 from asterisk_bridge.recording.spool import SpoolFile
@@ -68,43 +66,41 @@ def store(app: App, f: SpoolFile, *, partial: bool, info: CallInfo | None = None
         _discard_plaintext(f)
         return _row(app, f.recording_id)
     target = recordings_dir(app) / f"{rec_id}{CIPHER_SUFFIX}"
-    key, key_id = keywrap.new_data_key(), str(uuid.uuid4())
-    try:
-        cipher = stream.encrypt_file(f.path, target, key, key_id)
-    except OSError as exc:
-        raise RecordingStoreError(
-            f"cannot store recording {rec_id} in {target.parent}: {exc.strerror or exc}; "
-            "the plaintext stays in the RAM spool and will be retried"
-        ) from None
     duration = wav.duration_s(lay, st.st_size)
     ended = info.ended_at or st.st_mtime
-    master = load_master_key(app.config.master_key_file)  # a rotation may have replaced it
-    master_id = keywrap.master_key_id(master)
-    row = Recording(
-        id=rec_id, node=app.config.asterisk.node, linkedid=f.linkedid, uniqueid=f.uniqueid,
-        channel=info.channel,
-        started_at=iso(info.started_at or ended - duration), ended_at=iso(ended),
-        duration_s=round(duration, 3), partial=int(partial), path=target.name,
-        size=cipher.size, sha256=cipher.sha256, plain_size=st.st_size, key_id=key_id,
-        master_key_id=master_id, created_at=iso(datetime.now(UTC).timestamp()),
-    )
-    wrapped = keys.wrap(master, key, key_id, rec_id)
-    try:
+
+    def commit(sealed: Sealed) -> Recording:
+        row = Recording(
+            id=rec_id, node=app.config.asterisk.node, linkedid=f.linkedid,
+            uniqueid=f.uniqueid, channel=info.channel,
+            started_at=iso(info.started_at or ended - duration), ended_at=iso(ended),
+            duration_s=round(duration, 3), partial=int(partial), path=target.name,
+            size=sealed.size, sha256=sealed.sha256, plain_size=sealed.plain_size,
+            key_id=sealed.key_id, master_key_id=sealed.master_key_id,
+            created_at=iso(datetime.now(UTC).timestamp()))
         with Session(app.engine, expire_on_commit=False) as session, session.begin():
-            named = parties.name(session.connection(), SubjectVault(master),
+            named = parties.name(session.connection(), SubjectVault(sealed.master_key),
                                  app.config.privacy.default_region, rec_id, info)
             row.channel_subject, row.connected_subject = named.channel_subject, \
                 named.connected_subject
             row.channel_party, row.connected_party = named.channel_party, named.connected_party
             session.add(row)
             session.flush()
-            session.add(RecordingKey(key_id=key_id, recording_id=rec_id, wrapped=wrapped,
-                                     master_key_id=master_id))
+            session.add(RecordingKey(key_id=sealed.key_id, recording_id=rec_id,
+                                     wrapped=sealed.wrapped,
+                                     master_key_id=sealed.master_key_id))
+        return row
+
+    try:
+        return seal_file(app.config.master_key_file, f.path, target, keys.owner(rec_id), commit,
+                         lambda: _discard_plaintext(f))
+    except OSError as exc:
+        raise RecordingStoreError(
+            f"cannot store recording {rec_id} in {target.parent}: {exc.strerror or exc}; "
+            "the plaintext stays in the RAM spool and will be retried"
+        ) from None
     except SQLAlchemyError as exc:
-        target.unlink(missing_ok=True)
         raise _unavailable(rec_id, exc) from None
-    _discard_plaintext(f)
-    return row
 
 
 def _unavailable(rec_id: str, exc: SQLAlchemyError) -> RecordingStoreError:

@@ -1,4 +1,4 @@
-"""Every category retention covers. Voicemail and transcripts join here when they exist, each
+"""Every category retention covers. Captures join here when they exist, each
 with its own purge: nothing is kept for ever by omission, and nothing is purged by a path that
 skips its domain's tombstones. A new category's name also goes into
 :mod:`~asterisk_bridge.retention.choices`."""
@@ -10,6 +10,8 @@ from asterisk_bridge.debuglog.retention import CATEGORY as DEBUG_LOGS
 from asterisk_bridge.notifications.reach import CATEGORY as NOTIFICATIONS
 from asterisk_bridge.recording.retention import CATEGORY as RECORDINGS
 from asterisk_bridge.retention.category import Category
+from asterisk_bridge.voicemail.retention import TRANSCRIPTS, VOICEMAIL
 
-CATEGORIES: tuple[Category, ...] = (CDR, RECORDINGS, DEBUG_LOGS, NOTIFICATIONS)
+CATEGORIES: tuple[Category, ...] = (CDR, RECORDINGS, DEBUG_LOGS, NOTIFICATIONS, VOICEMAIL,
+                                    TRANSCRIPTS)
 NAMES = tuple(c.name for c in CATEGORIES)

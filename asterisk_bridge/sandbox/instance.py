@@ -1,9 +1,9 @@
 """One isolated Asterisk 22 instance inside the sandbox root.
 
 Each instance has its own directories under ``<root>/srv/voco/<name>``, its own AMI, HTTP and RTP
-ports on loopback, and its own generated secrets, so tests can run several at once. Recordings are
-spooled into a tmpfs mounted over the instance's monitor directory: plaintext audio never touches
-persistent disk.
+ports on loopback, and its own generated secrets, so tests can run several at once. Recordings and
+voicemail are spooled into tmpfs mounted over the instance's monitor and voicemail directories:
+plaintext audio never touches persistent disk.
 """
 
 from __future__ import annotations
@@ -142,8 +142,8 @@ class Instance:
             return self.info()
         except SandboxError:
             pass
-        for sub in ("etc", "lib", "spool/monitor", "spool/recording", "run", "log/cdr-csv",
-                    "cache"):
+        for sub in ("etc", "lib", "spool/monitor", "spool/voicemail", "spool/recording", "run",
+                    "log/cdr-csv", "cache"):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
             for made in (self.base / sub, (self.base / sub).parent):
                 os.chmod(made, DIR_MODE)
@@ -212,8 +212,8 @@ class Instance:
     # --- lifecycle ---------------------------------------------------------------------------
     def _ram_dirs(self) -> tuple[Path, ...]:
         """Directories that hold plaintext personal data and so live in RAM: the recording
-        spool and the full log of 'voco debug'."""
-        return self.spool_dir / "monitor", self.ram_log_dir
+        and voicemail spools and the full log of 'voco debug'."""
+        return self.spool_dir / "monitor", self.spool_dir / "voicemail", self.ram_log_dir
 
     def _mount_spool(self) -> None:
         for ram in self._ram_dirs():

@@ -9,7 +9,8 @@ CORE = (
     "app_dial.so", "app_playback.so", "app_playtones.so", "app_senddtmf.so", "app_read.so",
     "app_stack.so", "app_exec.so", "app_echo.so", "app_verbose.so", "app_userevent.so",
     "app_celgenuserevent.so", "app_mixmonitor.so", "app_record.so", "app_cdr.so",
-    "app_confbridge.so", "app_queue.so", "app_voicemail.so", "app_authenticate.so",
+    "app_confbridge.so", "app_queue.so", "app_voicemail.so", "app_minivm.so",
+    "app_authenticate.so",
     "bridge_simple.so", "bridge_softmix.so", "bridge_holding.so", "bridge_native_rtp.so",
     "bridge_builtin_features.so", "bridge_builtin_interval_features.so",
     "codec_ulaw.so", "codec_alaw.so", "codec_gsm.so", "codec_resample.so", "codec_g722.so",
@@ -34,6 +35,7 @@ PJSIP = (
     "res_pjsip_dtmf_info.so", "res_pjsip_nat.so", "res_pjsip_rfc3326.so", "res_pjsip_refer.so",
     "res_pjsip_pubsub.so", "res_pjsip_transport_websocket.so", "res_pjsip_acl.so",
     "res_format_attr_opus.so", "codec_opus_open_source.so",  # what browsers speak (WebRTC)
+    "res_pjsip_mwi.so", "res_pjsip_mwi_body_generator.so",
 )
 
 ALL = CORE + ARI + PJSIP

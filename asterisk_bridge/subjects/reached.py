@@ -2,8 +2,7 @@
 
 Each domain declares its own :class:`~asterisk_bridge.subjects.reach.Reach`; this is the one
 list of them. A table that names people or holds their sealed values and is not covered here
-fails ``tests/unit/test_subject_reach.py``. Voicemail, transcripts and conference logs join
-here when they exist.
+fails ``tests/unit/test_subject_reach.py``. Conference logs join here when they exist.
 """
 
 from __future__ import annotations
@@ -17,12 +16,14 @@ from asterisk_bridge.oplog.subjects import OPLOG
 from asterisk_bridge.provisioning.subjects import EXTENSIONS
 from asterisk_bridge.recording import subjects as recording
 from asterisk_bridge.subjects.reach import Reach
+from asterisk_bridge.voicemail.subjects import VOICEMAIL
 
 REACHES: tuple[Reach, ...] = (
     cdr.CDR,
     cdr.CALLS,
     recording.RECORDINGS,
     recording.EVIDENCE,
+    VOICEMAIL,
     contacts.COMPANY,
     contacts.PERSONAL,
     EXTENSIONS,

@@ -10,6 +10,7 @@ two runs on the same local port: ``register`` (exits once registered), then ``an
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -176,6 +177,55 @@ Content-Length: 0
 </scenario>
 """
 
+SUBSCRIBE_MWI = _HEAD.format(name="subscribe-mwi") + """
+<send retrans="500"><![CDATA[
+SUBSCRIBE sip:@USER@@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+To: <sip:@USER@@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 1 SUBSCRIBE
+Contact: <sip:@USER@@[local_ip]:[local_port]>
+Event: message-summary
+Accept: application/simple-message-summary
+Expires: 3600
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="401" auth="true"/>
+<send retrans="500"><![CDATA[
+SUBSCRIBE sip:@USER@@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+To: <sip:@USER@@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 2 SUBSCRIBE
+Contact: <sip:@USER@@[local_ip]:[local_port]>
+Event: message-summary
+Accept: application/simple-message-summary
+[authentication username=@USER@ password=@SECRET@]
+Expires: 3600
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200" rrs="true"/>
+<label id="1"/>
+<recv request="NOTIFY"/>
+<send next="1"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
 
 REFUSED = _HEAD.format(name="refused") + _CALL_AUTH + """
 <recv response="100" optional="true"/>
@@ -206,7 +256,8 @@ class Phone:
         self.port = ports.free_udp_port()
         self.media_port = ports.free_udp_port()
         self.target = f"127.0.0.1:{asterisk_port}"
-        for name, text in (("register", REGISTER), ("answer", ANSWER), ("call", CALL)):
+        for name, text in (("register", REGISTER), ("answer", ANSWER), ("call", CALL),
+                           ("subscribe-mwi", SUBSCRIBE_MWI)):
             (self.dir / f"{name}.xml").write_text(
                 text.replace("@USER@", user).replace("@SECRET@", secret))
 
@@ -240,6 +291,20 @@ class Phone:
                                               .replace("@CODE@", str(code)))
         return subprocess.run(self._args("refused", "-s", number), cwd=self.dir,
                               capture_output=True, text=True, timeout=120)
+
+    def subscribe_mwi(self) -> subprocess.Popen[str]:
+        """Subscribe to the account's message-summary and acknowledge every NOTIFY until
+        killed (returns the running sipp; :meth:`mwi_states` reads what it was told)."""
+        return subprocess.Popen(
+            ["sipp", self.target, "-sf", str(self.dir / "subscribe-mwi.xml"), "-i", "127.0.0.1",
+             "-p", str(self.port), "-m", "1", "-nostdin", "-trace_msg", "-trace_err"],
+            cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def mwi_states(self) -> list[str]:
+        """``Messages-Waiting`` and ``Voice-Message`` of every NOTIFY received, in order."""
+        text = self.received_uris()
+        return [f"{m.group(1)} {m.group(2)}" for m in re.finditer(
+            r"Messages-Waiting: (yes|no)\r?\n(?:.*\r?\n)*?Voice-Message: (\S+)", text)]
 
     def errors(self) -> str:
         """What sipp logged as errors for this phone."""

@@ -14,7 +14,7 @@ def test_demo_end_to_end(tmp_path: Path, asterisk_root: Path) -> None:
     env = {**os.environ, "VOCO_DEMO_DIR": str(tmp_path / "demo"), "VOCO_DEMO_SANDBOX": name}
     try:
         run = subprocess.run([sys.executable, "-m", "asterisk_bridge.demo"], env=env,
-                             capture_output=True, text=True, timeout=300)
+                             capture_output=True, text=True, timeout=900)
     finally:
         subprocess.run([str(Path(sys.executable).with_name("voco")), "sandbox", "stop",
                         "--name", name, "--destroy"], capture_output=True)
@@ -29,4 +29,8 @@ def test_demo_end_to_end(tmp_path: Path, asterisk_root: Path) -> None:
     assert "plaintext recordings left in the RAM spool: none" in out
     assert "Sample Rate    : 8000" in out  # the exported WAV is real audio
     assert "operation log intact" in out
+    shown_vm = out[out.index("$ voco voicemail show"):out.index("== 9.")]
+    assert "1001@default" in shown_vm and "caller_number: 5550177" in shown_vm
+    transcript = next(line for line in shown_vm.splitlines() if line.startswith("transcript:"))
+    assert transcript != "transcript: -", shown_vm  # the offline engine heard something
     assert (tmp_path / "demo" / "call.wav").stat().st_size > 44

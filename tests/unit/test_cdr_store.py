@@ -200,7 +200,8 @@ def test_retention_is_off_by_default_then_purges_with_a_tombstone(store_app: App
     new = [row(i) | {"start": now, "end": now, "uniqueid": f"n.{i}"} for i in range(3)]
     insert_rows(store_app.engine, old + new)
     assert retention.policies(store_app.engine) == {"cdr": None, "recordings": None,
-                                                    "debug-logs": None, "notifications": None}
+                                                    "debug-logs": None, "notifications": None,
+                                                    "voicemail": None, "transcripts": None}
     assert retention.enforce(store_app) == {}  # nothing deleted without a policy
     retention.set_policy(store_app.engine, "cdr", 30)
     assert retention.enforce(store_app, "bridge") == {"cdr": 4}
@@ -210,7 +211,8 @@ def test_retention_is_off_by_default_then_purges_with_a_tombstone(store_app: App
     assert tomb["deleted"] == 4 and tomb["reason"] == "retention policy: cdr kept 30 days"
     retention.set_policy(store_app.engine, "cdr", None)
     assert retention.policies(store_app.engine) == {"cdr": None, "recordings": None,
-                                                    "debug-logs": None, "notifications": None}
+                                                    "debug-logs": None, "notifications": None,
+                                                    "voicemail": None, "transcripts": None}
     with pytest.raises(ValidationError, match="days"):
         retention.set_policy(store_app.engine, "cdr", 0)
     with pytest.raises(ValidationError, match="kind"):

@@ -26,15 +26,18 @@ from asterisk_bridge.intrusion import blocks as intrusion_blocks
 from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.parties import CallInfo
 from asterisk_bridge.tls import certs
+from asterisk_bridge.voicemail import sweep
 from cli.main import voco
 from cli.output import LIST_JSON_HELP, OBJECT_JSON_HELP
 from tests.audio_tones import tone_wav
 from tests.conftest import CliCall
 from tests.unit.cli_support import ok, provision, store_recording
+from tests.unit.voicemail_support import leave
 
 DATA = Path(__file__).parent / "data"
 REC_ID = "voco-1795911331_0-1795911331_1"
 LINKEDID = "1795911331.0"
+VM_ID = "vm-node1-1795911782-00000000"
 
 #: Commands whose job is to show something (the issue's list included): they must have --json.
 MUST_HAVE_JSON = {
@@ -128,6 +131,9 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
     "tls install": (("tls", "install", "--cert", "{tls_cert}", "--key", "{tls_key}"), {0}),
     "tls renew": (("tls", "renew"), {0}),
     "tls show": (("tls", "show"), {0}),
+    "transcription show": (("transcription", "show"), {0}),
+    "voicemail list": (("voicemail", "list"), {0}),
+    "voicemail show": (("voicemail", "show", VM_ID), {0}),
 }
 
 def _json_commands() -> dict[str, click.Command]:
@@ -153,6 +159,8 @@ def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> di
     insert_rows(app.engine, csvsource.read_records(DATA / "cdr_attended_transfer.csv",
                                                    "node1").rows)
     store_recording(app, ram_spool, REC_ID, CallInfo(channel="PJSIP/1001-00000001"))
+    leave(ram_spool / "vm")
+    sweep.sweep(app, ram_spool / "vm")
     evidence.record(app, evidence.Fact(
         linkedid=LINKEDID, event="start", recording_id=REC_ID, actor="bridge"))
     write_status(load_config(app.config.path).status_file, BridgeStatus(

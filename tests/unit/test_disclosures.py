@@ -55,7 +55,7 @@ def test_entries_record_who_got_what_and_whether_the_person_was_told(store: Stor
     (("--items", "cdr", "--notice-sent", "tomorrow"), ExitCode.BAD_INPUT, "is not a date"),
     (("--items", "the whole file", "--notice-sent", "2026-01-01"), ExitCode.BAD_INPUT,
      "is not CATEGORY or CATEGORY:ID"),
-    (("--items", "voicemail", "--notice-sent", "2026-01-01"), ExitCode.BAD_INPUT,
+    (("--items", "faxes", "--notice-sent", "2026-01-01"), ExitCode.BAD_INPUT,
      "is not CATEGORY"),
     (("--items", " , ", "--notice-sent", "2026-01-01"), ExitCode.BAD_INPUT, "name what"),
 ])

@@ -109,6 +109,7 @@ def test_rotation_reseals_every_kind(app: App, populated: bytes) -> None:
                                "SMTP relay password": 1,
                                # owners of 1001 (a party) and 1002, the other party, blind index
                                "subject keys and store keys": 4,
+                               "voicemail data keys": 0, "transcription credentials": 0,
                                "operation log seals": report.resealed["operation log seals"]}
     assert report.resealed["operation log seals"] >= 1
     _opens_with(app, new, populated)
@@ -167,7 +168,7 @@ def test_a_rotation_interrupted_after_its_commit_is_finished_by_rerun(
     assert {k: n for k, n in report.resealed.items() if k != "operation log seals"} == {
         "recording data keys": 0, "extension SIP secrets": 0, "trunk passwords": 0,
         "conference PINs": 0, "subject keys and store keys": 0, "grant secrets": 0,
-        "SMTP relay password": 0}
+        "SMTP relay password": 0, "voicemail data keys": 0, "transcription credentials": 0}
     _opens_with(app, new, populated)
 
 

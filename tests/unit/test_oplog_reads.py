@@ -41,7 +41,8 @@ def test_every_command_declares_its_oplog_entry() -> None:
                      "contact personal list", "contact show", "debug export", "disclosure list",
                      "disclosure show", "extension list", "extension show", "hold list",
                      "intrusion list", "live evidence", "notify rule list", "recording export",
-                     "recording list", "recording show", "subject export", "subject find"]
+                     "recording list", "recording show", "subject export", "subject find",
+                     "voicemail export", "voicemail list", "voicemail show"]
 
 
 @pytest.fixture
@@ -78,6 +79,8 @@ READS: dict[str, tuple[tuple[str, ...], str, int, dict[str, object]]] = {
     "disclosure list": (("disclosure", "list"), "disclosures", 0, {}),
     "subject find": (("subject", "find", "--extension", "1999"), "subject data", 0,
                      {"subject": {"kind": "extension", "subject": None}}),
+    "voicemail list": (("voicemail", "list", "--mailbox", "1001"), "voicemail", 0,
+                       {"mailbox": "1001"}),
 }
 
 

@@ -101,13 +101,13 @@ def test_private_by_default_and_opt_in_options_render(app: App, run_cli: CliCall
     _ok(run_cli("extension", "add", "1001", "--name", "Alice"))
     files = render(app)
     assert "1001 =>" not in files["voicemail.conf"] and "webrtc" not in files["pjsip.conf"]
-    assert "VoiceMail(" not in files["extensions.conf"]
+    assert "voco-vm-leave,s,1(" not in files["extensions.conf"]
     _ok(run_cli("extension", "set", "1001", "--voicemail", "--webrtc"))
     files = render(app)
     assert re.search(r"^1001 => \d{8},Alice$", files["voicemail.conf"], re.MULTILINE)
-    assert "webrtc = yes" in files["pjsip.conf"] and "mailboxes = 1001@default" in \
+    assert "webrtc = yes" in files["pjsip.conf"] and "mailboxes = 1001@voco" in \
         files["pjsip.conf"]
-    assert "VoiceMail(1001@default,u)" in files["extensions.conf"]
+    assert "Gosub(voco-vm-leave,s,1(1001))" in files["extensions.conf"]
 
 
 def test_one_numbering_plan_and_references_protect_records(app: App) -> None:

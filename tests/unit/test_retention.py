@@ -32,8 +32,9 @@ def three_days_later(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_category_is_off_until_set(store: Store, three_days_later: None) -> None:
-    assert ok(store.cli, "retention", "show", "--json").strip().splitlines()[1:5] == [
-        ' "cdr": null,', ' "recordings": null,', ' "debug-logs": null,', ' "notifications": null']
+    assert ok(store.cli, "retention", "show", "--json").strip().splitlines()[1:7] == [
+        ' "cdr": null,', ' "recordings": null,', ' "debug-logs": null,',
+        ' "notifications": null,', ' "voicemail": null,', ' "transcripts": null']
     assert "nothing deleted" in ok(store.cli, "retention", "run")
     assert counts(store.app) == (3, 2)
     ok(store.cli, "retention", "set", "recordings", "2")
@@ -44,8 +45,8 @@ def test_every_category_is_off_until_set(store: Store, three_days_later: None) -
     with store.app.engine.connect() as conn:
         assert conn.execute(select(RecordingTombstone.recording_id)).scalars().all() == [REC_A]
         assert conn.execute(select(Recording.id)).scalars().all() == [REC_B]
-    result = store.cli("retention", "set", "voicemail", "5")
-    assert result.exit_code == 2 and "voicemail" in result.output
+    result = store.cli("retention", "set", "faxes", "5")
+    assert result.exit_code == 2 and "faxes" in result.output
 
 
 def test_the_bridge_enforces_retention(store: Store, three_days_later: None) -> None:

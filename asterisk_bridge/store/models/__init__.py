@@ -15,6 +15,7 @@ from asterisk_bridge.store.models import (
     recording,  # noqa: F401  (registers its tables)
     retention,  # noqa: F401  (registers its tables)
     subjects,  # noqa: F401  (registers its tables)
+    voicemail,  # noqa: F401  (registers its tables)
 )
 from asterisk_bridge.store.models.base import Base
 from asterisk_bridge.store.models.core import ConnectionGap, OplogEntry, OplogGenesis, OplogHead
