@@ -38,7 +38,7 @@ def speak(text: str, target: Path, *, rate: int = 8000, speed: int = 110,
     if rate == 8000:
         target.write_bytes(convert(spoken)[0])
     else:
-        subprocess.run(["sox", "-V1", str(spoken), "-r", str(rate), "-c", "1", "-b", "16",
+        subprocess.run(["sox", "-V1", "-D", str(spoken), "-r", str(rate), "-c", "1", "-b", "16",
                         str(target)], check=True)
     spoken.unlink()
     return target

@@ -1,6 +1,7 @@
 """Offline transcription with pocketsphinx, whose en-US model ships in its wheel: an appliance
 without internet still transcribes. Voicemail is 8 kHz; the model is trained on 16 kHz speech,
-so the audio is resampled by sox first (through pipes: the plaintext never touches disk)."""
+so the audio is resampled by sox first (through pipes: the plaintext never touches disk), without
+dither, so the same message always gives the same transcript."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ RATE = 16000
 
 def to_16k_pcm(wav: bytes) -> bytes:
     """A WAV of any rate as raw 16 kHz mono signed 16-bit PCM."""
-    proc = subprocess.run(["sox", "-V1", "-t", "wav", "-", "-t", "raw", "-r", str(RATE), "-c", "1",
-                           "-b", "16", "-e", "signed-integer", "-"],
+    proc = subprocess.run(["sox", "-V1", "-D", "-t", "wav", "-", "-t", "raw", "-r", str(RATE),
+                           "-c", "1", "-b", "16", "-e", "signed-integer", "-"],
                           input=wav, capture_output=True, check=False)
     if proc.returncode != 0:
         raise TranscriptionError(f"sox could not read the message: "
