@@ -1,15 +1,15 @@
 """Voicemail messages sealed in the store, their keys and tombstones, mailbox PINs, transcription.
 
-Revision ID: 0022_voicemail
-Revises: 0021_intrusion
+Revision ID: 0023_voicemail
+Revises: 0022_recording_party_labels
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_voicemail"
-down_revision = "0021_intrusion"
+revision = "0023_voicemail"
+down_revision = "0022_recording_party_labels"
 branch_labels = None
 depends_on = None
 
