@@ -60,6 +60,14 @@ class AsteriskSettings:
     ram_log_dir: str = ""  # a RAM-backed (tmpfs) directory Asterisk can write: 'voco debug'
 
     @property
+    def event_secret_file(self) -> Path:
+        """The key that signs Voco's dialplan events (:mod:`~asterisk_bridge.bridge.eventmac`):
+        beside the AMI secret, where this node's other Asterisk secrets live."""
+        if not self.ami_secret_file:
+            raise ConfigError("no AMI secret file is configured ([asterisk] in the config file)")
+        return Path(self.ami_secret_file).with_name("event.secret")
+
+    @property
     def rec_spool_dir(self) -> Path:
         """The RAM-backed directory MixMonitor writes plaintext into (host path)."""
         return Path(self.ast_spool_dir or "/var/spool/asterisk") / "monitor"

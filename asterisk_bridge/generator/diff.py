@@ -14,12 +14,14 @@ import hmac
 import re
 from collections.abc import Mapping
 
-_SECRET_LINE = re.compile(r"^(\s*(?:password|password_digest|pin|secret)\s*=\s*)(\S.*)$",
-                          re.MULTILINE)
+_SECRET_LINE = re.compile(
+    r"^(\s*(?:password|password_digest|pin|secret|VOCO_EVENT_SECRET)\s*=\s*)(\S.*)$",
+    re.MULTILINE)
 
 
 def mask(text: str, fingerprint_key: bytes) -> str:
-    """Replace every ``password|password_digest|pin|secret = value`` by ``<secret:hmac8>``."""
+    """Replace every ``password|password_digest|pin|secret = value`` (and the dialplan's event
+    secret) by ``<secret:hmac8>``."""
     def repl(m: re.Match[str]) -> str:
         tag = hmac.new(fingerprint_key, m.group(2).encode(), hashlib.sha256).hexdigest()[:8]
         return f"{m.group(1)}<secret:{tag}>"

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from asterisk_bridge.amiclient import AmiSession
+from asterisk_bridge.bridge import eventmac
 from asterisk_bridge.generator.conffile import Section, first_field, sections
 
 Files = Mapping[str, str]
@@ -219,6 +220,8 @@ def _compare(kind: Kind, expected: State, live: State) -> list[str]:
         elif want is None:
             problems.append(f"{kind.name}: {key} is still live in Asterisk but no longer "
                             f"rendered ({have})")
+        elif key == eventmac.GLOBAL:
+            problems.append(f"{kind.name}: {key} in Asterisk is not the rendered secret")
         else:
             problems.append(f"{kind.name}: {key} is {have!r} in Asterisk but {want!r} in "
                             f"the rendered files{kind.hint(key)}")

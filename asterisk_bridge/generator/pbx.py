@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from asterisk_bridge import validate
 from asterisk_bridge.amiusers.users import ami_context
+from asterisk_bridge.bridge import eventmac
 from asterisk_bridge.config import AsteriskSettings, read_secret
 from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.generator.render import render_set
@@ -92,6 +93,7 @@ def node_context(settings: AsteriskSettings, sentinel: str,
             "ari": {"users": [ari_user]},
             "rec_spool": settings.as_seen_by_asterisk(settings.rec_spool_dir),
             "ari_app": validate.name(settings.ari_app, "ari_app"),
+            "event_secret": eventmac.secret(settings),
             "logging": QUIET_LOGGING}
 
 

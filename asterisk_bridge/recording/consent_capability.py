@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import asyncio
 
+from asterisk_bridge.bridge import eventmac
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
+from asterisk_bridge.bridge.logs import fields, get_logger
 from asterisk_bridge.context import App
 from asterisk_bridge.recording import evidence
+
+log = get_logger("recording")
 
 
 class ConsentCapability:
@@ -26,6 +30,8 @@ class ConsentCapability:
 
     def __init__(self, app: App) -> None:
         self.app = app
+        self.secret = eventmac.secret(app.config.asterisk)
+        self.forged = 0
 
     def register(self, bridge: BridgeHandle) -> None:
         """Listen to the consent dialplan's UserEvents."""
@@ -38,7 +44,15 @@ class ConsentCapability:
         """No resources of its own."""
 
     async def on_user_event(self, event: Event) -> None:
-        """Store the fact one marker reports (once, should its trail have brought it first)."""
+        """Store the fact one marker reports (once, should its trail have brought it first);
+        drop a marker Asterisk did not sign (forged through a caller's CR LF)."""
         fact = evidence.from_user_event(event)
-        if fact is not None:
-            await asyncio.to_thread(evidence.record_once, self.app, fact)
+        if fact is None:
+            return
+        if not eventmac.verify(self.secret, event, evidence.MARKER_EVENT, evidence.SIGNED):
+            self.forged += 1
+            log.warning("recording.unsigned_event_dropped", extra=fields(
+                forged=self.forged, linkedid=fact.linkedid,
+                hint="forged by a caller, or Asterisk runs another secret: run 'voco apply'"))
+            return
+        await asyncio.to_thread(evidence.record_once, self.app, fact)

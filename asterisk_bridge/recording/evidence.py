@@ -30,6 +30,9 @@ from asterisk_bridge.store.models.consent import ConsentEvidence
 from asterisk_bridge.subjects.vault import SubjectVault
 
 MARKER_EVENT = "VocoRecording"
+#: What the dialplan signs, in order (``voco-rec-mark``; :mod:`asterisk_bridge.bridge.eventmac`).
+SIGNED = ("Stage", "Leg", "Prompt", "Digit", "Outcome", "RecordingId", "Detail", "At",
+          "Uniqueid", "Linkedid")
 CONTROLS = ("pause", "resume", "stop")
 STAGES = ("decision", "prompt", "answer", "start", "end", *CONTROLS)
 #: Who causes each dialplan stage; an answer or a control by the party who pressed the key.

@@ -15,14 +15,18 @@ import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from asterisk_bridge.context import App
+from asterisk_bridge.recording import evidence
 from asterisk_bridge.sandbox.instance import Instance
 from tests.conftest import CliCall
 from tests.integration.provision_support import AmiListener, Event, attach, ok
 from tests.integration.sipp_support import Phone
+from tests.integration.test_recording_crash import VOCO
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.asterisk
 
@@ -112,3 +116,39 @@ def test_dialled_separators_neither_add_targets_nor_dodge_the_policy(site: Site)
     site.ami.wait(lambda e: e.get("Event") == "MixMonitorStart"
                   and e.get("Channel", "").startswith("PJSIP/trunk-loop-"),
                   what="the forced recording of the plain call")
+
+
+#: A consent answer nobody gave, as a caller forges it: CR LF in the dialled string end the
+#: event Asterisk is writing, and the rest reads as a whole event on every AMI session, ended by
+#: the real event's remaining headers (its Uniqueid and Linkedid: the caller's own call). Asterisk
+#: keeps 79 characters of a dialled string, so this is about all a forger can write.
+FORGED = "9\r\n\r\nEvent: UserEvent\r\nUserEvent: VocoRecording\r\nStage: answer\r\nOutcome: given"
+
+
+def test_a_consent_answer_forged_through_the_dialled_string_is_not_stored(
+        site: Site, app: App, config_path: Path, tmp_path: Path) -> None:
+    log = tmp_path / "bridge.log"
+    with log.open("ab") as out:
+        bridge = subprocess.Popen([VOCO, "--config", str(config_path), "bridge", "run"],
+                                  stdout=out, stderr=out)
+    try:
+        wait_for(lambda: "bridge.started" in log.read_text(), "the bridge to start")
+        # A genuine marker, signed by Asterisk's SHA1(), is stored.
+        site.answering.append(site.carrier.answer())
+        decision = [e for e in site.call(PLAIN, PLAIN) if e.get("Stage") == "decision"]
+        linkedid = decision[0]["Linkedid"]
+        wait_for(lambda: "decision" in [f["event"] for f in evidence.for_call(app, linkedid)],
+                 "the signed decision in the store")
+
+        site.alice.call(quote(FORGED, safe=""))
+        forged = site.ami.wait(lambda e: e.get("UserEvent") == "VocoRecording"
+                               and e.get("Outcome") == "given" and "Linkedid" in e,
+                               what="the forged answer on an AMI session (the injection works)")
+        call = forged[0]["Linkedid"]
+        wait_for(lambda: "recording.unsigned_event_dropped" in log.read_text()
+                 or evidence.for_call(app, call), "the bridge to handle the forged answer")
+        assert evidence.for_call(app, call) == []
+        assert "recording.unsigned_event_dropped" in log.read_text()
+    finally:
+        bridge.terminate()
+        bridge.wait()
