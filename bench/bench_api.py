@@ -32,11 +32,13 @@ from benchdoc import replace_section
 from asterisk_bridge.api.app import create_api
 from asterisk_bridge.api.tokens import issue
 from asterisk_bridge.cdr.query import CdrFilter, page_cdrs
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.context import App
 from asterisk_bridge.recording import pipeline
 from asterisk_bridge.recording.vault import recordings_dir
 from asterisk_bridge.services.init import initialise
+from asterisk_bridge.subjects.vault import SubjectVault
 from tests.audio_tones import tone_wav
 
 REC_ID = "voco-1795911331_0-1795911331_1"
@@ -80,7 +82,7 @@ def main() -> None:
     server = None
     try:
         app = App(initialise(root / "voco.toml", root / "data", None))
-        insert_rows(app.engine, _cdrs(args.cdrs))
+        insert_rows(app.engine, _cdrs(args.cdrs), CdrSealer(app.master_key))
         tone_wav(spool / f"{REC_ID}.wav", args.minutes * 60, 440)
         (spool / f"{REC_ID}.wav.done").touch()
         pipeline.sweep(app, spool, active=set())
@@ -96,7 +98,8 @@ def main() -> None:
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}",
                               headers={"Authorization": f"Bearer {token}"}, timeout=600)
         flt = CdrFilter()
-        direct = _rate(lambda: page_cdrs(app.engine, flt, 100), args.rounds)
+        vault = SubjectVault(app.master_key)
+        direct = _rate(lambda: page_cdrs(app.engine, vault, flt, 100), args.rounds)
         over_http = _rate(lambda: client.get("/v1/cdr", params={"limit": 100}).raise_for_status(),
                           args.rounds)
         with app.engine.connect() as conn:

@@ -9,6 +9,7 @@ from asterisk_bridge.channel_names import endpoint
 from cli.cdr import build_filter, filter_options
 from cli.common import get_app, oplogged_read, read_rows
 from cli.output import Column, emit_list, list_json_option
+from cli.person import vault
 
 CALL_COLUMNS = (
     Column("START (UTC)", lambda c: c.start),
@@ -45,7 +46,7 @@ def list_command(ctx: click.Context, since: str | None, until: str | None, numbe
     the JSON has every leg with its channel names."""
     from asterisk_bridge.cdr.calls import Call, list_calls
 
-    flt = build_filter(since, until, number, extension, node)
-    calls = list_calls(get_app(ctx).engine, flt, disposition, limit)
+    flt = build_filter(ctx, since, until, number, extension, node)
+    calls = list_calls(get_app(ctx).engine, vault(ctx), flt, disposition, limit)
     read_rows(len(calls))
     emit_list(calls, as_json, CALL_COLUMNS, Call.summary, "no calls")

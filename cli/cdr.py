@@ -13,6 +13,7 @@ from asterisk_bridge.cdr.choices import FORMATS
 from asterisk_bridge.safewrite import private_text_output
 from cli.common import get_app, oplogged, oplogged_read, read_rows
 from cli.output import Column, emit_list, list_json_option
+from cli.person import log_sealed, vault, withhold
 
 if TYPE_CHECKING:
     from asterisk_bridge.cdr.query import CdrFilter
@@ -27,7 +28,8 @@ def filter_options(fn: F) -> F:
         click.option("--since", help="Records that started at or after this UTC time "
                      "(ISO 8601, e.g. 2026-11-29 or 2026-11-29T13:00:00Z)."),
         click.option("--until", help="Records that started before this UTC time."),
-        click.option("--number", help="Caller or callee number contains this (digits, * #)."),
+        click.option("--number", help="Caller or callee is this number (the whole number, "
+                     "normalised like stored ones: digits, * #, a leading +)."),
         click.option("--extension", help="Caller or callee is this extension."),
         click.option("--node", help="Only this Asterisk node."),
     )):
@@ -35,14 +37,20 @@ def filter_options(fn: F) -> F:
     return fn
 
 
-def build_filter(since: str | None, until: str | None, number: str | None,
+def build_filter(ctx: click.Context, since: str | None, until: str | None, number: str | None,
                  extension: str | None, node: str | None, disposition: str | None = None,
                  ids: tuple[int, ...] = ()) -> CdrFilter:
-    """Validated filter from the shared options."""
-    from asterisk_bridge.cdr.query import CdrFilter
+    """Validated filter from the shared options, its number and extension resolved through
+    the blind index. A number is personal data: the operation log gets it sealed under the
+    person's key (withheld if nobody is known by it)."""
+    from asterisk_bridge.cdr.query import CdrFilter, resolved
 
-    return CdrFilter.build(since=since, until=until, number=number, extension=extension,
-                           node=node, disposition=disposition, ids=ids)
+    personal = withhold(ctx, "number")
+    flt = CdrFilter.build(since=since, until=until, number=number, extension=extension,
+                          node=node, disposition=disposition, ids=ids)
+    flt = resolved(get_app(ctx), flt)
+    log_sealed(ctx, next(iter(flt.number_subjects or ()), None), personal)
+    return flt
 
 
 @click.group("cdr")
@@ -68,8 +76,8 @@ def list_command(ctx: click.Context, since: str | None, until: str | None, numbe
     """The newest records matching the filters."""
     from asterisk_bridge.cdr.query import list_cdrs
 
-    flt = build_filter(since, until, number, extension, node, disposition)
-    rows = list_cdrs(get_app(ctx).engine, flt, limit)
+    flt = build_filter(ctx, since, until, number, extension, node, disposition)
+    rows = list_cdrs(get_app(ctx).engine, vault(ctx), flt, limit)
     read_rows(len(rows))
     emit_list(rows, as_json, CDR_COLUMNS, dict, "no CDR records")
 
@@ -101,14 +109,14 @@ def export_command(ctx: click.Context, since: str | None, until: str | None,
     operation log records who exported what filter and how many records."""
     from asterisk_bridge.cdr.export import export
 
-    flt = build_filter(since, until, number, extension, node, disposition)
-    engine = get_app(ctx).engine
+    flt = build_filter(ctx, since, until, number, extension, node, disposition)
+    engine, keys = get_app(ctx).engine, vault(ctx)
     if output:
         with private_text_output(Path(output)) as out:
-            n = read_rows(export(engine, flt, fmt, out))
+            n = read_rows(export(engine, keys, flt, fmt, out))
         click.echo(f"exported {n} records to {output}", err=True)
     else:
-        read_rows(export(engine, flt, fmt, sys.stdout))
+        read_rows(export(engine, keys, flt, fmt, sys.stdout))
 
 
 @cdr_group.command("delete")
@@ -131,7 +139,7 @@ def delete_command(ctx: click.Context, ids: tuple[int, ...], since: str | None,
     reconciliation period)."""
     from asterisk_bridge.cdr.erase import delete_cdrs
 
-    flt = build_filter(since, until, number, extension, node, disposition, ids)
+    flt = build_filter(ctx, since, until, number, extension, node, disposition, ids)
     app = get_app(ctx)
     if not yes:
         click.confirm("Permanently delete the matching CDRs?", abort=True)

@@ -6,10 +6,11 @@
 #   tshark: proves a TLS/SRTP call shows nothing in clear; chromium, chromedriver: a real
 #   browser phone for the WebRTC test (headless, fake audio device)
 #   espeak-ng: speaks the default voicemail privacy notice (and the test callers' messages)
+#   postgresql-client (pg_dump): the raw scan of a PostgreSQL store for personal data in clear
 set -euo pipefail
 declare -A pkg_for=([mmdebstrap]=mmdebstrap [sipp]=sip-tester [baresip]=baresip [age]=age [sox]=sox
                     [tshark]=tshark [chromium]=chromium [chromedriver]=chromium-driver
-                    [espeak-ng]=espeak-ng)
+                    [espeak-ng]=espeak-ng [pg_dump]=postgresql-client)
 missing=()
 for cmd in "${!pkg_for[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}")

@@ -23,7 +23,7 @@ tail a caller's channel leaves after Dial, are kept as records but are not legs)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,8 +32,10 @@ from sqlalchemy import Engine, func, or_, select
 
 from asterisk_bridge.cdr.choices import CALL_DISPOSITIONS
 from asterisk_bridge.cdr.query import CdrFilter
+from asterisk_bridge.cdr.sealing import open_rows
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.store.models.cdr import CdrRecord
+from asterisk_bridge.subjects.vault import SubjectVault
 
 LEG_TO_CALL = {"ANSWERED": "answered", "BUSY": "busy", "NO ANSWER": "missed",
                "FAILED": "failed", "CONGESTION": "failed"}
@@ -170,13 +172,10 @@ def _build(recs: list[Leg]) -> Call:
     )
 
 
-def _as_dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    return [dict(r) for r in rows]
-
-
-def list_calls(engine: Engine, flt: CdrFilter, disposition: str | None = None,
-               limit: int = 100) -> list[Call]:
-    """The newest ``limit`` calls with a record matching ``flt`` (and the call disposition)."""
+def list_calls(engine: Engine, vault: SubjectVault, flt: CdrFilter,
+               disposition: str | None = None, limit: int = 100) -> list[Call]:
+    """The newest ``limit`` calls with a record matching ``flt`` (and the call disposition),
+    their records' personal values opened."""
     if disposition is not None and disposition not in CALL_DISPOSITIONS:
         raise ValidationError(f"disposition: {disposition!r} is not one of "
                               f"{', '.join(CALL_DISPOSITIONS)}")
@@ -194,7 +193,7 @@ def list_calls(engine: Engine, flt: CdrFilter, disposition: str | None = None,
         records: dict[int, dict[str, Any]] = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
-            for rec in _as_dicts(conn.execute(select(*cols).where(or_(
+            for rec in open_rows(conn, vault, conn.execute(select(*cols).where(or_(
                     *[(c.node == n) & (c.linkedid == lid) for n, lid in chunk]))).mappings()):
                 records[rec["id"]] = rec
         # One round of "shares a channel" across linkedids (transfers between calls).
@@ -203,7 +202,7 @@ def list_calls(engine: Engine, flt: CdrFilter, disposition: str | None = None,
         chan_list = sorted(chans)
         for i in range(0, len(chan_list), 500):
             names = [ch for _, ch in chan_list[i:i + 500]]
-            for rec in _as_dicts(conn.execute(select(*cols).where(
+            for rec in open_rows(conn, vault, conn.execute(select(*cols).where(
                     or_(c.channel.in_(names), c.dstchannel.in_(names)))).mappings()):
                 if (rec["node"], rec["channel"]) in chans or (rec["node"], rec["dstchannel"]) \
                         in chans:

@@ -27,6 +27,7 @@ from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.cdr import rows, tombstones
 from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.reconcile import GRACE_S, csv_dir, reconcile
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.sink import CdrSink
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
@@ -54,8 +55,9 @@ class CdrCapture:
         self.flush_every = flush_every
         self.csv_grace_s = csv_grace_s
         self.on_commit = on_commit
-        self.journal = Journal(Path(app.config.data_dir) / JOURNAL_FILE)
-        self.sink = CdrSink(app.engine, self.journal)
+        self.journal = Journal(Path(app.config.data_dir) / JOURNAL_FILE, app.master_key)
+        self.sink = CdrSink(app.engine, self.journal,
+                            CdrSealer(app.master_key, app.config.privacy.default_region))
         log_dir = app.config.asterisk.ast_log_dir
         self.csv_dir = csv_dir(log_dir) if log_dir else None
         self.received = 0

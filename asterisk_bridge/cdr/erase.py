@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Engine, and_, delete, select
 
 from asterisk_bridge import oplog
 from asterisk_bridge.cdr import reconcile, tombstones
-from asterisk_bridge.cdr.query import CdrFilter
+from asterisk_bridge.cdr.query import CdrFilter, resolved
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.holds import guard
@@ -43,6 +43,7 @@ def delete_cdrs(app: App, flt: CdrFilter, reason: str, actor: str | None = None,
     *keep_held* (retention), which deletes only the rows no hold covers."""
     if flt.is_empty():
         raise ValidationError("refusing to delete every CDR: give --id or at least one filter")
+    flt = resolved(app, flt)
     if not reason.strip():
         raise ValidationError("reason: say why these CDRs are deleted (kept in the operation log)")
     if not keep_held:

@@ -17,21 +17,24 @@ from sqlalchemy import Engine
 
 from asterisk_bridge.cdr.choices import FORMATS
 from asterisk_bridge.cdr.query import CdrFilter, stream_cdrs
+from asterisk_bridge.cdr.sealing import ROLES
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.store.models.cdr import CdrRecord
+from asterisk_bridge.subjects.vault import SubjectVault
 
-COLUMNS = [c.name for c in CdrRecord.__table__.columns]
+COLUMNS = [c.name for c in CdrRecord.__table__.columns if c.name not in ROLES]
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() + "Z" if isinstance(v, datetime) else v) for k, v in row.items()}
 
 
-def export(engine: Engine, flt: CdrFilter, fmt: str, out: TextIO) -> int:
-    """Write every selected row to ``out`` in ``fmt``; return the row count."""
+def export(engine: Engine, vault: SubjectVault, flt: CdrFilter, fmt: str, out: TextIO) -> int:
+    """Write every selected row to ``out`` in ``fmt``, personal values opened (an erased
+    person's read as empty); return the row count."""
     if fmt not in FORMATS:
         raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
-    return write(stream_cdrs(engine, flt), fmt, out)
+    return write(stream_cdrs(engine, vault, flt), fmt, out)
 
 
 def write(rows: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> int:

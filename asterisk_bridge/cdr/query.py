@@ -3,22 +3,43 @@
 Every value comes from a user and is validated here with a message naming the field and rule.
 Times are UTC: ``since``/``until`` accept ISO 8601 (a date, or a date and time; an explicit
 offset is converted to UTC, a naive value is taken as UTC) and select on the record's start.
-``number`` matches caller or callee number anywhere in src, dst or the caller id; ``extension``
-matches src or dst exactly, or a channel of that endpoint (``PJSIP/1001-…``).
+
+Numbers are sealed, so a filter by number goes through the blind index: ``number`` is
+normalised like every stored number (E.164 with the configured default region) and
+:meth:`CdrFilter.resolve` turns it into the subject it names, which the records' ``src_subject``
+and ``dst_subject`` are compared with: it matches the whole number, in any spelling, never a
+part of it. ``extension`` matches a record whose caller or callee is that extension's owner, or
+a channel of that endpoint (``PJSIP/1001-…``). Rows come out with their personal values opened
+(:func:`~asterisk_bridge.cdr.sealing.open_rows`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    and_,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 
+from asterisk_bridge.cdr.sealing import open_rows
+from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.store.models.cdr import CdrRecord
+from asterisk_bridge.subjects import identity
+from asterisk_bridge.subjects.vault import SubjectVault
 
 DISPOSITIONS = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION")
 _NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
@@ -40,6 +61,10 @@ def parse_time(text: str, field: str) -> datetime:
     return value
 
 
+def _subjects_of(column_a: Any, column_b: Any, subjects: tuple[str, ...]) -> ColumnElement[bool]:
+    return or_(column_a.in_(subjects), column_b.in_(subjects)) if subjects else false()
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -55,6 +80,9 @@ class CdrFilter:
     disposition: str | None = None
     node: str | None = None
     ids: tuple[int, ...] = ()
+    #: who ``number`` and ``extension`` name, once resolved (None: not resolved yet)
+    number_subjects: tuple[str, ...] | None = None
+    extension_subjects: tuple[str, ...] | None = None
 
     @classmethod
     def build(cls, *, since: str | None = None, until: str | None = None,
@@ -84,15 +112,37 @@ class CdrFilter:
             raise ValidationError("id: CDR ids are positive integers")
         return cls(start, end, number, extension, disp, node, tuple(ids))
 
+    def resolve(self, conn: Connection, vault: SubjectVault, region: str) -> CdrFilter:
+        """The filter with its number and extension turned into the subjects they name
+        (through the blind index; nobody known matches nothing)."""
+        found = replace(self)
+        if self.number is not None:
+            ident = identity.phone(self.number, region)
+            subjects = vault.lookup(conn, [ident]) if ident else {}
+            found = replace(found, number_subjects=tuple(sorted(subjects.values())))
+        if self.extension is not None:
+            idents = [identity.extension(self.extension), identity.phone(self.extension)]
+            subjects = vault.lookup(conn, [i for i in idents if i is not None])
+            found = replace(found, extension_subjects=tuple(sorted(set(subjects.values()))))
+        return found
+
     def is_empty(self) -> bool:
         """True when the filter selects every row."""
         return not any(asdict(self).values())
 
     def describe(self) -> dict[str, Any]:
-        """The filter as JSON-friendly values, for the operation log."""
+        """The filter as JSON-friendly values, for the operation log: a number as the
+        subjects it named, never in clear."""
+        shown = {k: v for k, v in asdict(self).items() if k != "number"}
         return {k: (v.isoformat() if isinstance(v, datetime) else list(v)
                     if isinstance(v, tuple) else v)
-                for k, v in asdict(self).items() if v not in (None, ())}
+                for k, v in shown.items() if v not in (None, ())}
+
+    @staticmethod
+    def _resolved(subjects: tuple[str, ...] | None) -> tuple[str, ...]:
+        if subjects is None:
+            raise ValueError("a CDR filter by number or extension must be resolved first")
+        return subjects
 
     def clause(self) -> ColumnElement[bool]:
         """The SQL condition."""
@@ -103,12 +153,12 @@ class CdrFilter:
         if self.until:
             parts.append(c.start < self.until)
         if self.number:
-            pat = f"%{_escape_like(self.number)}%"
-            parts.append(or_(c.src.like(pat, escape="\\"), c.dst.like(pat, escape="\\"),
-                             c.clid.like(pat, escape="\\")))
+            parts.append(_subjects_of(c.src_subject, c.dst_subject,
+                                      self._resolved(self.number_subjects)))
         if self.extension:
             chan = f"%/{_escape_like(self.extension)}-%"
-            parts.append(or_(c.src == self.extension, c.dst == self.extension,
+            parts.append(or_(_subjects_of(c.src_subject, c.dst_subject,
+                                          self._resolved(self.extension_subjects)),
                              c.channel.like(chan, escape="\\"),
                              c.dstchannel.like(chan, escape="\\")))
         if self.disposition:
@@ -120,6 +170,12 @@ class CdrFilter:
         return and_(true(), *parts)
 
 
+def resolved(app: App, flt: CdrFilter) -> CdrFilter:
+    """*flt* with its number and extension resolved (:meth:`CdrFilter.resolve`)."""
+    with app.engine.begin() as conn:
+        return flt.resolve(conn, SubjectVault(app.master_key), app.config.privacy.default_region)
+
+
 def select_cdrs(flt: CdrFilter, limit: int | None = None, newest_first: bool = False
                 ) -> Select[Any]:
     """The SELECT of every column for ``flt``, in start order."""
@@ -129,23 +185,24 @@ def select_cdrs(flt: CdrFilter, limit: int | None = None, newest_first: bool = F
     return stmt.limit(limit) if limit else stmt
 
 
-def list_cdrs(engine: Engine, flt: CdrFilter, limit: int) -> list[dict[str, Any]]:
-    """The newest ``limit`` selected rows, newest first."""
+def list_cdrs(engine: Engine, vault: SubjectVault, flt: CdrFilter, limit: int
+              ) -> list[dict[str, Any]]:
+    """The newest ``limit`` selected rows, newest first, opened."""
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select_cdrs(flt, limit, True)).mappings()]
+        return open_rows(conn, vault, conn.execute(select_cdrs(flt, limit, True)).mappings())
 
 
-def page_cdrs(engine: Engine, flt: CdrFilter, limit: int,
+def page_cdrs(engine: Engine, vault: SubjectVault, flt: CdrFilter, limit: int,
               before: tuple[datetime, int] | None = None) -> list[dict[str, Any]]:
-    """Up to ``limit`` selected rows, newest first, strictly older than the ``(start, id)``
-    keyset *before*: a page that stays right while new rows arrive."""
+    """Up to ``limit`` selected rows, newest first, opened, strictly older than the
+    ``(start, id)`` keyset *before*: a page that stays right while new rows arrive."""
     stmt = select_cdrs(flt, limit, True)
     if before is not None:
         start, row_id = before
         stmt = stmt.where(or_(CdrRecord.start < start,
                               and_(CdrRecord.start == start, CdrRecord.id < row_id)))
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(stmt).mappings()]
+        return open_rows(conn, vault, conn.execute(stmt).mappings())
 
 
 def count_cdrs(engine: Engine, flt: CdrFilter) -> int:
@@ -155,12 +212,13 @@ def count_cdrs(engine: Engine, flt: CdrFilter) -> int:
             select(func.count()).select_from(CdrRecord).where(flt.clause())).scalar_one())
 
 
-def stream_cdrs(engine: Engine, flt: CdrFilter, yield_per: int = 2000
+def stream_cdrs(engine: Engine, vault: SubjectVault, flt: CdrFilter, yield_per: int = 2000
                 ) -> Iterator[dict[str, Any]]:
-    """Every selected row as a dict, read through a server-side cursor (constant memory)."""
+    """Every selected row as a dict, opened, read through a server-side cursor (constant
+    memory: rows are opened a partition at a time, with one key query each)."""
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=yield_per).execute(
             select_cdrs(flt))
-        for row in result.mappings():
-            yield dict(row)
+        for part in result.mappings().partitions():
+            yield from open_rows(conn, vault, part)
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.rows import Row
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows, missing
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,10 @@ OUTAGE = (OperationalError, InterfaceError)
 class CdrSink:
     """Writes batches durably; thread-safe (called from a worker thread)."""
 
-    def __init__(self, engine: Engine, journal: Journal) -> None:
+    def __init__(self, engine: Engine, journal: Journal, sealer: CdrSealer) -> None:
         self.engine = engine
         self.journal = journal
+        self.sealer = sealer
         self._lock = threading.Lock()
         self._conn: Connection | None = None
         self.stored = 0
@@ -79,7 +81,7 @@ class CdrSink:
         if self._conn is None:
             self._conn = self.engine.connect()
         try:
-            insert_rows(self._conn, rows)
+            insert_rows(self._conn, rows, self.sealer)
         except OUTAGE:
             self._disconnect()
             raise

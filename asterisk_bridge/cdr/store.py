@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from asterisk_bridge.cdr import tombstones
 from asterisk_bridge.cdr.rows import Row
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.cdr import CdrRecord
 
@@ -120,14 +121,15 @@ def _transaction(bind: Bind) -> Iterator[Connection]:
             yield conn
 
 
-def insert_rows(bind: Bind, rows: Sequence[Row]) -> int:
-    """Store ``rows`` in one transaction, minus refused ones; return how many rows were
-    inserted or completed."""
+def insert_rows(bind: Bind, rows: Sequence[Row], sealer: CdrSealer) -> int:
+    """Store ``rows`` in one transaction, their personal fields sealed by *sealer* (in the
+    same transaction), minus refused ones; return how many rows were inserted or completed."""
     if not rows:
         return 0
     now = datetime.now(UTC).replace(tzinfo=None)
     values = [{**row, "stored_at": now} for row in _unique(rows)]
     with _transaction(bind) as conn:
+        values = sealer.seal(conn, values)
         if conn.dialect.name == "postgresql" and len(values) >= COPY_MIN:
             ids = _copy_staged(conn, values)
         else:

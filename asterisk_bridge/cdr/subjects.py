@@ -8,19 +8,12 @@ subject and belongs to a call (CDRs, recordings, ...).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from sqlalchemy import select, union
 
+from asterisk_bridge.cdr import sealing
 from asterisk_bridge.store.models import Base
 from asterisk_bridge.subjects import refs
 from asterisk_bridge.subjects.reach import Access, Found, Reach
-
-
-def natural_key(row: Mapping[str, Any]) -> str:
-    """A CDR row's reference in its sealed fields: ``node/uniqueid/sequence``."""
-    return f"{row['node']}/{row['uniqueid']}/{row['sequence']}"
 
 
 def calls(access: Access) -> Found:
@@ -35,6 +28,7 @@ def calls(access: Access) -> Found:
     return Found(len(linkedids), tuple(linkedids))
 
 
-CDR = Reach("cdr", table="cdr", row_ref=natural_key)
+CDR = Reach("cdr", table=sealing.TABLE, row_ref=sealing.natural_key,
+            sealed={c: role for role, columns in sealing.ROLES.items() for c in columns})
 CALLS = Reach("calls", find=calls, exported=False,
               erasure="kept: calls are their CDR legs, exported and erased with them")

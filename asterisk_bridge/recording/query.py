@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
+from asterisk_bridge.cdr.sealing import open_rows
 from asterisk_bridge.context import App
 from asterisk_bridge.recording import evidence, parties
 from asterisk_bridge.recording.vault import missing
@@ -98,16 +99,17 @@ def pauses(facts: Sequence[dict[str, str]], rec_id: str) -> list[dict[str, str]]
     return spans
 
 
-def call_records(engine: Engine, node: str, linkedid: str) -> list[dict[str, object]]:
+def call_records(app: App, node: str, linkedid: str) -> list[dict[str, object]]:
     """The call's CDR records (who called whom, and how it ended), oldest first: the channel
     a recording ran on names only one side of the call."""
-    with Session(engine) as session:
-        rows = session.scalars(select(CdrRecord).where(
-            CdrRecord.node == node, CdrRecord.linkedid == linkedid).order_by(CdrRecord.start,
-                                                                             CdrRecord.id))
-        return [{"cdr": r.id, "from": r.src, "to": r.dst, "clid": r.clid,
-                 "disposition": r.disposition, "billsec": r.billsec,
-                 "recording": r.rec_id or "", "consent": r.consent or ""} for r in rows]
+    with app.engine.connect() as conn:
+        rows = open_rows(conn, SubjectVault(app.master_key), conn.execute(
+            select(*CdrRecord.__table__.columns).where(
+                CdrRecord.node == node, CdrRecord.linkedid == linkedid)
+            .order_by(CdrRecord.start, CdrRecord.id)).mappings())
+    return [{"cdr": r["id"], "from": r["src"], "to": r["dst"], "clid": r["clid"],
+             "disposition": r["disposition"], "billsec": r["billsec"],
+             "recording": r["rec_id"] or "", "consent": r["consent"] or ""} for r in rows]
 
 
 def describe(app: App, rec_id: str) -> dict[str, object]:
@@ -117,5 +119,5 @@ def describe(app: App, rec_id: str) -> dict[str, object]:
     row = recording(engine, rec_id)
     facts = evidence.for_call(app, row.linkedid)
     return {"recording": with_parties(engine, app.master_key, [row])[0],
-            "call": call_records(engine, row.node, row.linkedid),
+            "call": call_records(app, row.node, row.linkedid),
             "pauses": pauses(facts, rec_id), "evidence": facts}

@@ -9,6 +9,7 @@ ciphertext's size says little about a name's length.
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 from dataclasses import dataclass
@@ -34,9 +35,24 @@ class FieldRef:
     subject: str
 
     def aad(self) -> bytes:
-        parts = (self.table, self.column, self.row, self.subject)
-        return _LABEL + b"".join(struct.pack(">H", len(b)) + b
-                                 for b in (p.encode() for p in parts))
+        return _place(self.table, self.column) + _part(self.row) + _part(self.subject)
+
+
+def _part(text: str) -> bytes:
+    data = text.encode()
+    return struct.pack(">H", len(data)) + data
+
+
+@functools.lru_cache(maxsize=1024)
+def _place(table: str, column: str) -> bytes:
+    return _LABEL + _part(table) + _part(column)
+
+
+@functools.lru_cache(maxsize=4096)
+def _aead(key: bytes) -> AESGCM:
+    """The cipher of one subject key, kept while it is used: setting one up costs more than
+    sealing a name with it. Only who already holds the key can reach it here."""
+    return AESGCM(key)
 
 
 def seal(key: bytes, ref: FieldRef, value: str) -> bytes:
@@ -47,7 +63,7 @@ def seal(key: bytes, ref: FieldRef, value: str) -> bytes:
     body = struct.pack(">H", len(data)) + data
     body += b"\x00" * (-len(body) % PAD_STEP)
     nonce = os.urandom(NONCE_SIZE)
-    return VERSION + nonce + AESGCM(key).encrypt(nonce, body, ref.aad())
+    return VERSION + nonce + _aead(key).encrypt(nonce, body, ref.aad())
 
 
 def open_(key: bytes, ref: FieldRef, blob: bytes) -> str:
@@ -56,7 +72,7 @@ def open_(key: bytes, ref: FieldRef, blob: bytes) -> str:
     if blob[:1] != VERSION or len(blob) < 1 + NONCE_SIZE + 16:
         raise CryptoError(f"{ref.table}.{ref.column} of {ref.row}: not a sealed field")
     try:
-        body = AESGCM(key).decrypt(blob[1:1 + NONCE_SIZE], blob[1 + NONCE_SIZE:], ref.aad())
+        body = _aead(key).decrypt(blob[1:1 + NONCE_SIZE], blob[1 + NONCE_SIZE:], ref.aad())
     except InvalidTag:
         raise CryptoError(
             f"{ref.table}.{ref.column} of {ref.row} failed authentication: the value was edited, "

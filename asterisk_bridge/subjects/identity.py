@@ -3,11 +3,13 @@
 An external number becomes E.164 when it is a valid number (``+44 20 7946 0000``, or
 ``020 7946 0000`` with the default region ``GB``); anything else that was dialled keeps its
 digits (and a leading ``+``) so it is still one identifier. An e-mail address is compared
-case-insensitively. An extension is its number. A contact is its random id.
+case-insensitively. An extension is its number. A contact is its random id. A call is its node
+and linkedid, for CDR records that name no person.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -15,7 +17,7 @@ import phonenumbers
 
 from asterisk_bridge.errors import ValidationError
 
-KINDS = ("phone", "email", "extension", "contact")
+KINDS = ("phone", "email", "extension", "contact", "call")
 _NOT_DIGITS = re.compile(r"[^0-9]")
 
 
@@ -32,8 +34,12 @@ class Identifier:
         return f"{self.kind}:{self.value}"
 
 
+@functools.lru_cache(maxsize=65_536)
 def phone(raw: str, region: str = "") -> Identifier | None:
-    """An external number, or None when nothing number-like remains (``anonymous``, ``s``)."""
+    """An external number, or None when nothing number-like remains (``anonymous``, ``s``).
+
+    Cached: parsing and validating a number is what sealing a CDR costs most, and a PBX sees the
+    same numbers again and again."""
     text = raw.strip()
     digits = _NOT_DIGITS.sub("", text)
     if not digits:
@@ -62,6 +68,12 @@ def extension(number: str) -> Identifier:
 def contact(contact_id: str) -> Identifier:
     """A company contact, by its own random id."""
     return Identifier("contact", contact_id)
+
+
+def call(node: str, linkedid: str) -> Identifier:
+    """A call whose record names nobody (the far half of a Local channel): what it holds is
+    sealed under a key of the call's own, so it is never in clear either."""
+    return Identifier("call", f"{node}/{linkedid}")
 
 
 def check_region(region: str) -> str:

@@ -26,11 +26,13 @@ from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.cdr import csvsource
 from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.cdr.reconcile import csv_dir
+from asterisk_bridge.cdr.sealing import open_rows
 from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
 from asterisk_bridge.sandbox.ports import free_tcp_port
 from asterisk_bridge.services.init import initialise
 from asterisk_bridge.store.models.cdr import CdrRecord
+from asterisk_bridge.subjects.vault import SubjectVault
 
 DIALPLAN = r"""
 [cdrtest]
@@ -156,10 +158,13 @@ def asterisk_records(inst: Instance, node: str = "node1") -> list[dict[str, Any]
     return list(seen.values())
 
 
-def stored(engine: Engine) -> list[dict[str, Any]]:
-    """Every stored CDR row."""
+def stored(engine: Engine, master_key: bytes | None = None) -> list[dict[str, Any]]:
+    """Every stored CDR row (its personal values opened, given the master key)."""
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select(*CdrRecord.__table__.columns)).mappings()]
+        rows = conn.execute(select(*CdrRecord.__table__.columns)).mappings()
+        if master_key is None:
+            return [dict(r) for r in rows]
+        return open_rows(conn, SubjectVault(master_key), rows)
 
 
 def channels(inst: Instance) -> list[str]:

@@ -14,6 +14,7 @@ from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.cdr.calls import Call, group_calls, list_calls
 from asterisk_bridge.cdr.query import CdrFilter
 from asterisk_bridge.sandbox.instance import Instance
+from asterisk_bridge.subjects.vault import SubjectVault
 from tests.integration.cdr_support import (
     active_channels,
     asterisk_records,
@@ -50,7 +51,7 @@ async def _run(inst: Instance, tmp_path: Path, exten: str,
         truth = await asyncio.to_thread(asterisk_records, inst)
         await wait_until(lambda: len(stored(app.engine)) >= len(truth), 30,
                          "every CDR to be stored")
-    rows = stored(app.engine)
+    rows = stored(app.engine, app.master_key)
     assert len(rows) == len(truth)  # nothing missing, nothing duplicated
     mine, theirs = by_key(rows), by_key(truth)
     assert mine.keys() == theirs.keys()
@@ -59,7 +60,7 @@ async def _run(inst: Instance, tmp_path: Path, exten: str,
             assert row[col] == theirs[key][col], (key, col)
         for col in ("start", "answer", "end"):
             assert _second(row[col]) == theirs[key][col], (key, col)
-    calls = list_calls(app.engine, CdrFilter())
+    calls = list_calls(app.engine, SubjectVault(app.master_key), CdrFilter())
     from_file = group_calls(truth)
     assert [c.disposition for c in calls] == [c.disposition for c in from_file]
     assert [len(c.legs) for c in calls] == [len(c.legs) for c in from_file]

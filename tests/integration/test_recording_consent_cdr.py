@@ -24,6 +24,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.consent_capability import ConsentCapability
 from asterisk_bridge.sandbox.instance import Instance
+from asterisk_bridge.subjects.vault import SubjectVault
 from tests.conftest import CliCall
 from tests.integration.consent_harness import Pbx
 from tests.polling import await_for
@@ -148,7 +149,9 @@ def test_consent_outcomes_keep_the_cdrs_true(pbx: Pbx, run_cli: CliCall) -> None
                 await asyncio.sleep(0.5)
 
             def stored() -> dict[str, Call]:
-                calls = {c.call_id: c for c in list_calls(app.engine, CdrFilter(), limit=100)}
+                found = list_calls(app.engine, SubjectVault(app.master_key), CdrFilter(),
+                                   limit=100)
+                calls = {c.call_id: c for c in found}
                 return calls if all(i in calls and calls[i].consent for i in ids) else {}
 
             await await_for(stored, "every call's CDRs")

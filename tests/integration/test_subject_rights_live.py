@@ -1,12 +1,14 @@
-"""A person's rights on a real Asterisk: two external callers reach extension 1002 through the
-carrier trunk, both consent, both calls are recorded by the real bridge. Then, for one caller:
-find → export (decrypted with the ``age`` CLI, complete against what the calls produced) → a
-hold refuses the erasure → erase → find finds nothing, the operation log verifies, the CDRs'
-counts and durations are unchanged; a hold on the other call refuses its deletion.
+"""A person's rights on a real Asterisk, on SQLite and on PostgreSQL: two external callers
+reach extension 1002 (whose owner has an e-mail and a mobile) through the carrier trunk, both
+consent, both calls are recorded by the real bridge; the company directory holds a client.
 
-What personal data is keyed by subject here is what this branch keys: recordings (their
-parties), holds, disclosures, the operation log's arguments. The CDR's own fields join when they
-are sealed per subject (see docs/subjects.md).
+A raw scan of the store (the SQLite file, its WAL and everything in the data directory; a
+``pg_dump`` of the PostgreSQL database) finds no caller's number or name, no owner's e-mail or
+mobile, no contact's detail in clear. Then, for one caller: find → export (decrypted with the
+``age`` CLI, complete against what the calls produced: her recording and her CDR legs with her
+number opened) → a hold refuses the erasure → erase → the scan and ``voco subject find`` find
+nothing of her, the operation log verifies, the CDRs' counts and durations are unchanged; a
+hold on the other call refuses its deletion.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ExitCode
 from asterisk_bridge.recording import query
 from asterisk_bridge.sandbox.instance import Instance
+from asterisk_bridge.services.init import initialise
 from asterisk_bridge.store.models import OplogEntry
 from asterisk_bridge.store.models.cdr import CdrRecord
 from asterisk_bridge.store.models.recording import Recording, RecordingTombstone
@@ -37,12 +40,45 @@ from tests.polling import await_for
 
 pytestmark = pytest.mark.asterisk
 ALICE, BOB = "+442079460000", "+12125550100"
+ALICE_NAME, BOB_NAME = "Alice Liddell", "Robert Paulson"
+OWNER_EMAIL, OWNER_MOBILE = "bob.sales@corp.test", "+447700900456"
+CLIENT = ("Carol Client", "+442079460111", "carol@client.test", "Client Ltd")
+#: Personal data that must never be found in clear at rest (numbers without their +, so any
+#: spelling is caught).
+ALICE_DATA = ("2079460000", ALICE_NAME)
+EVERYONE = (*ALICE_DATA, "2125550100", BOB_NAME, OWNER_EMAIL, "7700900456", *CLIENT[:1],
+            "2079460111", CLIENT[2], CLIENT[3])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, config_path: Path, tmp_path: Path) -> App:
+    """An installation whose store is SQLite in the data directory, or PostgreSQL."""
+    url = None if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+    return App(initialise(config_path, tmp_path / "data", url))
+
+
+def _at_rest(app: App) -> bytes:
+    """Every byte Voco keeps: the data directory (the SQLite store, its WAL, the journal, the
+    recordings) and, for PostgreSQL, a dump of the database."""
+    data = b"".join(p.read_bytes() for p in sorted(app.config.data_dir.rglob("*"))
+                    if p.is_file())
+    url = app.engine.url
+    if url.get_backend_name() == "postgresql":
+        data += subprocess.run(
+            ["pg_dump", "-h", str(url.host), "-p", str(url.port), "-U", str(url.username),
+             str(url.database)], check=True, capture_output=True).stdout
+    return data
+
+
+def _in_clear(app: App, values: tuple[str, ...]) -> list[str]:
+    raw = _at_rest(app)
+    return [v for v in values if v.encode() in raw]
 
 
 async def _place_calls(app: App) -> None:
     """Both callers call 1002 through the carrier; the real bridge stores everything."""
     async with Bridge(app) as bridge:
-        for caller in (f"Alice <{ALICE}>", f"Bob <{BOB}>"):
+        for caller in (f'"{ALICE_NAME}" <{ALICE}>', f'"{BOB_NAME}" <{BOB}>'):
             resp = await bridge.ami_action({
                 "Action": "Originate", "Channel": "Local/alice-1-3-6@phone/n",
                 "Context": "sandbox-calls", "Exten": "demo-1002", "Priority": "1",
@@ -71,15 +107,21 @@ def _cdr_figures(app: App) -> list[tuple[Any, ...]]:
             CdrRecord.billsec, CdrRecord.disposition).order_by(CdrRecord.id))]
 
 
-def test_find_export_hold_erase_on_real_asterisk(app: App, asterisk: Instance, run_cli: CliCall,
-                                                 config_path: Path, tmp_path: Path) -> None:
+def test_find_export_hold_erase_on_real_asterisk(store: App, asterisk: Instance,
+                                                 run_cli: CliCall, config_path: Path,
+                                                 tmp_path: Path) -> None:
     attach(config_path, asterisk)
     app = App.open(config_path)
-    ok(run_cli("extension", "add", "1002", "--name", "Bob Sales"))
+    ok(run_cli("extension", "add", "1002", "--name", "Bob Sales", "--email", OWNER_EMAIL,
+               "--mobile", OWNER_MOBILE))
+    name, number, email, company = CLIENT
+    ok(run_cli("contact", "add", name, "--number", number, "--email", email, "--company",
+               company))
     ok(run_cli("trunk", "add", "carrier", "--host", "127.0.0.1", "--identify", "127.0.0.1/32"))
     ok(run_cli("recording-policy", "set", "trunk", "carrier", "yes"))
     ok(run_cli("apply"))
     asyncio.run(_place_calls(app))
+    assert _in_clear(app, EVERYONE) == []  # sealed per person, everywhere at rest
     with app.engine.connect() as conn:
         recordings = {r.id: r for r in conn.execute(select(Recording))}
     # The consent dialplan records the called leg: the caller is its connected line.
@@ -89,6 +131,10 @@ def test_find_export_hold_erase_on_real_asterisk(app: App, asterisk: Instance, r
                  for i, r in recordings.items()}
     rec_a, rec_b = by_caller[ALICE], by_caller[BOB]
     assert rec_a.connected_subject and rec_b.connected_subject != rec_a.connected_subject
+    # The CLI opens what is sealed; her calls are found by her number, through the blind index.
+    legs = _json(run_cli, "cdr", "list", "--number", ALICE)
+    assert legs and {leg["linkedid"] for leg in legs} == {rec_a.linkedid}
+    assert any(leg["src"] == ALICE and ALICE_NAME in leg["clid"] for leg in legs)
 
     # find: her call and its recording, by any spelling of her number.
     found = _json(run_cli, "subject", "find", "+44 20 7946 0000")
@@ -113,6 +159,13 @@ def test_find_export_hold_erase_on_real_asterisk(app: App, asterisk: Instance, r
     direct = tmp_path / "a.wav"
     ok(run_cli("recording", "export", rec_a.id, "-o", str(direct)))
     assert files == {f"recordings/{rec_a.id}.wav": direct.read_bytes()}
+    exported = manifest["categories"]["cdr"]["records"]
+    with app.engine.connect() as conn:
+        hers = conn.execute(select(CdrRecord.id).where(or_(
+            CdrRecord.src_subject == found["subject"],
+            CdrRecord.dst_subject == found["subject"]))).scalars().all()
+    assert sorted(r["id"] for r in exported) == sorted(hers) and len(hers) >= 1
+    assert all(r["src"] == ALICE and ALICE_NAME in r["clid"] for r in exported)
     with wave.open(io.BytesIO(direct.read_bytes())) as w:
         assert w.getnframes() / w.getframerate() > 2  # the conversation, not an empty file
 
@@ -146,3 +199,6 @@ def test_find_export_hold_erase_on_real_asterisk(app: App, asterisk: Instance, r
         rec_a.path).exists() and recordings_dir.joinpath(rec_b.path).exists()
     assert "2079460000" not in logged and "7946" not in logged
     assert ok(run_cli("oplog", "verify")).output.startswith("operation log intact")
+    # Her CDR legs stay for billing, her fields unreadable; nothing of her is left in clear.
+    assert _json(run_cli, "cdr", "list", "--number", ALICE) == []
+    assert _in_clear(app, EVERYONE) == []

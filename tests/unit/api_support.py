@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from asterisk_bridge.api.app import create_api
 from asterisk_bridge.cdr import csvsource
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.context import App
 from asterisk_bridge.recording.vault import CallInfo
@@ -44,7 +45,8 @@ class Store:
 def build(app: App, run_cli: CliCall, spool: Path) -> Store:
     """CDRs of three calls and one stored recording."""
     for name in ("cdr_attended_transfer.csv", "cdr_no_answer.csv", "cdr_queue_ringall.csv"):
-        insert_rows(app.engine, csvsource.read_records(DATA / name, "node1").rows)
+        insert_rows(app.engine, csvsource.read_records(DATA / name, "node1").rows,
+                    CdrSealer(app.master_key))
     store_recording(app, spool, REC_ID, CallInfo(channel="PJSIP/1001-00000001"))
     plain = spool / "plain.wav"
     from tests.audio_tones import tone_wav

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from asterisk_bridge import oplog
 from asterisk_bridge.cdr.rows import Row
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.context import App
 from asterisk_bridge.recording.parties import CallInfo
@@ -59,7 +60,7 @@ def build(db_url: str, config_path: Path, tmp_path: Path, spool: Path,
     ok(cli, "extension", "add", "1001", "--name", "Alice Agent")
     now = datetime.now(UTC).replace(tzinfo=None)
     insert_rows(app.engine, [leg(CALL_A, 1, ALICE, now), leg(CALL_A, 2, ALICE, now),
-                             leg(CALL_B, 1, BOB, now)])
+                             leg(CALL_B, 1, BOB, now)], CdrSealer(app.master_key))
     for rec_id, caller in ((REC_A, ALICE), (REC_B, BOB)):  # the called leg is recorded
         store_recording(app, spool, rec_id, CallInfo(channel="PJSIP/1001-00000002",
                                                      caller=caller, connected="1001"))

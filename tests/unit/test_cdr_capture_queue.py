@@ -18,6 +18,7 @@ from asterisk_bridge.cdr import csvsource
 from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.rows import AMI_TEXT, Row
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.sink import CdrSink
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
@@ -106,7 +107,8 @@ def test_the_sink_keeps_one_connection(db_url: str, tmp_path: Path) -> None:
     app = _app(db_url, tmp_path)
     checkouts: list[object] = []
     sa_event.listen(app.engine, "checkout", lambda *_: checkouts.append(None))
-    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db"))
+    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db", app.master_key),
+                   CdrSealer(app.master_key))
     rows = _master_csv(app)
     for row in rows:
         assert sink.write([row]) == "store"

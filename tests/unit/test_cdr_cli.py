@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from asterisk_bridge.cdr import csvsource
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.context import App
 from asterisk_bridge.store.models import OplogEntry
@@ -28,7 +29,7 @@ def _load(app: App, age_days: int = 0) -> None:
             for r in rows:
                 r["uniqueid"] += "q"
                 r["linkedid"] += "q"
-        insert_rows(app.engine, rows)
+        insert_rows(app.engine, rows, CdrSealer(app.master_key))
 
 
 def _oplog(app: App) -> list[tuple[str, str, str]]:

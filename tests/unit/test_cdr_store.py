@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from asterisk_bridge.cdr.erase import TOMBSTONE, delete_cdrs
 from asterisk_bridge.cdr.export import export
 from asterisk_bridge.cdr.journal import Journal
-from asterisk_bridge.cdr.query import CdrFilter, count_cdrs, list_cdrs
+from asterisk_bridge.cdr.query import CdrFilter, count_cdrs, list_cdrs, resolved
 from asterisk_bridge.cdr.rows import Row
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.sink import CdrSink
 from asterisk_bridge.cdr.store import COPY_MIN, insert_rows
 from asterisk_bridge.context import App
@@ -26,6 +27,7 @@ from asterisk_bridge.services.init import initialise
 from asterisk_bridge.store.engine import make_engine
 from asterisk_bridge.store.models import OplogEntry
 from asterisk_bridge.store.models.cdr import CdrRecord
+from asterisk_bridge.subjects.vault import SubjectVault
 
 T0 = datetime(2026, 11, 29, 12, 0, 0)
 
@@ -58,15 +60,15 @@ def _count(app: App) -> int:
 
 
 def test_inserts_are_idempotent_and_fill_voco_fields_once(store_app: App) -> None:
-    engine = store_app.engine
+    engine, seal = store_app.engine, CdrSealer(store_app.master_key)
     batch = [row(i, origin="csv") for i in range(10)]
-    assert insert_rows(engine, batch) == 10
-    assert insert_rows(engine, batch) == 0
+    assert insert_rows(engine, batch, seal) == 10
+    assert insert_rows(engine, batch, seal) == 0
     # The AMI copy arrives later with the recording id and consent only it carries.
-    insert_rows(engine, [row(3, rec_id="rec-3", consent="given")])
-    insert_rows(engine, [row(3, rec_id="other", consent="refused-caller")])  # first value wins
+    insert_rows(engine, [row(3, rec_id="rec-3", consent="given")], seal)
+    insert_rows(engine, [row(3, rec_id="other", consent="refused-caller")], seal)  # first wins
     assert _count(store_app) == 10
-    (r3,) = list_cdrs(engine, CdrFilter(ids=()), 100)[6:7]
+    (r3,) = list_cdrs(engine, SubjectVault(store_app.master_key), CdrFilter(ids=()), 100)[6:7]
     assert (r3["uniqueid"], r3["rec_id"], r3["consent"], r3["origin"]) == (
         "1795915386.3", "rec-3", "given", "csv")
 
@@ -74,18 +76,20 @@ def test_inserts_are_idempotent_and_fill_voco_fields_once(store_app: App) -> Non
 def test_large_batches_keep_every_guarantee(store_app: App) -> None:
     """A batch of COPY_MIN rows or more takes PostgreSQL's bulk path (COPY into a staging table,
     then one upsert): idempotent, filling Voco's fields once, refusing deleted records."""
-    engine = store_app.engine
+    engine, seal = store_app.engine, CdrSealer(store_app.master_key)
+    vault = SubjectVault(store_app.master_key)
     n = COPY_MIN * 3
     batch = [row(i, origin="csv") for i in range(n)]
-    assert insert_rows(engine, batch) == n
-    assert insert_rows(engine, batch) == 0
+    assert insert_rows(engine, batch, seal) == n
+    assert insert_rows(engine, batch, seal) == 0
     again = [*batch, row(3, rec_id="rec-3", consent="given"), row(3, rec_id="other")]
-    assert insert_rows(engine, again) == 1  # row 3 completed once; duplicates merged
-    doomed = tuple(r["id"] for r in list_cdrs(engine, CdrFilter(), n)[:5])
+    assert insert_rows(engine, again, seal) == 1  # row 3 completed once; duplicates merged
+    doomed = tuple(r["id"] for r in list_cdrs(engine, vault, CdrFilter(), n)[:5])
     assert delete_cdrs(store_app, CdrFilter.build(ids=doomed), "test", "alice") == 5
-    assert insert_rows(engine, [r | {"origin": "ami"} for r in batch]) == 0
+    assert insert_rows(engine, [r | {"origin": "ami"} for r in batch], seal) == 0
     assert _count(store_app) == n - 5
-    assert [r["rec_id"] for r in list_cdrs(engine, CdrFilter(number="1003"), n)
+    by_number = resolved(store_app, CdrFilter(number="1003"))
+    assert [r["rec_id"] for r in list_cdrs(engine, vault, by_number, n)
             if r["uniqueid"] == "1795915386.3"] == ["rec-3"]
 
 
@@ -97,10 +101,10 @@ def test_two_bridges_of_same_and_other_node_write_at_once(store_app: App) -> Non
     errors: list[BaseException] = []
 
     def writer(rows: list[Row]) -> None:
-        engine = make_engine(url)
+        engine, seal = make_engine(url), CdrSealer(store_app.master_key)
         try:
             for k in range(0, len(rows), 50):
-                insert_rows(engine, rows[k:k + 50])
+                insert_rows(engine, rows[k:k + 50], seal)
         except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
@@ -118,17 +122,20 @@ def test_two_bridges_of_same_and_other_node_write_at_once(store_app: App) -> Non
 
 def test_journal_keeps_rows_while_store_is_down_then_flushes_once(store_app: App,
                                                                   tmp_path: Path) -> None:
-    journal = Journal(tmp_path / "journal" / "cdr-journal.db")
+    journal = Journal(tmp_path / "journal" / "cdr-journal.db", store_app.master_key)
+    seal = CdrSealer(store_app.master_key)
     dead = make_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}") \
         if store_app.engine.dialect.name == "sqlite" else \
         make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
-    down = CdrSink(dead, journal)
+    down = CdrSink(dead, journal, seal)
     assert down.write([row(i) for i in range(5)]) == "journal"
     assert down.write([row(i) for i in range(3, 8)]) == "journal"  # overlap: replayed twice
     assert journal.pending() == 10
     journal.close()
-    reopened = Journal(tmp_path / "journal" / "cdr-journal.db")  # survives a crash/restart
-    up = CdrSink(store_app.engine, reopened)
+    raw = b"".join(f.read_bytes() for f in (tmp_path / "journal").iterdir())
+    assert b"Caller" not in raw and b"1001" not in raw  # sealed at rest
+    reopened = Journal(tmp_path / "journal" / "cdr-journal.db", store_app.master_key)
+    up = CdrSink(store_app.engine, reopened, seal)  # survives a crash/restart
     assert reopened.pending() == 10
     assert up.write([row(20)]) == "store"  # flushes the journal first
     assert reopened.pending() == 0
@@ -138,13 +145,14 @@ def test_journal_keeps_rows_while_store_is_down_then_flushes_once(store_app: App
 
 
 def test_filters(store_app: App) -> None:
-    insert_rows(store_app.engine, [row(i) for i in range(30)])
+    insert_rows(store_app.engine, [row(i) for i in range(30)], CdrSealer(store_app.master_key))
 
     def n(**kw: str) -> int:
-        return count_cdrs(store_app.engine, CdrFilter.build(**kw))
+        return count_cdrs(store_app.engine, resolved(store_app, CdrFilter.build(**kw)))
 
     assert n(disposition="no-answer") == 10 and n(disposition="answered") == 20
     assert n(number="1003") == 3 and n(number="2000") == 30
+    assert n(number="100") == 0 and n(number="9999") == 0  # a whole number, never a part
     assert n(extension="1003") == 3 and n(extension="100") == 0  # exact, not a prefix
     assert n(since="2026-11-29T12:10:00", until="2026-11-29T12:20:00Z") == 10
     assert n(since="2026-11-29T13:10:00+01:00") == 20  # offsets converted to UTC
@@ -158,17 +166,19 @@ def test_filters(store_app: App) -> None:
 
 
 def test_export_streams_csv_and_json(store_app: App) -> None:
-    insert_rows(store_app.engine, [row(i, lastdata='a "quoted", value') for i in range(2500)])
-    out = io.StringIO()
-    assert export(store_app.engine, CdrFilter(), "csv", out) == 2500
+    insert_rows(store_app.engine, [row(i, lastdata='a "quoted", value') for i in range(2500)],
+                CdrSealer(store_app.master_key))
+    out, vault = io.StringIO(), SubjectVault(store_app.master_key)
+    assert export(store_app.engine, vault, CdrFilter(), "csv", out) == 2500
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("id,node,uniqueid,sequence") and len(lines) == 2501
     assert '"a ""quoted"", value"' in lines[1]
     out = io.StringIO()
-    assert export(store_app.engine, CdrFilter.build(disposition="busy"), "json", out) == 0
+    assert export(store_app.engine, vault, CdrFilter.build(disposition="busy"), "json", out) == 0
     assert json.loads(out.getvalue()) == []
     out = io.StringIO()
-    export(store_app.engine, CdrFilter.build(number="1001"), "json", out)
+    export(store_app.engine, vault, resolved(store_app, CdrFilter.build(number="1001")), "json",
+           out)
     data = json.loads(out.getvalue())
     assert len(data) == 250 and data[0]["start"].endswith("Z")
 
@@ -180,8 +190,15 @@ def _tombstones(app: App) -> list[dict[str, object]]:
     return [json.loads(m) for m in msgs]
 
 
+def _subject(app: App, number: str) -> str:
+    with app.engine.connect() as conn:
+        return str(conn.execute(select(CdrRecord.src_subject).where(
+            CdrRecord.channel.like(f"PJSIP/{number}-%"))).scalars().first())
+
+
 def test_delete_by_filter_leaves_a_tombstone_and_refuses_everything(store_app: App) -> None:
-    insert_rows(store_app.engine, [row(i) for i in range(12)])
+    insert_rows(store_app.engine, [row(i) for i in range(12)], CdrSealer(store_app.master_key))
+    subject = _subject(store_app, "1001")
     with pytest.raises(ValidationError, match="refusing to delete every CDR"):
         delete_cdrs(store_app, CdrFilter(), "cleanup")
     with pytest.raises(ValidationError, match="reason"):
@@ -189,7 +206,8 @@ def test_delete_by_filter_leaves_a_tombstone_and_refuses_everything(store_app: A
     assert delete_cdrs(store_app, CdrFilter.build(number="1001"), "subject request #7") == 2
     assert _count(store_app) == 10
     (tomb,) = _tombstones(store_app)
-    assert tomb == {"kind": "cdr", "deleted": 2, "filter": {"number": "1001"},
+    assert tomb == {"kind": "cdr", "deleted": 2,
+                    "filter": {"number_subjects": [subject]},
                     "reason": "subject request #7",
                     "asterisk_files": "not configured ([asterisk] ast_log_dir)"}
 
@@ -198,7 +216,7 @@ def test_retention_is_off_by_default_then_purges_with_a_tombstone(store_app: App
     now = datetime.now(UTC).replace(tzinfo=None)
     old = [row(i, start=now - timedelta(days=40), end=now - timedelta(days=40)) for i in range(4)]
     new = [row(i) | {"start": now, "end": now, "uniqueid": f"n.{i}"} for i in range(3)]
-    insert_rows(store_app.engine, old + new)
+    insert_rows(store_app.engine, old + new, CdrSealer(store_app.master_key))
     assert retention.policies(store_app.engine) == {"cdr": None, "recordings": None,
                                                     "debug-logs": None, "notifications": None,
                                                     "voicemail": None, "transcripts": None}
@@ -221,11 +239,13 @@ def test_retention_is_off_by_default_then_purges_with_a_tombstone(store_app: App
 
 def test_reconciliation_writes_only_what_the_store_lacks(store_app: App, tmp_path: Path
                                                          ) -> None:
-    insert_rows(store_app.engine, [row(i, rec_id=f"r{i}") for i in range(5)])
-    sink = CdrSink(store_app.engine, Journal(tmp_path / "j.db"))
+    seal = CdrSealer(store_app.master_key)
+    insert_rows(store_app.engine, [row(i, rec_id=f"r{i}") for i in range(5)], seal)
+    sink = CdrSink(store_app.engine, Journal(tmp_path / "j.db", store_app.master_key), seal)
     from_file = [row(i, origin="csv") for i in range(8)] + [row(2, "node2", origin="csv")]
     assert sink.write_missing(from_file) == "store"
     assert sink.stored == 4  # 5..7 of node1 and 2 of node2; the AMI copies were kept
     assert count_cdrs(store_app.engine, CdrFilter()) == 9
-    kept = list_cdrs(store_app.engine, CdrFilter.build(node="node1"), 100)
+    kept = list_cdrs(store_app.engine, SubjectVault(store_app.master_key),
+                     CdrFilter.build(node="node1"), 100)
     assert {r["origin"] for r in kept if r["rec_id"]} == {"ami"}

@@ -24,6 +24,7 @@ from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.query import CdrFilter
 from asterisk_bridge.cdr.reconcile import ScrubReport
 from asterisk_bridge.cdr.rows import Row
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.sink import CdrSink
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.config import AsteriskSettings
@@ -84,7 +85,8 @@ def test_no_copy_brings_a_deleted_record_back(app: App, tmp_path: Path) -> None:
     """Deleted, then offered again by each storing path: live AMI, the journal, Master.csv."""
     data = _master(app, *CALLS)
     every = _file_rows(_csv_dir(app) / "Master.csv")
-    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db"))
+    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db", app.master_key),
+                   CdrSealer(app.master_key))
     _reconcile(app, sink, grace_s=3600)  # imported from Master.csv; its copy kept (grace)
     assert _stored(app) == _keys(every)
     gone = {k for k in _keys(every) if k[0].startswith("1795915404.")}  # the no-answer call
@@ -93,7 +95,7 @@ def test_no_copy_brings_a_deleted_record_back(app: App, tmp_path: Path) -> None:
     assert delete_cdrs(app, CdrFilter.build(ids=tuple(_ids(app, gone))), "whole call",
                        "alice") == len(gone) - 1
     ami = [r | {"origin": "ami"} for r in every if (r["uniqueid"], r["sequence"]) in gone]
-    assert insert_rows(app.engine, ami) == 0  # the live AMI path
+    assert insert_rows(app.engine, ami, CdrSealer(app.master_key)) == 0  # the live AMI path
     sink.journal.append(ami)  # rows that waited in the journal through an outage
     assert sink.flush() and sink.journal.pending() == 0
     (_csv_dir(app) / "Master.csv").write_bytes(data)  # Asterisk's file, not rotated yet
@@ -122,7 +124,8 @@ def test_asterisk_files_are_scrubbed_of_deleted_records(app: App, tmp_path: Path
     reconciliation deletes what is left once past the grace."""
     data = _master(app, *CALLS)
     every = _file_rows(_csv_dir(app) / "Master.csv")
-    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db"))
+    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db", app.master_key),
+                   CdrSealer(app.master_key))
     _reconcile(app, sink, grace_s=3600)
     (done,) = _csv_dir(app).iterdir()
     late = (DATA / "cdr_no_answer.csv").read_bytes().replace(b"1795915404.", b"1795915999.")
@@ -169,7 +172,8 @@ def test_an_unreadable_file_kept_for_the_admin_is_scrubbed_too(app: App, tmp_pat
                                                                 ) -> None:
     (_csv_dir(app) / "Master.csv").write_bytes(
         b"garbage\n" + (DATA / "cdr_no_answer.csv").read_bytes())
-    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db"))
+    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db", app.master_key),
+                   CdrSealer(app.master_key))
     _reconcile(app, sink, grace_s=3600)
     (kept,) = _csv_dir(app).iterdir()
     assert kept.name.endswith(".unreadable")
@@ -185,7 +189,8 @@ def test_retention_is_permanent_even_after_the_policy_is_removed(app: App, tmp_p
                                                                   ) -> None:
     data = _master(app, *CALLS)
     every = _file_rows(_csv_dir(app) / "Master.csv")
-    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db"))
+    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db", app.master_key),
+                   CdrSealer(app.master_key))
     _reconcile(app, sink, grace_s=3600)
     delete_cdrs(app, CdrFilter.build(disposition="busy"), "one more", "bob")  # none busy
     delete_cdrs(app, CdrFilter.build(disposition="failed"), "erase", "bob")
@@ -200,7 +205,7 @@ def test_retention_is_permanent_even_after_the_policy_is_removed(app: App, tmp_p
         assert tombstones.floor(conn) == later
     retention.set_policy(app.engine, "cdr", None)  # no policy any more: still nothing back
     (_csv_dir(app) / "Master.csv").write_bytes(data)
-    assert insert_rows(app.engine, every) == 0
+    assert insert_rows(app.engine, every, CdrSealer(app.master_key)) == 0
     _reconcile(app, sink, grace_s=3600)
     assert _stored(app) == set()
     tombstones.raise_floor(app.engine, later - timedelta(days=300))  # never moves down

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from asterisk_bridge.cdr import csvsource
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.channel_names import endpoint
 from asterisk_bridge.context import App
@@ -68,7 +69,7 @@ def test_calls_list_answered_by_shows_the_extension(app: App, run_cli: CliCall) 
             r[key] = (r[key].replace("Local/xferer@cdrphone", "PJSIP/2002")
                       .replace("Local/alice-n-1-12@phone", "PJSIP/trunk-carrier")
                       .replace(";1", "").replace(";2", ""))
-    insert_rows(app.engine, rows)
+    insert_rows(app.engine, rows, CdrSealer(app.master_key))
     lines = run_cli("calls", "list").output.splitlines()
     assert lines[0].endswith("ANSWERED BY") and len(lines) == 2
     assert lines[1].endswith("  2002"), lines

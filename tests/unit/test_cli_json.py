@@ -17,6 +17,7 @@ import pytest
 
 from asterisk_bridge.bridge.status import BridgeStatus, LinkState, write_status
 from asterisk_bridge.cdr import csvsource
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.clidocs import walk
 from asterisk_bridge.config import load_config, write_config
@@ -157,7 +158,7 @@ def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> di
     ok(run_cli, "prompt", "upload", "notice", str(tmp_path / "notice.wav"), "--lib-dir",
        str(tmp_path / "lib"))
     insert_rows(app.engine, csvsource.read_records(DATA / "cdr_attended_transfer.csv",
-                                                   "node1").rows)
+                                                   "node1").rows, CdrSealer(app.master_key))
     store_recording(app, ram_spool, REC_ID, CallInfo(channel="PJSIP/1001-00000001"))
     leave(ram_spool / "vm")
     sweep.sweep(app, ram_spool / "vm")

@@ -12,6 +12,7 @@ import pytest
 
 from asterisk_bridge import oplog
 from asterisk_bridge.cdr import csvsource
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.clidocs import walk
 from asterisk_bridge.context import App
@@ -53,7 +54,7 @@ def populated(app: App, run_cli: CliCall) -> App:
             for r in rows:
                 r["uniqueid"] += "q"
                 r["linkedid"] += "q"
-        insert_rows(app.engine, rows)
+        insert_rows(app.engine, rows, CdrSealer(app.master_key))
     assert run_cli("extension", "add", "1001", "--name", "Alice Example",
                    "--email", "alice@example.com").exit_code == 0
     assert run_cli("contact", "add", "Bob Customer", "--number", "+4930123456").exit_code == 0

@@ -41,7 +41,7 @@ def test_sqlite_store_and_its_wal_and_shm_are_0600(tmp_path: Path, umask_000: No
 
 
 def test_cdr_journal_and_its_wal_and_shm_are_0600(tmp_path: Path, umask_000: None) -> None:
-    journal = Journal(tmp_path / "cdr-journal.db")
+    journal = Journal(tmp_path / "cdr-journal.db", bytes(range(32)))
     journal.append([{"uniqueid": "1.1", "sequence": 1}])
     for path in _with_sidecars(journal.path):
         assert path.exists() and _mode(path) == 0o600, path

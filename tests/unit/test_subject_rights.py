@@ -98,7 +98,7 @@ def test_find_lists_every_category_with_counts_and_ids(store: Store, tmp_path: P
     assert text.startswith(f"subject {alice['subject']} (phone)\nCATEGORY")
     command, result, args, _ = last_entry(store.app)
     assert (command, result, args["data"], args["rows"]) == ("subject find", "ok",
-                                                            "subject data", 4)
+                                                            "subject data", 6)
     assert in_clear(oplog_text(store.app)) == []
     assert category(find(store, ALICE), "oplog")[0] == 2  # the two finds of her above
     # The owner deletes the findable contact: it is no longer found.
@@ -125,7 +125,7 @@ def test_export_is_an_age_bundle_with_manifest_and_audio(store: Store, tmp_path:
              "-o", str(bundle), "--disclosure", "1")
     command, _, args, _ = last_entry(store.app)
     assert (command, args["data"], args["rows"], args["disclosure"]) == (
-        "subject export", "subject data", 2, 1)
+        "subject export", "subject data", 4, 1)
     assert bundle.stat().st_mode & 0o777 == 0o600
     files = open_bundle(bundle, key)
     manifest = json.loads(files.pop("manifest.json"))
@@ -139,6 +139,11 @@ def test_export_is_an_age_bundle_with_manifest_and_audio(store: Store, tmp_path:
     assert (rec["id"], rec["linkedid"], rec["roles"], rec["audio"]) == (
         REC_A, CALL_A, ["connected"], f"recordings/{REC_A}.wav")
     assert "key_id" not in rec and "connected_subject" not in rec
+    # Her two CDR legs, with her own values opened; the extension owner's stay out.
+    legs = cats["cdr"]["records"]
+    assert [(leg["roles"], leg["src"], leg["clid"]) for leg in legs] == [
+        (["src"], ALICE, f'"Caller" <{ALICE}>')] * 2
+    assert all("dst" not in leg and "src_subject" not in leg for leg in legs)
     # She sees the disclosure she was told about, not the withheld one, nor the hold.
     [told] = cats["disclosures"]["records"]
     assert (told["recipient"], told["subject_label"]) == ("Police, DC Smith", f"phone:{ALICE}")
@@ -149,7 +154,7 @@ def test_export_is_an_age_bundle_with_manifest_and_audio(store: Store, tmp_path:
     digest = hashlib.sha256(bundle.read_bytes()).hexdigest()
     assert digest in out
     [linked] = json.loads(ok(store.cli, "disclosure", "show", "1", "--json"))["exports"]
-    assert (linked["sha256"], linked["records"]) == (digest, 2)
+    assert (linked["sha256"], linked["records"]) == (digest, 4)
     assert in_clear(oplog_text(store.app)) == []
 
 

@@ -16,7 +16,8 @@ from asterisk_bridge.api.times import UtcTime
 from asterisk_bridge.api.tokens import Caller
 from asterisk_bridge.cdr import export
 from asterisk_bridge.cdr.erase import delete_cdrs
-from asterisk_bridge.cdr.query import CdrFilter, page_cdrs
+from asterisk_bridge.cdr.query import CdrFilter, page_cdrs, resolved
+from asterisk_bridge.subjects.vault import SubjectVault
 
 router = APIRouter(prefix="/v1/cdr", tags=["cdr"])
 MAX_PAGE = 500
@@ -82,7 +83,8 @@ def list_cdrs(caller: Annotated[Caller, require("cdr:read")], state: State,
     """CDR records matching the filters, newest first; CSV with ``format=csv`` (the next
     cursor is then in the ``X-Next-Cursor`` header)."""
     before = cursor.decode_keyset(cursor_) if cursor_ else None
-    rows = page_cdrs(state.app.engine, flt, limit, before)
+    flt = resolved(state.app, flt)  # a number goes through the blind index
+    rows = page_cdrs(state.app.engine, SubjectVault(state.app.master_key), flt, limit, before)
     nxt = cursor.encode(rows[-1]["start"], rows[-1]["id"]) if len(rows) == limit else None
     state.log(caller, "cdr list", {"filter": flt.describe(), "rows": len(rows)})
     if fmt == "csv":

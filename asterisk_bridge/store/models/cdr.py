@@ -5,16 +5,20 @@ The natural key is ``(node, uniqueid, sequence)``: Asterisk gives every CDR reco
 ``sequence`` that is unique for the uniqueid, and the same values appear in the AMI ``Cdr`` event
 (through cdr_manager ``[mappings]``) and in Master.csv (``newcdrcolumns=yes``). Whichever copy
 arrives first is stored; the other is a no-op. Times are naive UTC datetimes.
+
+The two people a record names are ``src_subject`` and ``dst_subject``; their numbers, the caller
+ID, the dialled data and the user field are sealed under their keys
+(:mod:`asterisk_bridge.cdr.sealing`). Everything else is Asterisk's own identifiers and figures.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asterisk_bridge.store.models.base import Base
+from asterisk_bridge.store.models.base import SEALED_BY_SUBJECT, SUBJECT_REF, Base
 
 ID_TYPE = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER only
 
@@ -31,14 +35,20 @@ class CdrRecord(Base):
     sequence: Mapped[int] = mapped_column(Integer)
     linkedid: Mapped[str] = mapped_column(String(64), index=True)
     accountcode: Mapped[str] = mapped_column(String(80), default="")
-    src: Mapped[str] = mapped_column(String(80), default="", index=True)
-    dst: Mapped[str] = mapped_column(String(80), default="", index=True)
+    src_subject: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True,
+                                                    info=SUBJECT_REF)
+    dst_subject: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True,
+                                                    info=SUBJECT_REF)
+    src: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, info=SEALED_BY_SUBJECT)
+    dst: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, info=SEALED_BY_SUBJECT)
     dcontext: Mapped[str] = mapped_column(String(80), default="")
-    clid: Mapped[str] = mapped_column(Text, default="")
+    clid: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                               info=SEALED_BY_SUBJECT)
     channel: Mapped[str] = mapped_column(String(255), default="")
     dstchannel: Mapped[str] = mapped_column(String(255), default="")
     lastapp: Mapped[str] = mapped_column(String(80), default="")
-    lastdata: Mapped[str] = mapped_column(Text, default="")
+    lastdata: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                   info=SEALED_BY_SUBJECT)
     start: Mapped[datetime] = mapped_column(DateTime, index=True)
     answer: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     end: Mapped[datetime] = mapped_column(DateTime)
@@ -46,7 +56,8 @@ class CdrRecord(Base):
     billsec: Mapped[int] = mapped_column(Integer)
     disposition: Mapped[str] = mapped_column(String(16), index=True)
     amaflags: Mapped[str] = mapped_column(String(16), default="")
-    userfield: Mapped[str] = mapped_column(Text, default="")
+    userfield: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
+                                                    info=SEALED_BY_SUBJECT)
     peeraccount: Mapped[str] = mapped_column(String(80), default="")
     rec_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     consent: Mapped[str | None] = mapped_column(String(32), nullable=True)

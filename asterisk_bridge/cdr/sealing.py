@@ -1,0 +1,149 @@
+"""A CDR's personal fields, sealed under the key of the party they describe.
+
+Two people are named by a CDR: the caller (``src_subject``: ``src``, ``clid``, ``userfield``)
+and the called party (``dst_subject``: ``dst``, ``lastdata``, which holds the dialled number).
+A number that is a provisioned extension is that extension's owner; any other is an external
+number, normalised to E.164. A value whose party cannot be told (``dst`` = ``s``) is sealed
+under the other party; a record naming nobody (the far half of a Local channel) is sealed under
+a subject of its call (``src_subject``), so nothing of it is ever kept in clear. Channel names,
+contexts, applications, account codes, times and dispositions are Asterisk's and Voco's own
+identifiers and stay in clear: they are what grouping, billing and operations need. Each value
+is bound to the record's natural key and its column.
+
+The write path seals whole batches in the transaction that stores them. It keeps two maps in
+memory, which is what makes sealing cheap at Asterisk's top call rate: blind index -> subject
+and subject -> unwrapped key. Neither is trusted across transactions: every batch checks, in
+one query (a shared row lock on PostgreSQL, so an erasure waits for the batch or the batch
+sees it), that the cached subjects still exist, and forgets those erased meanwhile, so a new
+call from an erased number gets a new subject and nothing is ever sealed under a destroyed key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from asterisk_bridge.cdr.rows import Row
+from asterisk_bridge.store.models.provisioning import ProvExtension
+from asterisk_bridge.store.models.subjects import Subject
+from asterisk_bridge.subjects import identity
+from asterisk_bridge.subjects.fields import FieldRef
+from asterisk_bridge.subjects.identity import Identifier
+from asterisk_bridge.subjects.vault import Keyring, SubjectVault
+
+TABLE = "cdr"
+#: subject column -> the columns sealed under that party's key
+ROLES: dict[str, tuple[str, ...]] = {"src_subject": ("src", "clid", "userfield"),
+                                     "dst_subject": ("dst", "lastdata")}
+SEALED = tuple(c for columns in ROLES.values() for c in columns)
+_PARTY = {"src_subject": "src", "dst_subject": "dst"}
+_OTHER = {"src_subject": "dst_subject", "dst_subject": "src_subject"}
+CACHE_MAX = 50_000  # subjects kept in memory; beyond it the cache starts again
+
+
+def natural_key(row: Mapping[str, Any]) -> str:
+    """A CDR's reference in its sealed fields: ``node/uniqueid/sequence``."""
+    return f"{row['node']}/{row['uniqueid']}/{row['sequence']}"
+
+
+def extensions(conn: Connection) -> set[str]:
+    """The provisioned extension numbers (one query)."""
+    return set(conn.execute(select(ProvExtension.number)).scalars())
+
+
+def party(number: str, exts: set[str], region: str) -> Identifier | None:
+    """Who a CDR number is: an extension's owner, an external number, or nobody (``s``)."""
+    text = number.strip()
+    return identity.extension(text) if text in exts else identity.phone(text, region)
+
+
+def _parties(row: Row, exts: set[str], region: str) -> dict[str, Identifier | None]:
+    found = {role: party(str(row.get(col) or ""), exts, region) for role, col in _PARTY.items()}
+    if not any(found.values()):
+        found["src_subject"] = identity.call(str(row["node"]), str(row["linkedid"]))
+    return found
+
+
+class CdrSealer:
+    """Seals batches of rows for one process (the bridge, a benchmark, a test)."""
+
+    def __init__(self, master_key: bytes, region: str = "") -> None:
+        self.vault = SubjectVault(master_key)
+        self.region = region
+        self._subjects: dict[Identifier, str] = {}
+        self._keys: dict[str, bytes] = {}
+
+    def seal(self, conn: Connection, rows: Sequence[Row]) -> list[Row]:
+        """The rows as stored: personal values sealed, ``src_subject``/``dst_subject`` set."""
+        exts = extensions(conn)
+        who = [_parties(row, exts, self.region) for row in rows]
+        subjects = self._resolve(conn, {i for w in who for i in w.values() if i is not None})
+        ring = Keyring(self._keys)
+        out = []
+        for row, parties in zip(rows, who, strict=True):
+            sealed: Row = dict(row)
+            ids = {role: subjects[i] if i is not None else None for role, i in parties.items()}
+            for role, columns in ROLES.items():
+                sealed[role] = ids[role]
+                owner = ids[role] or ids[_OTHER[role]]
+                for column in columns:
+                    value = str(row.get(column) or "")
+                    sealed[column] = ring.seal(FieldRef(TABLE, column, natural_key(row), owner),
+                                               value) if value and owner else None
+            out.append(sealed)
+        return out
+
+    def _resolve(self, conn: Connection, idents: set[Identifier]) -> dict[Identifier, str]:
+        """Each identifier's subject, from the cache once confirmed to exist, else from the
+        store (creating new subjects); their keys land in the cache."""
+        if len(self._subjects) > CACHE_MAX:
+            self._subjects.clear()
+            self._keys.clear()
+        cached = {i: self._subjects[i] for i in idents if i in self._subjects}
+        alive = _existing(conn, set(cached.values()))
+        for ident, subject in cached.items():
+            if subject not in alive:  # erased meanwhile: forget it, a new subject follows
+                del self._subjects[ident]
+                self._keys.pop(subject, None)
+        missing = {i for i in idents if i not in self._subjects}
+        by_kind: dict[str, set[Identifier]] = {}
+        for ident in missing:
+            by_kind.setdefault(ident.kind, set()).add(ident)
+        for kind, group in by_kind.items():
+            self._subjects.update(self.vault.resolve(conn, group, kind))
+        fresh = {self._subjects[i] for i in missing} - set(self._keys)
+        self._keys.update(self.vault.keys(conn, fresh).keys)
+        return {i: self._subjects[i] for i in idents}
+
+
+def _existing(conn: Connection, subject_ids: set[str]) -> set[str]:
+    if not subject_ids:
+        return set()
+    query = select(Subject.id).where(Subject.id.in_(sorted(subject_ids)))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return set(conn.execute(query).scalars())
+
+
+def open_rows(conn: Connection, vault: SubjectVault, rows: Iterable[Any]
+              ) -> list[dict[str, Any]]:
+    """Stored rows with their personal values opened (one key query for the lot); an erased
+    party's values read as empty, the subject columns are left out."""
+    stored = [dict(r) for r in rows]
+    ring = vault.keys(conn, {r[role] for r in stored for role in ROLES if r.get(role)})
+    return [open_row(ring, r) for r in stored]
+
+
+def open_row(ring: Keyring, row: Mapping[str, Any]) -> dict[str, Any]:
+    """One stored row, opened with *ring*."""
+    out = {k: v for k, v in row.items() if k not in ROLES}
+    ids = {role: row.get(role) for role in ROLES}
+    for role, columns in ROLES.items():
+        owner = ids[role] or ids[_OTHER[role]]
+        for column in columns:
+            blob = row.get(column)
+            out[column] = (ring.open(FieldRef(TABLE, column, natural_key(row), owner), blob)
+                           if owner and blob is not None else None) or ""
+    return out
