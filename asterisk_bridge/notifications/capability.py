@@ -5,8 +5,9 @@ past the threshold into ``auth_failures`` (AMI login failures are the ``ami-logi
 capability's, :mod:`asterisk_bridge.amiusers.watch`); an unanswered CDR to an extension into
 ``missed_call``; a rejected trunk registration or an unreachable trunk into ``trunk_down``; a
 link gap longer than the threshold into ``link_down`` (sent once the link is back); a full data
-disk or RAM spool (checked every minute) into ``disk_full`` / ``spool_full``. And it runs the
-:class:`Notifier` that every domain's events reach through the bus.
+disk or RAM spool (checked every minute) into ``disk_full`` / ``spool_full``; hourly, grants
+about to expire into ``grant_expiring`` and an operation log failing verification into
+``oplog_verify_failed``. And it runs the :class:`Notifier` every domain's events reach.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from collections.abc import Callable
 
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.context import App
-from asterisk_bridge.notifications import bus, phone, pressure
+from asterisk_bridge.errors import VocoError
+from asterisk_bridge.notifications import bus, phone, pressure, watch
 from asterisk_bridge.notifications.notifier import Notifier, Tuning
 from asterisk_bridge.notifications.security import FAILURE_EVENTS, FailureCounter, parse
 
 PRESSURE_CHECK_S = 60.0
+HOURLY = 60  # pressure checks between the hourly ones (grants, operation log)
 
 
 class NotificationsCapability:
@@ -38,6 +41,7 @@ class NotificationsCapability:
         self._unsubscribe: Callable[[], None] | None = None
         self._new: dict[str, int] = {}
         self._watch: asyncio.Task[None] | None = None
+        self._told: set[str] = set()  # hourly findings already published in this run
 
     def register(self, bridge: BridgeHandle) -> None:
         """Subscribe to the bus and to Asterisk's events."""
@@ -70,7 +74,11 @@ class NotificationsCapability:
         await self.notifier.close()
 
     async def _watch_pressure(self, every_s: float = PRESSURE_CHECK_S) -> None:
+        rounds = 0
         while True:
+            if rounds % HOURLY == 0:
+                await self.hourly()
+            rounds += 1
             for found in await asyncio.to_thread(
                     pressure.check, self.app.config.data_dir,
                     self.app.config.asterisk.rec_spool_dir, self.settings.disk_full_percent,
@@ -92,6 +100,26 @@ class NotificationsCapability:
             return  # read, deleted, or a count Voco already told
         bus.publish("voicemail", key=mailbox, extension=box, mailbox=mailbox,
                     caller=event.get("CallerIDNum", ""))
+
+    async def hourly(self) -> None:
+        """Grants about to expire, and the operation log's verification: each finding once."""
+        try:
+            found = await asyncio.to_thread(watch.expiring_grants, self.app)
+            problem = await asyncio.to_thread(watch.oplog_problem, self.app)
+        except VocoError:
+            return  # the store is down: the next hour tries again
+        for grant in found:
+            if self._once(f"grant:{grant.id}"):
+                bus.publish("grant_expiring", key=f"{grant.door}:{grant.name}",
+                            door=grant.door, grant=grant.name, expires=grant.until)
+        if problem is not None and self._once(f"oplog:{problem}"):
+            bus.publish("oplog_verify_failed", key="oplog", problem=problem)
+
+    def _once(self, finding: str) -> bool:
+        if finding in self._told:
+            return False
+        self._told.add(finding)
+        return True
 
     async def _cdr(self, event: Event) -> None:
         missed = missed_call(event)

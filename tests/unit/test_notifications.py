@@ -180,3 +180,25 @@ def test_missed_call_from_a_cdr() -> None:
     assert missed_call(cdr) == ("1001", "+442079460000")
     assert missed_call({**cdr, "Disposition": "ANSWERED"}) is None
     assert missed_call({**cdr, "Destination": "rec"}) is None
+
+
+def test_hourly_checks_find_expiring_grants_and_a_broken_log(app: App) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from asterisk_bridge.grants import register as grants
+    from asterisk_bridge.notifications import watch
+
+    soon = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    later = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
+    with app.engine.begin() as conn:
+        for name, until in (("soon", soon), ("later", later)):
+            grants.create(conn, grants.NewGrant.build("api", name, "Acme", ["cdr:read"],
+                                                      ["192.0.2.10"], until), "tester")
+    assert [g.name for g in watch.expiring_grants(app)] == ["soon"]
+    app.record("test entry", {}, "ok")
+    assert watch.oplog_problem(app) is None
+    with app.engine.begin() as conn:
+        conn.execute(update(OplogEntry).values(message="edited"))
+    assert "broken" in (watch.oplog_problem(app) or "")
