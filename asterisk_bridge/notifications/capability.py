@@ -21,6 +21,7 @@ from asterisk_bridge.errors import VocoError
 from asterisk_bridge.notifications import bus, phone, pressure, watch
 from asterisk_bridge.notifications.notifier import Notifier, Tuning
 from asterisk_bridge.notifications.security import FAILURE_EVENTS, FailureCounter, parse
+from asterisk_bridge.voicemail.mwi import MWI_CONTEXT
 
 PRESSURE_CHECK_S = 60.0
 HOURLY = 60  # pressure checks between the hourly ones (grants, operation log)
@@ -88,18 +89,10 @@ class NotificationsCapability:
             await asyncio.sleep(every_s)
 
     async def _message_waiting(self, event: Event) -> None:
-        mailbox = str(event.get("Mailbox", ""))
-        box = mailbox.partition("@")[0]
-        try:
-            new = int(event.get("New", 0))
-        except ValueError:
-            return
-        before = self._new.get(mailbox, 0)
-        self._new[mailbox] = new
-        if new <= before or not box.isdigit():
-            return  # read, deleted, or a count Voco already told
-        bus.publish("voicemail", key=mailbox, extension=box, mailbox=mailbox,
-                    caller=event.get("CallerIDNum", ""))
+        left = voicemail_left(event, self._new)
+        if left is not None:
+            bus.publish("voicemail", key=left[0], extension=left[0].partition("@")[0],
+                        mailbox=left[0], caller=left[1])
 
     async def hourly(self) -> None:
         """Grants about to expire, and the operation log's verification: each finding once."""
@@ -162,3 +155,21 @@ def missed_call(event: Event) -> tuple[str, str] | None:
             or not destination.isdigit() or not 2 <= len(destination) <= 10):
         return None
     return destination, str(event.get("Source", ""))
+
+
+def voicemail_left(event: Event, seen: dict[str, int]) -> tuple[str, str] | None:
+    """``(mailbox, caller)`` when a ``MessageWaiting`` says a mailbox got a new message
+    (*seen* holds each mailbox's last new-message count). The counts Voco itself publishes for
+    phones (context ``voco``, :mod:`asterisk_bridge.voicemail.mwi`) are not messages left."""
+    mailbox = str(event.get("Mailbox", ""))
+    box, _, context = mailbox.partition("@")
+    try:
+        new = int(event.get("New", 0))
+    except ValueError:
+        return None
+    if context == MWI_CONTEXT or not box.isdigit():
+        return None
+    before, seen[mailbox] = seen.get(mailbox, 0), new
+    if new <= before:
+        return None  # read, deleted, or a count already told
+    return mailbox, str(event.get("CallerIDNum", ""))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from asterisk_bridge.context import App
 from asterisk_bridge.notifications import bus, pressure, rules, security
-from asterisk_bridge.notifications.capability import missed_call, trunk_down
+from asterisk_bridge.notifications.capability import missed_call, trunk_down, voicemail_left
 from asterisk_bridge.notifications.notifier import Notifier, Tuning
 from asterisk_bridge.store.models import OplogEntry
 from asterisk_bridge.store.models.notifications import NotificationRule, NotificationSent
@@ -202,3 +202,14 @@ def test_hourly_checks_find_expiring_grants_and_a_broken_log(app: App) -> None:
     with app.engine.begin() as conn:
         conn.execute(update(OplogEntry).values(message="edited"))
     assert "broken" in (watch.oplog_problem(app) or "")
+
+
+def test_voicemail_left_only_when_a_mailbox_gains_a_message() -> None:
+    seen: dict[str, int] = {}
+    saved = {"Event": "MessageWaiting", "Mailbox": "1001@default", "New": "1",
+             "CallerIDNum": "1002"}
+    assert voicemail_left(saved, seen) == ("1001@default", "1002")
+    assert voicemail_left(saved, seen) is None  # the same count again
+    assert voicemail_left({**saved, "Mailbox": "1001@voco"}, seen) is None  # Voco's own MWI
+    assert voicemail_left({**saved, "New": "0"}, seen) is None  # read
+    assert voicemail_left(saved, seen) == ("1001@default", "1002")
