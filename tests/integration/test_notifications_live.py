@@ -23,6 +23,7 @@ from asterisk_bridge.provisioning.extensions import Extension
 from asterisk_bridge.sandbox.instance import Instance
 from asterisk_bridge.services.init import initialise
 from asterisk_bridge.store.models.notifications import NotificationSent
+from asterisk_bridge.voicemail.capability import VoicemailStore
 from tests.audio import read_pcm
 from tests.conftest import CliCall
 from tests.polling import await_for
@@ -78,13 +79,15 @@ def test_voicemail_is_one_email_to_its_owner_without_audio(
         assert result.exit_code == 0, result.output
 
         async def leave_message() -> None:
-            capability = NotificationsCapability(app, Tuning(window_s=1, interval_s=600))
-            async with Bridge(app, capabilities=[capability]) as bridge:
+            capability = NotificationsCapability(app, Tuning(window_s=3, interval_s=600))
+            store = VoicemailStore(app)  # seals the message and publishes MWI (context voco)
+            async with Bridge(app, capabilities=[store, capability]) as bridge:
                 await bridge.ami_action({
                     "Action": "Originate", "Channel": "Local/tone@notifytest",
                     "Context": "notifytest", "Exten": "vm", "Priority": "1",
                     "CallerID": "Bob <1002>", "Async": "true"}, timeout=30)
                 await await_for(lambda: relay.relay.messages, "the voicemail e-mail")
+                await asyncio.sleep(5)  # a second message would come within the window
 
         asyncio.run(leave_message())
         [msg] = relay.relay.messages
@@ -92,7 +95,7 @@ def test_voicemail_is_one_email_to_its_owner_without_audio(
     body = msg.get_body(("plain",))
     assert body is not None
     text = body.get_content()
-    assert "mailbox: 1001@default" in text and "caller: 1002" in text
+    assert "mailbox: 1001@default" in text and "caller: 1002" in text and "events: 1" in text
     assert not list(msg.iter_attachments())  # no audio unless the admin allowed it
     assert _outcomes(app) == [("voicemail", "sent", 1, "email")]
 
