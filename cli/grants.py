@@ -19,7 +19,7 @@ GRANT_COLUMNS = (
     Column("NAME", lambda g: g.name),
     Column("WHO", lambda g: g.party),
     Column("WHAT", lambda g: ",".join(g.scopes)),
-    Column("FROM", lambda g: ",".join(g.permit)),
+    Column("FROM/TO", lambda g: ",".join(g.permit) or f"to {g.options.get('to', '')}"),
     Column("UNTIL", lambda g: g.until or "revoked"),
     Column("STATE", lambda g: g.state),
 )

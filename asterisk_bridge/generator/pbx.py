@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from asterisk_bridge import validate
 from asterisk_bridge.amiusers.users import ami_context
 from asterisk_bridge.bridge import eventmac
+from asterisk_bridge.callerinfo.context import doors_context
 from asterisk_bridge.config import AsteriskSettings, read_secret
 from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.generator.render import render_set
@@ -35,7 +36,7 @@ Contributor = Callable[[Engine | None], Mapping[str, Any]]
 
 #: One function per domain; each returns the template variables it owns.
 CONTRIBUTORS: list[Contributor] = [provisioning_context, recording_context, ami_context,
-                                   voicemail_context]
+                                   voicemail_context, doors_context]
 
 
 def _loopback(host: str) -> bool:

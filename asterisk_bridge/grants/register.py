@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, upd
 
 from asterisk_bridge import validate
 from asterisk_bridge.errors import NotFoundError, ValidationError
-from asterisk_bridge.grants.choices import DOORS
+from asterisk_bridge.grants.choices import DOORS, OUTBOUND
 from asterisk_bridge.provisioning import secrets
 from asterisk_bridge.store.models.grants import Grant
 
@@ -59,9 +59,14 @@ def check_party(value: str) -> str:
     return text
 
 
-def check_permit(values: Iterable[str]) -> tuple[str, ...]:
-    """The networks a grant may be used from (normalised CIDRs); at least one."""
+def check_permit(values: Iterable[str], door: str = "api") -> tuple[str, ...]:
+    """The networks a grant may be used from (normalised CIDRs); at least one, and none for a
+    door that sends data out."""
     nets = tuple(dict.fromkeys(validate.network(v, "permit") for v in values))
+    if door in OUTBOUND:
+        if nets:
+            raise ValidationError(f"permit: a {door} door sends data out; nothing connects in")
+        return nets
     if not nets:
         raise ValidationError("permit: name at least one address or network the party "
                               "connects from (e.g. --permit 192.0.2.10)")
@@ -88,7 +93,7 @@ class NewGrant:
         if door not in DOORS:
             raise ValidationError(f"door: {door!r} is not one of {', '.join(DOORS)}")
         return cls(door, validate.name(name), check_party(party), tuple(scopes),
-                   check_permit(permit), check_until(until), dict(options or {}))
+                   check_permit(permit, door), check_until(until), dict(options or {}))
 
 
 def open_clause() -> ColumnElement[bool]:

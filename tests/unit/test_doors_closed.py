@@ -21,6 +21,7 @@ def test_every_door_is_closed_after_init(app: App, run_cli: CliCall) -> None:
     with unlocked(app.master_key):
         rendered = render_pbx(app.engine, node_context(app.config.asterisk, "s"))
     manager = rendered["manager.conf"]
+    assert "voco-doors" not in rendered["extensions.conf"]  # no popup, no CRM lookup
     users = re.findall(r"^\[(.+)\]$", manager, re.MULTILINE)
     assert users == ["general", app.config.asterisk.ami_user]
     assert "bindaddr = 127.0.0.1" in manager

@@ -1,0 +1,1 @@
+"""Inbound calls shown to other applications: a signed popup request, a CRM name lookup."""
