@@ -15,14 +15,14 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.callerinfo.capability import InboundDoors
 from asterisk_bridge.cdr.capture import CdrCapture
+from asterisk_bridge.cdr.query import CdrFilter, list_cdrs
 from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
-from asterisk_bridge.store.models.cdr import CdrRecord
+from asterisk_bridge.subjects.vault import SubjectVault
 from tests.conftest import CliCall
 from tests.http_receiver import receiver
 from tests.integration.provision_support import AmiListener, attach, ok
@@ -87,10 +87,10 @@ def test_crm_name_and_popup_on_a_live_inbound_call(run_cli: CliCall, config_path
                     else:
                         assert dial[-1]["DestConnectedLineName"] != "Ada Lovelace"
 
-                def named_cdr() -> bool:
-                    with app.engine.connect() as conn:
-                        return any("Ada Lovelace" in (r.clid or "") and r.userfield ==
-                                   "crm:Ada Lovelace" for r in conn.execute(select(CdrRecord)))
+                def named_cdr() -> bool:  # the stored rows, opened with the callers' keys
+                    rows = list_cdrs(app.engine, SubjectVault(app.master_key), CdrFilter(), 100)
+                    return any("Ada Lovelace" in (r["clid"] or "") and r["userfield"] ==
+                               "crm:Ada Lovelace" for r in rows)
                 await await_for(named_cdr, "the CDR with the CRM's name")
 
         try:

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from asterisk_bridge.cdr import csvsource
+from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.context import App
 from asterisk_bridge.store.models import Base
@@ -70,7 +71,8 @@ def test_the_database_grant_is_enforced_by_postgresql(cluster: ThrowawayPostgres
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:{cluster.port}/voco") as admin:
         assert admin.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'voco_grant%'"
                              ).fetchone() == (0,)  # closed after 'voco init'
-    insert_rows(app.engine, csvsource.read_records(DATA / "cdr_no_answer.csv", "node1").rows)
+    insert_rows(app.engine, csvsource.read_records(DATA / "cdr_no_answer.csv", "node1").rows,
+                CdrSealer(app.master_key))
     out = ok(run_cli, "db-grant", "add", "reports", "--party", "BI team", "--permit",
              "127.0.0.1")
     role = "voco_grant_reports"
