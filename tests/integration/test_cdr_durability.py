@@ -70,7 +70,8 @@ def test_bridge_sigkilled_mid_burst_loses_and_duplicates_nothing(asterisk: Insta
                                                                  tmp_path: Path) -> None:
     prepare(asterisk)
     app = make_app(tmp_path, asterisk, _sqlite(tmp_path))
-    log = (tmp_path / "bridge.log").open("w")
+    log_path = tmp_path / "bridge.log"
+    log = log_path.open("w")
 
     def bridge() -> subprocess.Popen[bytes]:
         return subprocess.Popen([str(Path(sys.executable).with_name("voco")), "--config",
@@ -83,16 +84,19 @@ def test_bridge_sigkilled_mid_burst_loses_and_duplicates_nothing(asterisk: Insta
     async def main() -> None:
         first = bridge()
         try:
+            await wait_until(lambda: "bridge.started" in log_path.read_text(), 60,
+                             "the bridge to start")
             burst = asyncio.create_task(originate(asterisk, "plain", N, talk=1, spacing=0.15))
             await wait_until(running_with_rows, 60, "the first CDRs to be stored")
             os.kill(first.pid, signal.SIGKILL)
             first.wait()
+            killed_mid_burst = not burst.done()
             await burst
         finally:
             if first.poll() is None:
                 first.kill()
+        assert killed_mid_burst
         await wait_until(lambda: active_channels(asterisk) == 0, 60, "the calls to end")
-        assert len(stored(app.engine)) < N * RECORDS_PER_PLAIN_CALL  # killed mid-burst
         second = bridge()
         try:
             await wait_until(lambda: len(stored(app.engine)) >= N * RECORDS_PER_PLAIN_CALL,
