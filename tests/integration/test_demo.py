@@ -31,6 +31,7 @@ def test_demo_end_to_end(tmp_path: Path, asterisk_root: Path) -> None:
     assert "operation log intact" in out
     shown_vm = out[out.index("$ voco voicemail show"):out.index("== 9.")]
     assert "1001@default" in shown_vm and "caller_number: 5550177" in shown_vm
-    transcript = next(line for line in shown_vm.splitlines() if line.startswith("transcript:"))
+    transcript = next(line.strip() for line in shown_vm.splitlines()
+                      if line.strip().startswith("transcript:"))
     assert transcript != "transcript: -", shown_vm  # the offline engine heard something
     assert (tmp_path / "demo" / "call.wav").stat().st_size > 44
