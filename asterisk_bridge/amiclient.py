@@ -32,11 +32,15 @@ class AmiSession:
         self._manager = manager
         self._timeout = timeout
 
-    async def action(self, action: Mapping[str, str], timeout: float | None = None) -> Any:
-        """Send one action; return its response (a list for multi-event answers)."""
+    async def action(self, action: Mapping[str, str], timeout: float | None = None,
+                     single: bool = False) -> Any:
+        """Send one action; return its response (a list for multi-event answers). *single*
+        says the answer is one message whatever it reads like: panoramisk takes "Added
+        interface to queue" (QueueAdd) for the start of an event list and waits for ever."""
         try:
-            return await asyncio.wait_for(self._manager.send_action(as_sendable(action)),
-                                          timeout or self._timeout)
+            return await asyncio.wait_for(
+                self._manager.send_action(as_sendable(action), as_list=False if single
+                                          else None), timeout or self._timeout)
         except TimeoutError:
             raise AsteriskError(
                 f"AMI action {action.get('Action')!r} got no answer within "

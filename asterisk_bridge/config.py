@@ -58,6 +58,10 @@ class AsteriskSettings:
     ami_tls_port: int = 5039  # AMI over TLS, when ami_host is not a loopback address
     sandbox: bool = False  # render the sandbox test phones into the dialplan
     ram_log_dir: str = ""  # a RAM-backed (tmpfs) directory Asterisk can write: 'voco debug'
+    # 'voco capture': the interface dumpcap listens on, and the RTP ports of rtp.conf
+    capture_interface: str = "any"
+    rtp_start: int = 10000
+    rtp_end: int = 20000
 
     @property
     def event_secret_file(self) -> Path:

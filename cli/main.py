@@ -19,11 +19,13 @@ from cli.common import VocoGroup
 #: Every top-level command: its name -> ``"module:attribute"``. A new command goes here; a unit
 #: test checks that each entry loads, under its own name, without importing the store.
 COMMANDS: dict[str, str] = {
+    "agent": "cli.agent:agent_group",
     "ami-user": "cli.amiuser:ami_user_group",
     "api": "cli.api:api_group",
     "apply": "cli.apply:apply_cmd",
     "bridge": "cli.bridge:bridge_group",
     "calls": "cli.calls:calls_group",
+    "capture": "cli.capture:capture_group",
     "cdr": "cli.cdr:cdr_group",
     "check": "cli.check:check_cmd",
     "conference": "cli.conference:conference_group",
@@ -48,6 +50,7 @@ COMMANDS: dict[str, str] = {
     "queue": "cli.queue:queue_group",
     "recording": "cli.recording:recording_group",
     "recording-policy": "cli.policy:policy_group",
+    "report": "cli.report:report_group",
     "retention": "cli.retention:retention_group",
     "route": "cli.route:route_group",
     "sandbox": "cli.sandbox:sandbox_group",

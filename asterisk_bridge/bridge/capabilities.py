@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from asterisk_bridge.agents.capability import AgentActivity
 from asterisk_bridge.amiusers.watch import AmiLoginWatch
 from asterisk_bridge.bridge.capability import Capability
 from asterisk_bridge.callerinfo.capability import InboundDoors
+from asterisk_bridge.capture.capability import CaptureSweep
 from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.context import App
 from asterisk_bridge.debuglog.capability import DebugExpiry
@@ -24,4 +26,5 @@ def default_capabilities(app: App) -> list[Capability]:
     return [RecordingStore(app), CdrCapture(app), ConsentCapability(app), VoicemailPrivacy(app),
             VoicemailStore(app), VoicemailMenu(app), TranscriptionCapability(app),
             RetentionCapability(app), DebugExpiry(app), AmiLoginWatch(app),
-            NotificationsCapability(app), IntrusionResponse(app), InboundDoors(app)]
+            NotificationsCapability(app), IntrusionResponse(app), InboundDoors(app),
+            CaptureSweep(app), AgentActivity(app)]

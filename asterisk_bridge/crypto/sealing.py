@@ -9,8 +9,9 @@ but never registered is overwritten by the retry, because its path is derived fr
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -18,6 +19,7 @@ from typing import TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from asterisk_bridge.crypto import keywrap, stream
+from asterisk_bridge.errors import CryptoError
 from asterisk_bridge.masterkey import load_master_key
 from asterisk_bridge.safewrite import private_output
 
@@ -69,3 +71,27 @@ def seal_bytes(master: bytes, data: bytes, target: Path, owner: str, key_id: str
         cipher = encryptor.finish()
     return Sealed(key_id, keywrap.wrap_key(master, key, key_id, owner),
                   keywrap.master_key_id(master), cipher.size, cipher.sha256, len(data), master)
+
+
+def open_sealed(path: Path, key: bytes, key_id: str, what: str) -> Iterator[bytes]:
+    """The authenticated plaintext of *path*, chunk by chunk; CryptoError if its header names
+    another key than its row (*what* names it in the message)."""
+    with path.open("rb") as src:
+        decryptor = stream.Decryptor(src, key)
+        if decryptor.header.key_id != key_id:
+            raise CryptoError(
+                f"{what}: its file {path.name} is encrypted under data key "
+                f"{decryptor.header.key_id}, but the row names {key_id}: files or rows were "
+                "swapped; not opened")
+        yield from decryptor
+
+
+def remove_durably(path: Path) -> None:
+    """Unlink a (shredded) ciphertext and fsync its directory, so the removal survives a
+    crash."""
+    path.unlink(missing_ok=True)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

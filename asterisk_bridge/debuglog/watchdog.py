@@ -36,12 +36,16 @@ def watch(config_path: Path, window_id: int) -> None:
     """Sleep until *window_id* expires, then end it (retrying), unless it ends otherwise."""
     from asterisk_bridge.context import App
     from asterisk_bridge.debuglog import control, window
-    from asterisk_bridge.errors import VocoError
+    from asterisk_bridge.errors import ConfigError, VocoError
 
     app = App.open(config_path)
     while True:
+        if not Path(app.config.asterisk.ast_etc_dir or "/nonexistent").is_dir():
+            return  # the installation is gone: nothing left to silence
         try:
             found = window.current(app.engine, app.config.asterisk.node)
+        except ConfigError:
+            return
         except (SQLAlchemyError, VocoError):
             time.sleep(RETRY_S)
             continue

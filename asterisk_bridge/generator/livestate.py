@@ -190,7 +190,8 @@ async def _live_queues(ami: AmiSession) -> State:
     for m in answer if isinstance(answer, list) else [answer]:
         if m.get("Event") == "QueueParams":
             members.setdefault(m.get("Queue", ""), [])
-        elif m.get("Event") == "QueueMember":
+        elif m.get("Event") == "QueueMember" and m.get("Membership") != "dynamic":
+            # agents logged in ('voco agent login', *45) are not configuration
             members.setdefault(m.get("Queue", ""), []).append(
                 m.get("Location") or m.get("Interface", ""))
     return {q: " ".join(sorted(ms)) for q, ms in members.items()}

@@ -7,6 +7,7 @@ columns the models mark ``SEALED_BY_MASTER`` (:func:`asterisk_bridge.masterkey.r
 from __future__ import annotations
 
 from asterisk_bridge import oplog
+from asterisk_bridge.capture import keys as capture_keys
 from asterisk_bridge.grants import register as grants
 from asterisk_bridge.masterkey.registry import SealedKind, sealed
 from asterisk_bridge.notifications import smtp_settings
@@ -19,6 +20,7 @@ from asterisk_bridge.voicemail.transcribe import settings as transcription
 
 KINDS: tuple[SealedKind, ...] = (
     recording_keys.SEALED,
+    capture_keys.SEALED,
     extensions.SEALED,
     trunks.SEALED,
     conferences.SEALED,

@@ -60,5 +60,6 @@ def provisioning_context(engine: Bind | None) -> dict[str, Any]:
                         for r in rooms],
         "queues": [{**q.to_dict(), "agents": [{"number": m, "name": names.get(m, m)}
                                               for m in q.members]} for q in qs],
-        "queue_members": sorted({m for q in qs for m in q.members}),
+        # Any extension may log in to a queue as an agent ('voco agent login', *45<queue>).
+        "queue_members": sorted({e.number for e in exts}) if qs else [],
     }}

@@ -10,7 +10,6 @@ recording a legal hold covers (its call, or a party) is refused, naming the hold
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge import validate
 from asterisk_bridge.context import App
+from asterisk_bridge.crypto.sealing import remove_durably
 from asterisk_bridge.holds import guard as holds
 from asterisk_bridge.recording import query
 from asterisk_bridge.recording.vault import RecordingNotFound, iso, recordings_dir
@@ -71,10 +71,5 @@ def _remove(app: App, rec_id: str) -> None:
     directory = recordings_dir(app)
     with Session(app.engine) as session, session.begin():
         row = session.get_one(Recording, rec_id)
-        (directory / row.path).unlink(missing_ok=True)
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        remove_durably(directory / row.path)
         session.delete(row)

@@ -5,6 +5,7 @@ skips its domain's tombstones. A new category's name also goes into
 
 from __future__ import annotations
 
+from asterisk_bridge.capture.retention import CATEGORY as CAPTURES
 from asterisk_bridge.cdr.retention import CATEGORY as CDR
 from asterisk_bridge.debuglog.retention import CATEGORY as DEBUG_LOGS
 from asterisk_bridge.notifications.reach import CATEGORY as NOTIFICATIONS
@@ -13,5 +14,5 @@ from asterisk_bridge.retention.category import Category
 from asterisk_bridge.voicemail.retention import TRANSCRIPTS, VOICEMAIL
 
 CATEGORIES: tuple[Category, ...] = (CDR, RECORDINGS, DEBUG_LOGS, NOTIFICATIONS, VOICEMAIL,
-                                    TRANSCRIPTS)
+                                    TRANSCRIPTS, CAPTURES)
 NAMES = tuple(c.name for c in CATEGORIES)

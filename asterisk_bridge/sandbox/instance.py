@@ -173,7 +173,8 @@ class Instance:
             ast_spool_dir=str(self.spool_dir), ast_log_dir=str(self.log_dir),
             ast_lib_dir=str(self.base / "lib"), sip_bind="127.0.0.1", sip_port=info.sip_port,
             sip_tls_port=info.tls_port or 5061, https_port=info.https_port or 8089,
-            sandbox=True, ram_log_dir=str(self.ram_log_dir),
+            sandbox=True, ram_log_dir=str(self.ram_log_dir), capture_interface="lo",
+            rtp_start=info.rtp_start, rtp_end=info.rtp_end,
         )
 
     def node_context(self, sentinel: str = SENTINEL) -> dict[str, Any]:

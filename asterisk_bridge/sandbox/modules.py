@@ -3,6 +3,7 @@
 CORE = (
     "res_sorcery_config.so", "res_sorcery_memory.so", "res_sorcery_astdb.so",
     "res_timing_timerfd.so", "res_musiconhold.so", "res_clioriginate.so",
+    "res_security_log.so",  # security events reach the quiet logs (logger.conf "security")
     "pbx_config.so", "func_strings.so", "func_cut.so", "func_logic.so", "func_channel.so",
     "func_callerid.so", "func_cdr.so", "func_global.so", "func_db.so", "func_math.so",
     "func_vmcount.so", "func_uri.so", "func_sha1.so", "func_env.so", "func_dialplan.so",

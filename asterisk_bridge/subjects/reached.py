@@ -7,6 +7,7 @@ fails ``tests/unit/test_subject_reach.py``. Conference logs join here when they 
 
 from __future__ import annotations
 
+from asterisk_bridge.agents.subjects import AGENT_ACTIVITY
 from asterisk_bridge.cdr import subjects as cdr
 from asterisk_bridge.contacts import subjects as contacts
 from asterisk_bridge.disclosures.reach import DISCLOSURES
@@ -27,6 +28,7 @@ REACHES: tuple[Reach, ...] = (
     contacts.COMPANY,
     contacts.PERSONAL,
     EXTENSIONS,
+    AGENT_ACTIVITY,
     OPLOG,
     DISCLOSURES,
     HOLDS,

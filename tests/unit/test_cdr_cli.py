@@ -98,7 +98,8 @@ def test_retention_set_show_run(app: App, run_cli: CliCall) -> None:
     assert run_cli("retention", "show").output.strip() == (
         "cdr: 30 days\nrecordings: kept for ever (no policy)\n"
         "debug-logs: kept for ever (no policy)\nnotifications: kept for ever (no policy)\n"
-        "voicemail: kept for ever (no policy)\ntranscripts: kept for ever (no policy)")
+        "voicemail: kept for ever (no policy)\ntranscripts: kept for ever (no policy)\n"
+        "captures: kept for ever (no policy)")
     ran = run_cli("retention", "run")
     assert ran.output.strip() == "cdr: deleted 14"
     assert run_cli("cdr", "list", "--json").output.strip() == "[]"

@@ -219,7 +219,8 @@ def test_retention_is_off_by_default_then_purges_with_a_tombstone(store_app: App
     insert_rows(store_app.engine, old + new, CdrSealer(store_app.master_key))
     assert retention.policies(store_app.engine) == {"cdr": None, "recordings": None,
                                                     "debug-logs": None, "notifications": None,
-                                                    "voicemail": None, "transcripts": None}
+                                                    "voicemail": None, "transcripts": None,
+                                                    "captures": None}
     assert retention.enforce(store_app) == {}  # nothing deleted without a policy
     retention.set_policy(store_app.engine, "cdr", 30)
     assert retention.enforce(store_app, "bridge") == {"cdr": 4}
@@ -230,7 +231,8 @@ def test_retention_is_off_by_default_then_purges_with_a_tombstone(store_app: App
     retention.set_policy(store_app.engine, "cdr", None)
     assert retention.policies(store_app.engine) == {"cdr": None, "recordings": None,
                                                     "debug-logs": None, "notifications": None,
-                                                    "voicemail": None, "transcripts": None}
+                                                    "voicemail": None, "transcripts": None,
+                                                    "captures": None}
     with pytest.raises(ValidationError, match="days"):
         retention.set_policy(store_app.engine, "cdr", 0)
     with pytest.raises(ValidationError, match="kind"):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import pytest
+from sqlalchemy.orm import Session
 
 from asterisk_bridge.bridge.status import BridgeStatus, LinkState, write_status
 from asterisk_bridge.cdr import csvsource
@@ -26,6 +27,7 @@ from asterisk_bridge.grants import register as grants
 from asterisk_bridge.intrusion import blocks as intrusion_blocks
 from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.parties import CallInfo
+from asterisk_bridge.store.models.capture import Capture
 from asterisk_bridge.tls import certs
 from asterisk_bridge.voicemail import sweep
 from cli.main import voco
@@ -39,6 +41,7 @@ DATA = Path(__file__).parent / "data"
 REC_ID = "voco-1795911331_0-1795911331_1"
 LINKEDID = "1795911331.0"
 VM_ID = "vm-node1-1795911782-00000000"
+CAPTURE_ID = "cap-20260101T000000-abcdef"
 
 #: Commands whose job is to show something (the issue's list included): they must have --json.
 MUST_HAVE_JSON = {
@@ -57,6 +60,8 @@ INVOCATIONS: dict[str, tuple[tuple[str, ...], set[int]]] = {
     "bridge status": (("bridge", "status"), {3}),
     "debug status": (("debug", "status"), {0}),
     "calls list": (("calls", "list"), {0}),
+    "capture list": (("capture", "list"), {0}),
+    "capture show": (("capture", "show", "cap-20260101T000000-abcdef"), {0}),
     "cdr list": (("cdr", "list"), {0}),
     "conference add": (("conference", "add", "board", "--number", "3001"), {0}),
     "conference list": (("conference", "list"), {0}),
@@ -174,6 +179,11 @@ def populated(app: App, run_cli: CliCall, tmp_path: Path, ram_spool: Path) -> di
         grants.create(conn, grants.NewGrant.build("api", "crm", "Acme", ["cdr:read"],
                                                   ["192.0.2.10"], None), "tester")
         intrusion_blocks.place(conn, "203.0.113.7", "PJSIP", 5, 3600)
+    with Session(app.engine) as session, session.begin():
+        session.add(Capture(id=CAPTURE_ID, node="node1", scope="sip", bpf="port 5060",
+                            started_at="2026-01-01T00:00:00+00:00", max_bytes=65536,
+                            deadline_at="2026-01-01T00:01:00+00:00", started_by="tester",
+                            state="failed", stop_reason="dumpcap wrote no file"))
     export = tmp_path / "export.toml"
     ok(run_cli, "config", "export", "--output", str(export))
     issued = certs.issue_server(certs.create_ca("Test CA"), ["pbx.example.org"])

@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session
 
 from asterisk_bridge import oplog
 from asterisk_bridge.amiusers import users as amiusers
+from asterisk_bridge.capture import control
+from asterisk_bridge.capture import keys as capture_keys
 from asterisk_bridge.configio.export import export_text
 from asterisk_bridge.contacts import personal
 from asterisk_bridge.context import App
 from asterisk_bridge.crypto.keywrap import master_key_id
+from asterisk_bridge.crypto.sealing import Sealed, open_sealed, seal_file
 from asterisk_bridge.errors import CryptoError, KeyFileError
 from asterisk_bridge.generator.apply import render
 from asterisk_bridge.grants import register as grants
@@ -35,6 +38,7 @@ from asterisk_bridge.provisioning.trunks import Trunk
 from asterisk_bridge.recording import vault
 from asterisk_bridge.recording.parties import CallInfo
 from asterisk_bridge.recording.spool import SpoolFile
+from asterisk_bridge.store.models.capture import Capture, CaptureKey
 from tests.audio_tones import tone_wav
 
 SIP = {"1001": "alice-secret-0a1b2c3d", "1002": "bob-secret-4e5f6a7b"}
@@ -43,6 +47,7 @@ SMTP_PASSWORD = "relay-password-77"
 REC_ID = "voco-1795911331_0-1795911331_1"
 PASSPHRASE = "only alice knows this"  # what unlocks 1001's personal contacts
 GRANT_SECRET: dict[str, str] = {}  # the AMI application user's generated secret
+CAPTURE_ID, CAPTURE = "cap-20260101T000000-abcdef", b"\xd4\xc3\xb2\xa1 a pcap" * 100
 
 
 @pytest.fixture
@@ -70,8 +75,37 @@ def populated(app: App, tmp_path: Path) -> bytes:
     (tmp_path / f"{REC_ID}.wav.done").touch()
     vault.store(app, SpoolFile(wav, done=True), partial=False,  # its parties become subjects
                 info=CallInfo(caller="+442079460000", connected="1001"))
+    _seal_capture(app, tmp_path)
     app.record("test entry", {}, "ok")
     return original
+
+
+def _seal_capture(app: App, tmp_path: Path) -> None:
+    """A sealed packet capture, as the capture runner leaves one."""
+    plain = tmp_path / "capture.pcap"
+    plain.write_bytes(CAPTURE)
+    target = control.captures_dir(app) / f"{CAPTURE_ID}.vcap"
+
+    def commit(done: Sealed) -> None:
+        with Session(app.engine) as s, s.begin():
+            s.add(Capture(id=CAPTURE_ID, node="node1", scope="sip", bpf="port 5060",
+                          started_at="2026-01-01T00:00:00+00:00", max_bytes=65536,
+                          deadline_at="2026-01-01T00:01:00+00:00", started_by="tester",
+                          state="sealed", path=target.name, key_id=done.key_id,
+                          master_key_id=done.master_key_id))
+            s.flush()
+            s.add(CaptureKey(key_id=done.key_id, capture_id=CAPTURE_ID, wrapped=done.wrapped,
+                             master_key_id=done.master_key_id))
+
+    seal_file(app.config.master_key_file, plain, target, capture_keys.owner(CAPTURE_ID),
+              commit, plain.unlink)
+
+
+def _capture(app: App, key: bytes) -> bytes:
+    with Session(app.engine) as s:
+        held = s.get_one(CaptureKey, s.get_one(Capture, CAPTURE_ID).key_id)
+        return b"".join(open_sealed(control.captures_dir(app) / f"{CAPTURE_ID}.vcap",
+                                    capture_keys.unwrap(key, held), held.key_id, "capture"))
 
 
 def _opens_with(app: App, key: bytes, recording: bytes) -> None:
@@ -86,6 +120,7 @@ def _opens_with(app: App, key: bytes, recording: bytes) -> None:
         assert grants.secret_of(key, grants.open_by_name(conn, "ami", "crm")) == \
             GRANT_SECRET["crm"]
     assert b"".join(vault.open_plaintext(app, REC_ID, mend=False)) == recording
+    assert _capture(app, key) == CAPTURE
     with Session(app.engine) as s:
         assert [e.name for e in personal.entries(s, "1001", PASSPHRASE)] == ["Zelda Private"]
 
@@ -104,7 +139,8 @@ def test_rotation_reseals_every_kind(app: App, populated: bytes) -> None:
     new = app.master_key
     assert new != old and report.backup.read_bytes() == old
     assert (report.old_key_id, report.new_key_id) == (master_key_id(old), master_key_id(new))
-    assert report.resealed == {"recording data keys": 1, "extension SIP secrets": 2,
+    assert report.resealed == {"recording data keys": 1, "capture data keys": 1,
+                               "extension SIP secrets": 2,
                                "trunk passwords": 1, "conference PINs": 1, "grant secrets": 1,
                                "SMTP relay password": 1,
                                # owners of 1001 (a party) and 1002, the other party, blind index
@@ -166,9 +202,10 @@ def test_a_rotation_interrupted_after_its_commit_is_finished_by_rerun(
     del app.master_key
     assert app.master_key == new and not pending.exists()
     assert {k: n for k, n in report.resealed.items() if k != "operation log seals"} == {
-        "recording data keys": 0, "extension SIP secrets": 0, "trunk passwords": 0,
-        "conference PINs": 0, "subject keys and store keys": 0, "grant secrets": 0,
-        "SMTP relay password": 0, "voicemail data keys": 0, "transcription credentials": 0}
+        "recording data keys": 0, "capture data keys": 0, "extension SIP secrets": 0,
+        "trunk passwords": 0, "conference PINs": 0, "subject keys and store keys": 0,
+        "grant secrets": 0, "SMTP relay password": 0, "voicemail data keys": 0,
+        "transcription credentials": 0}
     _opens_with(app, new, populated)
 
 

@@ -38,12 +38,13 @@ def test_every_command_declares_its_oplog_entry() -> None:
     assert twice == []
     assert sorted(set(NOT_LOGGED) - set(commands)) == []  # no stale exemptions
     reads = sorted(n for n, m in marks.items() if m == "read")
-    assert reads == ["calls list", "cdr export", "cdr list", "contact list",
+    assert reads == ["calls list", "capture export", "cdr export", "cdr list", "contact list",
                      "contact personal list", "contact show", "debug export", "disclosure list",
                      "disclosure show", "extension list", "extension show", "hold list",
                      "intrusion list", "live evidence", "notify rule list", "recording export",
-                     "recording list", "recording show", "subject export", "subject find",
-                     "voicemail export", "voicemail list", "voicemail show"]
+                     "recording list", "recording show", "report agents", "report calls",
+                     "report queues", "subject export", "subject find", "voicemail export",
+                     "voicemail list", "voicemail show"]
 
 
 @pytest.fixture

@@ -32,9 +32,10 @@ def three_days_later(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_category_is_off_until_set(store: Store, three_days_later: None) -> None:
-    assert ok(store.cli, "retention", "show", "--json").strip().splitlines()[1:7] == [
+    assert ok(store.cli, "retention", "show", "--json").strip().splitlines()[1:8] == [
         ' "cdr": null,', ' "recordings": null,', ' "debug-logs": null,',
-        ' "notifications": null,', ' "voicemail": null,', ' "transcripts": null']
+        ' "notifications": null,', ' "voicemail": null,', ' "transcripts": null,',
+        ' "captures": null']
     assert "nothing deleted" in ok(store.cli, "retention", "run")
     assert counts(store.app) == (3, 2)
     ok(store.cli, "retention", "set", "recordings", "2")

@@ -1,7 +1,9 @@
 """The schema: one module per domain, all on one MetaData so Alembic sees every table."""
 
 from asterisk_bridge.store.models import (
+    agents,  # noqa: F401  (registers its tables)
     bridge,  # noqa: F401  (registers its tables)
+    capture,  # noqa: F401  (registers its tables)
     cdr,  # noqa: F401  (registers its tables)
     consent,  # noqa: F401  (registers its tables)
     contacts,  # noqa: F401  (registers its tables)

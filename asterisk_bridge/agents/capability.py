@@ -1,0 +1,70 @@
+"""The bridge capability that keeps agent activity: queue_log read after every (re)connect,
+at once when AMI announces queue or member activity, and every half minute besides."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from asterisk_bridge.agents.ingest import Reader, ingest, queue_log_path
+from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
+from asterisk_bridge.bridge.logs import fields, get_logger
+from asterisk_bridge.context import App
+
+log = get_logger("agents")
+#: AMI events after which queue_log has a new line (app_queue writes both at once).
+TRIGGERS = ("QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause", "QueueCallerJoin",
+            "QueueCallerAbandon", "QueueCallerLeave", "AgentConnect", "AgentComplete",
+            "AgentRingNoAnswer")
+SETTLE_S = 0.3  # Asterisk writes queue_log right after the event; let it land
+
+
+class AgentActivity:
+    """Capability ``agents``: nothing in queue_log is missing from the store."""
+
+    name = "agents"
+
+    def __init__(self, app: App, every_s: float = 30.0) -> None:
+        self.app = app
+        self.every_s = every_s
+        path = queue_log_path(app)
+        self._reader = Reader(path) if path is not None else None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def register(self, bridge: BridgeHandle) -> None:
+        """Wake the reader on every queue or member event."""
+        for name in TRIGGERS:
+            bridge.on_ami(name, self._on_event)
+
+    async def _on_event(self, _event: Event) -> None:
+        self._wake.set()
+
+    async def on_connected(self, link: str, gap: Gap | None) -> None:
+        """Read everything new now (the gap's lines included), and start the rounds."""
+        if self._reader is None:
+            return
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="agents")
+        self._wake.set()
+
+    async def close(self) -> None:
+        """Stop reading (a read in progress finishes in its thread)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        assert self._reader is not None
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.every_s)
+            await asyncio.sleep(SETTLE_S)
+            self._wake.clear()
+            try:
+                added = await asyncio.to_thread(ingest, self.app, self._reader)
+                if added:
+                    log.info("agents.stored", extra=fields(rows=added))
+            except Exception:  # keep the bridge running; the next round re-reads
+                log.exception("agents.ingest_failed")
