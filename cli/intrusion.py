@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -107,6 +106,8 @@ def unblock_cmd(ctx: click.Context, address: str) -> None:
     async def tell() -> None:
         async with ami_session(app.config.asterisk, timeout=30) as session:
             await enforce.enforce(app.config.asterisk, session, wanted)
+
+    import asyncio
 
     try:
         asyncio.run(tell())

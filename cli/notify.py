@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -128,6 +127,7 @@ def test_cmd(ctx: click.Context, rule_id: int) -> None:
     from asterisk_bridge.errors import NotFoundError, VocoError
 
     app = get_app(ctx)
+    import asyncio
     outcomes = asyncio.run(_test(app, rule_id))
     if not outcomes:
         raise NotFoundError(f"notification rule {rule_id} does not exist")

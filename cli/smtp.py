@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,6 +111,7 @@ def test_cmd(ctx: click.Context, to: str) -> None:
         raise VocoError("smtp is off: turn it on with 'voco smtp set default|custom'")
     msg = smtp.compose(door, address, "Voco test message",
                        "This is a test message from Voco. Nothing else was sent.")
+    import asyncio
     outcome = asyncio.run(smtp.deliver(door, msg, attempts=1))
     if not outcome.ok:
         raise VocoError(f"test message not delivered: {outcome.error}")

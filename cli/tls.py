@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from asterisk_bridge.errors import ValidationError
-from asterisk_bridge.tls import certs
-from asterisk_bridge.tls.store import RENEW_WITHIN_DAYS, TlsStore, default_hosts
+from asterisk_bridge.tls.choices import RENEW_WITHIN_DAYS, SERVER_DAYS
 from cli.common import get_app, oplogged
 from cli.output import emit_object, object_json_option
 
@@ -21,6 +20,7 @@ def tls_group() -> None:
 
 
 def _emit(ctx: click.Context, as_json: bool, note: str = "") -> None:
+    from asterisk_bridge.tls.store import TlsStore
     current = TlsStore.of(get_app(ctx).config).require()
     data = current.to_dict()
     emit_object({**data, "note": note} if note else data, as_json)
@@ -30,7 +30,7 @@ def _emit(ctx: click.Context, as_json: bool, note: str = "") -> None:
 @click.option("--host", "hosts", multiple=True,
               help="A name or address phones use to reach the PBX (repeatable; default: this "
                    "host's name, localhost, 127.0.0.1 and sip_bind).")
-@click.option("--days", type=click.IntRange(1, certs.SERVER_DAYS), default=certs.SERVER_DAYS,
+@click.option("--days", type=click.IntRange(1, SERVER_DAYS), default=SERVER_DAYS,
               show_default=True, help="Validity of the server certificate.")
 @object_json_option
 @click.pass_context
@@ -42,6 +42,7 @@ def create_cmd(ctx: click.Context, hosts: tuple[str, ...], days: int, as_json: b
     across renewals. Replaces an installed certificate of the admin's own.
     """
     app = get_app(ctx)
+    from asterisk_bridge.tls.store import TlsStore, default_hosts
     names = list(hosts) or default_hosts(app.config.asterisk.sip_bind)
     TlsStore.of(app.config).create(names, days)
     _emit(ctx, as_json, APPLY_HINT)
@@ -62,6 +63,7 @@ def install_cmd(ctx: click.Context, cert_file: str, key_file: str, as_json: bool
         cert, key = Path(cert_file).read_bytes(), Path(key_file).read_bytes()
     except OSError as exc:
         raise ValidationError(f"cannot read {exc.filename}: {exc.strerror}") from None
+    from asterisk_bridge.tls.store import TlsStore
     TlsStore.of(app.config).install(cert, key)
     _emit(ctx, as_json, APPLY_HINT)
 
@@ -78,6 +80,7 @@ def renew_cmd(ctx: click.Context, within_days: int, as_json: bool) -> None:
     An admin's own certificate that is due makes this fail (exit 1) with its expiry date, so a
     timer's failure is the reminder.
     """
+    from asterisk_bridge.tls.store import TlsStore
     renewed = TlsStore.of(get_app(ctx).config).renew(within_days)
     _emit(ctx, as_json, APPLY_HINT if renewed else "not due; nothing changed")
 

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.tls.choices import SERVER_DAYS
 
 CA_DAYS = 3650
-SERVER_DAYS = 397  # what browsers accept for a server certificate at most
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 

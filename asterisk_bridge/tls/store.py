@@ -17,8 +17,8 @@ from asterisk_bridge.config import Config
 from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.safewrite import write_private
 from asterisk_bridge.tls import certs
+from asterisk_bridge.tls.choices import RENEW_WITHIN_DAYS
 
-RENEW_WITHIN_DAYS = 30
 VOCO_CA = "voco-ca"
 ADMIN = "admin"
 

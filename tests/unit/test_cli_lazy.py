@@ -16,7 +16,7 @@ from asterisk_bridge.retention import choices as retention_choices
 from asterisk_bridge.retention import kinds
 from cli.main import COMMANDS
 
-HEAVY = ("sqlalchemy", "alembic", "panoramisk", "asterisk_bridge.store")
+HEAVY = ("sqlalchemy", "alembic", "panoramisk", "asterisk_bridge.store", "cryptography", "asyncio")
 
 
 def _defined_commands() -> dict[str, tuple[str, click.Command]]:
