@@ -21,7 +21,7 @@ sandbox: setup system
 	$(BIN)/voco sandbox build
 
 run: sandbox
-	$(BIN)/python -m asterisk_bridge.demo
+	$(BIN)/python -m asterisk_bridge.services.demo
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
 test: sandbox lint

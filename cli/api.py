@@ -33,9 +33,9 @@ def enable_cmd(ctx: click.Context, bind: str, port: int, tls_cert: str | None,
     """Turn the API on (takes effect when 'voco api serve' starts)."""
     from dataclasses import replace
 
-    from asterisk_bridge import validate
     from asterisk_bridge.api.server import check_settings
     from asterisk_bridge.config import ApiSettings, write_config
+    from asterisk_bridge.provisioning import validate
 
     cfg = get_app(ctx).config
     api = ApiSettings(enabled=True, bind=validate.ip_address(bind, "bind"), port=port,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from asterisk_bridge.cdr.channel_names import endpoint
 from asterisk_bridge.cdr.choices import CALL_DISPOSITIONS
-from asterisk_bridge.channel_names import endpoint
 from cli.cdr import build_filter, filter_options
 from cli.common import get_app, oplogged_read, read_rows
 from cli.output import Column, emit_list, list_json_option

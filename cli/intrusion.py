@@ -91,11 +91,11 @@ def list_cmd(ctx: click.Context, everything: bool, as_json: bool) -> None:
 def unblock_cmd(ctx: click.Context, address: str) -> None:
     """Lift the block of ADDRESS now (Asterisk is told at once when it is reachable, else by
     the bridge within seconds)."""
-    from asterisk_bridge import validate
-    from asterisk_bridge.amiclient import ami_session
+    from asterisk_bridge.bridge.amiclient import ami_session
     from asterisk_bridge.errors import VocoError
     from asterisk_bridge.intrusion import blocks, enforce
     from asterisk_bridge.oplog import current_actor
+    from asterisk_bridge.provisioning import validate
 
     app = get_app(ctx)
     ip = validate.ip_address(address, "address")

@@ -21,7 +21,7 @@ def live_group() -> None:
 
 
 async def _control(app: App, target: str, action: str) -> list[tuple[control.Recorder, str]]:
-    from asterisk_bridge.amiclient import ami_session
+    from asterisk_bridge.bridge.amiclient import ami_session
     from asterisk_bridge.recording import control
 
     async with ami_session(app.config.asterisk) as ami:

@@ -139,7 +139,7 @@ def test_cmd(ctx: click.Context, rule_id: int) -> None:
 async def _test(app: App, rule_id: int) -> list[str]:
     from sqlalchemy import select
 
-    from asterisk_bridge.amiclient import ami_session
+    from asterisk_bridge.bridge.amiclient import ami_session
     from asterisk_bridge.notifications import bus
     from asterisk_bridge.notifications.events import kind
     from asterisk_bridge.notifications.notifier import Notifier

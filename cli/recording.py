@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from asterisk_bridge.channel_names import endpoint
+from asterisk_bridge.cdr.channel_names import endpoint
 from asterisk_bridge.errors import AsteriskError, ExitCode
 from cli.audio_out import write_audio
 from cli.common import get_app, oplogged, oplogged_read, read_rows
@@ -185,7 +185,7 @@ def sweep_cmd(ctx: click.Context) -> None:
 
 
 async def _active(app: App) -> set[str]:
-    from asterisk_bridge.amiclient import ami_session
+    from asterisk_bridge.bridge.amiclient import ami_session
     from asterisk_bridge.recording import pipeline
 
     async with ami_session(app.config.asterisk) as ami:

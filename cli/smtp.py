@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError, VocoError
 from asterisk_bridge.notifications.choices import SMTP_MODES, SMTP_SECURITY
+from asterisk_bridge.provisioning import validate
 from cli.common import get_app, oplogged
 from cli.output import emit_object, object_json_option
 

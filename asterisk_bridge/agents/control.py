@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from asterisk_bridge import validate
-from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge.bridge.amiclient import ami_session
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import AsteriskError
-from asterisk_bridge.provisioning import extensions, queues
+from asterisk_bridge.provisioning import extensions, queues, validate
 
 
 def interface(number: str) -> str:

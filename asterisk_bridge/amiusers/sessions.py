@@ -3,7 +3,7 @@ leaves manager.conf, so revoking a user also kicks every session it has open."""
 
 from __future__ import annotations
 
-from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge.bridge.amiclient import ami_session
 from asterisk_bridge.config import AsteriskSettings
 
 

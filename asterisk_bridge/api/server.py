@@ -7,11 +7,11 @@ import ipaddress
 
 import uvicorn
 
-from asterisk_bridge import validate
 from asterisk_bridge.api.app import create_api
 from asterisk_bridge.config import ApiSettings
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ConfigError, NotRunningError, ValidationError
+from asterisk_bridge.provisioning import validate
 
 
 def check_settings(api: ApiSettings) -> None:

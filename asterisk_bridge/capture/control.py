@@ -25,13 +25,13 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.capture import keys, plan, runner
 from asterisk_bridge.capture.spool import plain_path, running, spool_dir
 from asterisk_bridge.context import App
 from asterisk_bridge.crypto import age
 from asterisk_bridge.crypto.sealing import Sealed, open_sealed, remove_durably, seal_file
 from asterisk_bridge.errors import ConfigError, NotFoundError, VocoError
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store import wipe
 from asterisk_bridge.store.models.capture import Capture, CaptureKey
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from asterisk_bridge import validate
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.provisioning import validate
 
 SCOPES = ("sip", "rtp", "all")
 MOST_S = 4 * 3600

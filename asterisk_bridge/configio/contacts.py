@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.configio.kinds import Kind
 from asterisk_bridge.configio.registry import Record, Section
 from asterisk_bridge.contacts import company
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.provisioning import validate
 
 _CONTACT_FIELDS = {"name": Kind.TEXT, "numbers": Kind.TEXT_LIST, "email": Kind.TEXT,
                    "company": Kind.TEXT, "notes": Kind.TEXT}

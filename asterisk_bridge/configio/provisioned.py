@@ -12,11 +12,18 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from asterisk_bridge import validate
 from asterisk_bridge.configio import kinds
 from asterisk_bridge.configio.registry import WITHHELD, Record, Section
 from asterisk_bridge.errors import ValidationError
-from asterisk_bridge.provisioning import conferences, extensions, queues, routes, speeddials, trunks
+from asterisk_bridge.provisioning import (
+    conferences,
+    extensions,
+    queues,
+    routes,
+    speeddials,
+    trunks,
+    validate,
+)
 from asterisk_bridge.provisioning.records import Spec
 
 

@@ -1,7 +1,8 @@
 """The company directory: contacts the admin manages, and which extensions may view or manage it.
 
 Every function takes a Session so the CLI and ``voco config import`` compose them into one
-transaction; each validates its input with :mod:`asterisk_bridge.validate` before touching a row.
+transaction; each validates its input with :mod:`asterisk_bridge.provisioning.validate` before
+touching a row.
 
 A contact is a person: each is a subject, found by the contact's id, numbers and e-mail (a
 caller who rang from one of those numbers is the same person), and every field is sealed under
@@ -17,11 +18,11 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.contacts import findable
 from asterisk_bridge.contacts.choices import PRIVILEGES
 from asterisk_bridge.contacts.extensions import check_extension
 from asterisk_bridge.errors import DeniedError, NotFoundError, ValidationError
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models.contacts import CompanyContact, ContactGrant
 from asterisk_bridge.subjects import identity
 from asterisk_bridge.subjects.vault import SubjectVault

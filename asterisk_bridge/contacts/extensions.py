@@ -7,8 +7,7 @@ import hmac
 
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
-from asterisk_bridge.provisioning import extensions, links
+from asterisk_bridge.provisioning import extensions, links, validate
 
 
 def check_extension(session: Session, extension: str) -> str:

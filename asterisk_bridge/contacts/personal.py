@@ -19,11 +19,11 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.contacts import crypto
 from asterisk_bridge.contacts.company import MAX_NUMBERS
 from asterisk_bridge.contacts.extensions import check_extension, is_sip_secret
 from asterisk_bridge.errors import NotFoundError, ValidationError
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models.contacts import PersonalContact, PersonalKeyring
 
 

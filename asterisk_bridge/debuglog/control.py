@@ -17,14 +17,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from asterisk_bridge import ramdir, validate
-from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge import ramdir
+from asterisk_bridge.bridge.amiclient import ami_session
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
 from asterisk_bridge.crypto import age
 from asterisk_bridge.debuglog import logcontext, watchdog, window
 from asterisk_bridge.errors import AsteriskError, AsteriskUnreachable, ConfigError, NotFoundError
 from asterisk_bridge.generator.apply import exclusive, write_files
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models.debuglog import DebugWindow
 
 MOST_S = 24 * 3600

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from asterisk_bridge import validate
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.generator.pbx import QUIET_LOGGING
 from asterisk_bridge.generator.render import render
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models.debuglog import DebugWindow
 
 PREFIX = "voco-debug-"

@@ -21,9 +21,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from asterisk_bridge import validate
 from asterisk_bridge.config import Config, load_config, read_secret, write_config, write_secret
 from asterisk_bridge.errors import ConfigError, VocoError
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.safewrite import write_private
 from asterisk_bridge.services.init import initialise
 from asterisk_bridge.tls.store import TlsStore, default_hosts

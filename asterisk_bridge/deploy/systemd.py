@@ -13,10 +13,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from asterisk_bridge import validate
 from asterisk_bridge.config import Config
 from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.generator.render import render
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.safewrite import write_private
 
 UNIT_DIR = Path("/etc/systemd/system")

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import NotFoundError, ValidationError
 from asterisk_bridge.holds.guard import today
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models.disclosures import Disclosure, DisclosureExport
 from asterisk_bridge.store.models.subjects import SubjectTombstone
 from asterisk_bridge.subjects import target

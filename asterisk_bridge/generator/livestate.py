@@ -26,8 +26,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from asterisk_bridge.amiclient import AmiSession
 from asterisk_bridge.bridge import eventmac
+from asterisk_bridge.bridge.amiclient import AmiSession
 from asterisk_bridge.generator.conffile import Section, first_field, sections
 
 Files = Mapping[str, str]

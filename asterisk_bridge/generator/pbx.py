@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
-from asterisk_bridge import validate
 from asterisk_bridge.amiusers.users import ami_context
 from asterisk_bridge.bridge import eventmac
 from asterisk_bridge.callerinfo.context import doors_context
 from asterisk_bridge.config import AsteriskSettings, read_secret
 from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.generator.render import render_set
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.provisioning.context import provisioning_context
 from asterisk_bridge.recording.dialplan import recording_context
 from asterisk_bridge.voicemail.notice import voicemail_context

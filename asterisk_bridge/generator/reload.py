@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from asterisk_bridge.amiclient import AmiSession, ami_session
+from asterisk_bridge.bridge.amiclient import AmiSession, ami_session
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.generator import livestate
 

@@ -20,8 +20,8 @@ from typing import Any
 import jinja2
 
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.provisioning.validate import FORBIDDEN, Structured
 from asterisk_bridge.resources import templates_dir
-from asterisk_bridge.validate import FORBIDDEN, Structured
 
 
 def conf_value(value: Any) -> str:

@@ -18,10 +18,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, update
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import NotFoundError, ValidationError
 from asterisk_bridge.grants.choices import DOORS, OUTBOUND
-from asterisk_bridge.provisioning import secrets
+from asterisk_bridge.provisioning import secrets, validate
 from asterisk_bridge.store.models.grants import Grant
 
 

@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import NotFoundError, ValidationError
 from asterisk_bridge.holds import guard
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models import Base
 from asterisk_bridge.store.models.holds import LegalHold
 from asterisk_bridge.subjects import refs, target

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.intrusion import IntrusionSettings
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import NotFoundError, ValidationError
 from asterisk_bridge.notifications.events import BY_NAME
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models.notifications import NotificationRule
 from asterisk_bridge.subjects import identity
 from asterisk_bridge.subjects.fields import FieldRef

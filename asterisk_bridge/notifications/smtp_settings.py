@@ -17,10 +17,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.notifications.choices import SMTP_SECURITY
-from asterisk_bridge.provisioning import secrets
+from asterisk_bridge.provisioning import secrets, validate
 from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.notifications import SmtpSettings
 

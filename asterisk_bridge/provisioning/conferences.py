@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
-from asterisk_bridge.provisioning import links, secrets
+from asterisk_bridge.provisioning import links, secrets, validate
 from asterisk_bridge.provisioning.records import Repo, Spec, transaction
 from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.provisioning import ProvConference

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
-from asterisk_bridge.provisioning import encryption, links, secrets
+from asterisk_bridge.provisioning import encryption, links, secrets, validate
 from asterisk_bridge.provisioning.owners import OwnerFields
 from asterisk_bridge.provisioning.records import Repo, Spec, transaction
 from asterisk_bridge.store.engine import Bind

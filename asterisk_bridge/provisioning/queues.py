@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
-from asterisk_bridge.provisioning import links
+from asterisk_bridge.provisioning import links, validate
 from asterisk_bridge.provisioning.choices import STRATEGIES
 from asterisk_bridge.provisioning.records import Repo, Spec
 from asterisk_bridge.store.engine import Bind

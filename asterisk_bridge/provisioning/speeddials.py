@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
-from asterisk_bridge.provisioning import links
+from asterisk_bridge.provisioning import links, validate
 from asterisk_bridge.provisioning.records import Repo, Spec
 from asterisk_bridge.store.models.provisioning import ProvSpeedDial
 

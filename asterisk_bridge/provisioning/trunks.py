@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
-from asterisk_bridge.provisioning import encryption, links, secrets
+from asterisk_bridge.provisioning import encryption, links, secrets, validate
 from asterisk_bridge.provisioning.records import Repo, Spec, transaction
 from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.provisioning import ProvTrunk

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from asterisk_bridge import validate
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.recording import policy, prompts
 
 ACTIONS = ("pause", "resume", "stop")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from asterisk_bridge.channel_names import endpoint
+from asterisk_bridge.cdr.channel_names import endpoint
 from asterisk_bridge.provisioning import owners
 from asterisk_bridge.store.models.provisioning import ProvExtension
 from asterisk_bridge.subjects import identity

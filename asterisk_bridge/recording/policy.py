@@ -45,8 +45,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.recording.choices import (
     CONSENTS,
     DEFAULT_MODES,

@@ -23,8 +23,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import NotFoundError, ValidationError, VocoError
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.recording import policy
 from asterisk_bridge.recording.choices import ROLES
 from asterisk_bridge.safewrite import write_private

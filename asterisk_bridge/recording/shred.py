@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.context import App
 from asterisk_bridge.crypto.sealing import remove_durably
 from asterisk_bridge.holds import guard as holds
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.recording import query
 from asterisk_bridge.recording.vault import RecordingNotFound, iso, recordings_dir
 from asterisk_bridge.store import wipe

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 
 from sqlalchemy import select
 
-from asterisk_bridge import validate
 from asterisk_bridge.context import App
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.recording import evidence, parties, shred
 from asterisk_bridge.recording.vault import open_plaintext
 from asterisk_bridge.store.models.recording import Recording

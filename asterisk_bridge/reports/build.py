@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from asterisk_bridge.cdr.calls import Call, list_calls
+from asterisk_bridge.cdr.channel_names import endpoint
 from asterisk_bridge.cdr.query import CdrFilter
-from asterisk_bridge.channel_names import endpoint
 from asterisk_bridge.context import App
 from asterisk_bridge.reports import stats
 from asterisk_bridge.reports.period import Period, grouping, period

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from asterisk_bridge import validate
 from asterisk_bridge.context import App
 from asterisk_bridge.holds import guard
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store import wipe
 from asterisk_bridge.subjects.reach import Access, Found, Reach
 from asterisk_bridge.subjects.reached import REACHES

@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import NotFoundError
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.recording import evidence, policy, prompts
 from asterisk_bridge.recording.prompts import PromptError
 from asterisk_bridge.safewrite import write_private

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.context import App
 from asterisk_bridge.holds import guard as holds
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.safewrite import fsync_dir
 from asterisk_bridge.store import wipe
 from asterisk_bridge.store.models.voicemail import (

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 
 from sqlalchemy import select
 
-from asterisk_bridge import validate
 from asterisk_bridge.context import App
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models.voicemail import VoicemailMessage
 from asterisk_bridge.subjects import refs
 from asterisk_bridge.subjects.reach import Access, BundleFile, Exported, Reach, by_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge.bridge.amiclient import ami_session
 from asterisk_bridge.sandbox.instance import Instance
 from tests.conftest import CliCall
 from tests.integration.provision_support import attach, ok

@@ -13,7 +13,7 @@ def test_demo_end_to_end(tmp_path: Path, asterisk_root: Path) -> None:
     name = f"t{uuid.uuid4().hex[:10]}"
     env = {**os.environ, "VOCO_DEMO_DIR": str(tmp_path / "demo"), "VOCO_DEMO_SANDBOX": name}
     try:
-        run = subprocess.run([sys.executable, "-m", "asterisk_bridge.demo"], env=env,
+        run = subprocess.run([sys.executable, "-m", "asterisk_bridge.services.demo"], env=env,
                              capture_output=True, text=True, timeout=900)
     finally:
         subprocess.run([str(Path(sys.executable).with_name("voco")), "sandbox", "stop",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge.bridge.amiclient import ami_session
 from asterisk_bridge.context import App
 from asterisk_bridge.recording import check, pipeline
 from asterisk_bridge.sandbox.instance import Instance

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge.bridge.amiclient import ami_session
 from asterisk_bridge.config import write_config
 from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance

@@ -7,7 +7,7 @@ import os
 import uuid
 from pathlib import Path
 
-from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge.bridge.amiclient import ami_session
 from asterisk_bridge.config import load_config
 from asterisk_bridge.sandbox.instance import Instance
 

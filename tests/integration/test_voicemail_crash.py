@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge.bridge.amiclient import ami_session
 from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
 from asterisk_bridge.store.models.voicemail import VoicemailKey

@@ -17,12 +17,11 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.config import load_config, write_config
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.generator.apply import render
-from asterisk_bridge.provisioning import trunks
+from asterisk_bridge.provisioning import trunks, validate
 from asterisk_bridge.provisioning.trunks import Trunk
 from asterisk_bridge.store.models.provisioning import ProvTrunk
 from tests.conftest import CliCall

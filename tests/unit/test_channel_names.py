@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from asterisk_bridge.cdr import csvsource
+from asterisk_bridge.cdr.channel_names import endpoint
 from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
-from asterisk_bridge.channel_names import endpoint
 from asterisk_bridge.context import App
 from asterisk_bridge.recording.parties import CallInfo
 from tests.conftest import CliCall

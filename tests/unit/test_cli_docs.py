@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from asterisk_bridge.clidocs import render
+from asterisk_bridge.services.clidocs import render
 from cli.main import voco
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
@@ -10,7 +10,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 def test_cli_reference_is_current() -> None:
     assert DOC.read_text(encoding="utf-8") == render(voco), (
-        "docs/cli.md is stale: run '.venv/bin/python -m asterisk_bridge.clidocs'")
+        "docs/cli.md is stale: run '.venv/bin/python -m asterisk_bridge.services.clidocs'")
 
 
 def test_every_command_has_help() -> None:

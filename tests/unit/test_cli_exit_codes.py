@@ -89,7 +89,7 @@ def test_exit_code(installed: dict[str, str], run_cli: CliCall, expected: ExitCo
 
 def test_every_code_is_covered_and_documented() -> None:
     assert {code for code, _ in CASES} == set(ExitCode)
-    from asterisk_bridge.clidocs import render
+    from asterisk_bridge.services.clidocs import render
     from cli.main import voco
 
     text = render(voco)

@@ -20,13 +20,13 @@ from asterisk_bridge.bridge.status import BridgeStatus, LinkState, write_status
 from asterisk_bridge.cdr import csvsource
 from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
-from asterisk_bridge.clidocs import walk
 from asterisk_bridge.config import load_config, write_config
 from asterisk_bridge.context import App
 from asterisk_bridge.grants import register as grants
 from asterisk_bridge.intrusion import blocks as intrusion_blocks
 from asterisk_bridge.recording import evidence
 from asterisk_bridge.recording.parties import CallInfo
+from asterisk_bridge.services.clidocs import walk
 from asterisk_bridge.store.models.capture import Capture
 from asterisk_bridge.tls import certs
 from asterisk_bridge.voicemail import sweep

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from asterisk_bridge import validate
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
 from asterisk_bridge.debuglog import control, logcontext, retention, window
 from asterisk_bridge.errors import ConfigError, NotFoundError, ValidationError
 from asterisk_bridge.generator.pbx import PBX_FILES, node_context, render_pbx
+from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models.debuglog import DebugWindow
 
 RECIPIENT = str(pyrage.x25519.Identity.generate().to_public())

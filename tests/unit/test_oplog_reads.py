@@ -14,8 +14,8 @@ from asterisk_bridge import oplog
 from asterisk_bridge.cdr import csvsource
 from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
-from asterisk_bridge.clidocs import walk
 from asterisk_bridge.context import App
+from asterisk_bridge.services.clidocs import walk
 from cli.common import NOT_LOGGED, OPLOG_MARK
 from cli.main import voco
 from tests.conftest import CliCall

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from asterisk_bridge import validate
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.generator.render import conf_value, render
-from asterisk_bridge.validate import FORBIDDEN
+from asterisk_bridge.provisioning import validate
+from asterisk_bridge.provisioning.validate import FORBIDDEN
 
 CONTROL = ["\x00", "\x07", "\x1b", "\x7f", "\u2028"]
 

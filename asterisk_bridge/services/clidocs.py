@@ -1,7 +1,7 @@
 """The CLI reference in docs/cli.md, generated from the commands' own ``--help``.
 
 Help text is the single source of truth (as in sqlite-utils); a test fails when docs/cli.md no
-longer matches, and ``python -m asterisk_bridge.clidocs`` rewrites it.
+longer matches, and ``python -m asterisk_bridge.services.clidocs`` rewrites it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from asterisk_bridge.errors import EXIT_CODE_MEANINGS
 
 HEADER = """# `voco` command reference
 
-Generated from `voco … --help` by `python -m asterisk_bridge.clidocs`; do not edit by hand.
+Generated from `voco … --help` by `python -m asterisk_bridge.services.clidocs`; do not edit by hand.
 
 ## Output
 

@@ -21,7 +21,7 @@ import wave
 from collections.abc import Callable
 from pathlib import Path
 
-from asterisk_bridge.amiclient import ami_session
+from asterisk_bridge.bridge.amiclient import ami_session
 from asterisk_bridge.config import load_config
 from asterisk_bridge.context import App
 from asterisk_bridge.recording.query import Filters, recordings

@@ -20,7 +20,7 @@ from asterisk_bridge.errors import AsteriskError, AsteriskUnreachable
 
 NEVER = 10**6  # seconds: a one-shot session neither pings nor reconnects
 # panoramisk narrates its reconnect plans, which a one-shot session never follows: keep it quiet.
-_PANORAMISK_LOG = logging.getLogger("asterisk_bridge.amiclient.panoramisk")
+_PANORAMISK_LOG = logging.getLogger("asterisk_bridge.bridge.amiclient.panoramisk")
 _PANORAMISK_LOG.addHandler(logging.NullHandler())
 _PANORAMISK_LOG.propagate = False
 
