@@ -9,6 +9,7 @@ from asterisk_bridge.callerinfo.capability import InboundDoors
 from asterisk_bridge.capture.capability import CaptureSweep
 from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.context import App
+from asterisk_bridge.dbgrant.capability import GrantProjections
 from asterisk_bridge.debuglog.capability import DebugExpiry
 from asterisk_bridge.intrusion.capability import IntrusionResponse
 from asterisk_bridge.notifications.capability import NotificationsCapability
@@ -27,4 +28,4 @@ def default_capabilities(app: App) -> list[Capability]:
             VoicemailStore(app), VoicemailMenu(app), TranscriptionCapability(app),
             RetentionCapability(app), DebugExpiry(app), AmiLoginWatch(app),
             NotificationsCapability(app), IntrusionResponse(app), InboundDoors(app),
-            CaptureSweep(app), AgentActivity(app)]
+            CaptureSweep(app), AgentActivity(app), GrantProjections(app)]

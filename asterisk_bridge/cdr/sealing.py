@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, and_, or_, select
 
 from asterisk_bridge.cdr.rows import Row
+from asterisk_bridge.store.models.cdr import CdrRecord
 from asterisk_bridge.store.models.provisioning import ProvExtension
 from asterisk_bridge.store.models.subjects import Subject
 from asterisk_bridge.subjects import identity
@@ -41,6 +42,14 @@ SEALED = tuple(c for columns in ROLES.values() for c in columns)
 _PARTY = {"src_subject": "src", "dst_subject": "dst"}
 _OTHER = {"src_subject": "dst_subject", "dst_subject": "src_subject"}
 CACHE_MAX = 50_000  # subjects kept in memory; beyond it the cache starts again
+
+
+def sealed_by(role: str, subject: str) -> ColumnElement[bool]:
+    """True for a CDR whose *role* columns (``src_subject``'s or ``dst_subject``'s) are sealed
+    under *subject*: that party is them, or the party is unknown and the other one is them."""
+    columns = CdrRecord.__table__.c
+    mine, other = columns[role], columns[_OTHER[role]]
+    return or_(mine == subject, and_(mine.is_(None), other == subject))
 
 
 def natural_key(row: Mapping[str, Any]) -> str:

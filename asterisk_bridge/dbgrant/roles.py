@@ -2,9 +2,10 @@
 
 The role can log in (password shown once; PostgreSQL keeps only its SCRAM verifier), has a
 connection limit, a statement timeout and read-only transactions, expires with the grant
-(``VALID UNTIL``), and holds one privilege: ``SELECT`` on :data:`VIEW`. Recordings, keys,
-contacts and the operation log stay out of its reach (no grant on any table). The view exists
-only while a database grant is open.
+(``VALID UNTIL``), and holds one privilege: ``SELECT`` on :data:`VIEW` (and, for a grant that
+asks for personal fields, on its own clear projection). Recordings, keys, contacts and the
+operation log stay out of its reach (no grant on any store table). The view exists only while
+a database grant is open.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ PREFIX = "voco_grant_"
 CONNECTION_LIMIT = 2
 STATEMENT_TIMEOUT = "30s"
 #: The CDR columns the view shows: none of the personal ones, which the store keeps sealed per
-#: person (a clear projection of numbers for a party would exist only while its door is open;
-#: not built yet).
+#: person (a grant opened with ``--personal`` also reads those, in clear, from its own
+#: projection: :mod:`asterisk_bridge.dbgrant.projection`).
 COLUMNS = ("id", "node", "linkedid", "start", "answer", "end", "duration", "billsec",
            "disposition")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
@@ -49,7 +50,8 @@ def require_postgres(engine: Engine) -> None:
                          "access); move the store to PostgreSQL first")
 
 
-def _run(conn: Connection, statement: sql.Composable) -> None:
+def run(conn: Connection, statement: sql.Composable) -> None:
+    """Execute a composed statement (identifiers quoted by psycopg) in *conn*'s transaction."""
     raw: Any = conn.connection.driver_connection
     with raw.cursor() as cur:
         cur.execute(statement)
@@ -59,35 +61,37 @@ def create(conn: Connection, role: str, until: str | None) -> str:
     """Create the view (if needed) and the role; returns the role's password."""
     password = secrets.token_urlsafe(24)
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in COLUMNS)
-    _run(conn, sql.SQL("CREATE OR REPLACE VIEW {} AS SELECT {} FROM cdr").format(
+    run(conn, sql.SQL("CREATE OR REPLACE VIEW {} AS SELECT {} FROM cdr").format(
         sql.Identifier(VIEW), cols))
-    _run(conn, sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} CONNECTION LIMIT {} VALID UNTIL {}")
+    run(conn, sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} CONNECTION LIMIT {} VALID UNTIL {}")
          .format(sql.Identifier(role), sql.Literal(password), sql.Literal(CONNECTION_LIMIT),
                  sql.Literal(until or "infinity")))
     for setting, value in (("statement_timeout", STATEMENT_TIMEOUT),
                            ("default_transaction_read_only", "on")):
-        _run(conn, sql.SQL("ALTER ROLE {} SET {} = {}").format(
+        run(conn, sql.SQL("ALTER ROLE {} SET {} = {}").format(
             sql.Identifier(role), sql.Identifier(setting), sql.Literal(value)))
-    _run(conn, sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(VIEW),
+    run(conn, sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(VIEW),
                                                           sql.Identifier(role)))
     return password
 
 
-def drop(conn: Connection, role: str, last: bool) -> int:
-    """Stop new logins, end the role's sessions, drop it (and the view with the last grant);
-    returns how many sessions were ended."""
-    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
-    ended = 0
-    if exists:
-        _run(conn, sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(role)))
-        ended = len(conn.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"),
-            {"r": role}).all())
-        _run(conn, sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-        _run(conn, sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+def shut(conn: Connection, role: str) -> int:
+    """Stop new logins and end the role's sessions; returns how many were ended."""
+    if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+        return 0
+    run(conn, sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(role)))
+    return len(conn.execute(text(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"),
+        {"r": role}).all())
+
+
+def drop(conn: Connection, role: str, last: bool) -> None:
+    """Drop the role (shut first), and the view with the last grant."""
+    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+        run(conn, sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        run(conn, sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
     if last:
-        _run(conn, sql.SQL("DROP VIEW IF EXISTS {}").format(sql.Identifier(VIEW)))
-    return ended
+        run(conn, sql.SQL("DROP VIEW IF EXISTS {}").format(sql.Identifier(VIEW)))
 
 
 def hba_file(conn: Connection) -> Path | None:

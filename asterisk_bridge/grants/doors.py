@@ -47,13 +47,14 @@ def _ami(app: App, grant: GrantView) -> str:
 
 
 def _db(app: App, grant: GrantView) -> str:
-    return dbgrant.cut(app.engine, grant)
+    return dbgrant.cut(app, grant)
 
 
 DOORS: dict[str, Door] = {d.name: d for d in (
     Door("api", "CDRs, calls and recordings over the REST API", _checked_per_request),
     Door("ami", "call events and CDRs over AMI, to an application's user", _ami),
-    Door("db", "CDRs through one PostgreSQL view, to a login role", _db),
+    Door("db", "CDRs through one PostgreSQL view (and a clear projection of the personal "
+         "fields it asks for), to a login role", _db),
 )}
 
 

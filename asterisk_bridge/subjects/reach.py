@@ -71,6 +71,9 @@ ExportHook = Callable[[Access], Exported]
 EraseHook = Callable[[App, Target, str, str], int]
 """``erase(app, target, actor, reason) -> how many things it destroyed``; it runs before the
 subject's key is destroyed, and must refuse (HeldError) what a legal hold covers."""
+WithKeyHook = Callable[[Connection, str], int]
+"""``with_key(conn, subject) -> how many things it changed``; it runs in the transaction that
+destroys the key, after it: what must go at the same instant as the key (a clear copy)."""
 
 KEY_ONLY = "personal fields unreadable once the key is destroyed; the rows stay"
 
@@ -85,8 +88,8 @@ class Reach:
     :class:`FieldRef`, so the generic export can open the subject's own values. ``find`` and
     ``export`` replace the generic ones; ``exported=False`` keeps the category out of the
     subject's own export (legal holds, the operation log: telling the subject could prejudice
-    an investigation). ``erase`` runs before the key goes; ``erasure`` says in words what
-    erasure does here (shown by the dry run).
+    an investigation). ``erase`` runs before the key goes, ``with_key`` in the transaction
+    that destroys it; ``erasure`` says in words what erasure does here (shown by the dry run).
     """
 
     category: str
@@ -97,6 +100,7 @@ class Reach:
     export: ExportHook | None = None
     exported: bool = True
     erase: EraseHook | None = None
+    with_key: WithKeyHook | None = None
     erasure: str = KEY_ONLY
 
     def found(self, access: Access) -> Found:

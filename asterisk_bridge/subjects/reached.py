@@ -10,6 +10,7 @@ from __future__ import annotations
 from asterisk_bridge.agents.subjects import AGENT_ACTIVITY
 from asterisk_bridge.cdr import subjects as cdr
 from asterisk_bridge.contacts import subjects as contacts
+from asterisk_bridge.dbgrant.reach import DB_GRANT_ROWS
 from asterisk_bridge.disclosures.reach import DISCLOSURES
 from asterisk_bridge.holds.register import HOLDS
 from asterisk_bridge.notifications import reach as notifications
@@ -22,6 +23,7 @@ from asterisk_bridge.voicemail.subjects import VOICEMAIL
 REACHES: tuple[Reach, ...] = (
     cdr.CDR,
     cdr.CALLS,
+    DB_GRANT_ROWS,
     recording.RECORDINGS,
     recording.EVIDENCE,
     VOICEMAIL,

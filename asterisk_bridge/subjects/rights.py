@@ -4,7 +4,8 @@ Both walk every registered :class:`~asterisk_bridge.subjects.reach.Reach`
 (:mod:`.reached`). Erasure is refused while a legal hold covers the subject or any row naming
 them; otherwise each category's own step runs (recordings crypto-shredded, findable personal
 contacts deleted), then the subject's key and identifiers are destroyed in one transaction
-that checks the holds again, leaving a tombstone. What was sealed under the key anywhere (CDR
+that checks the holds again, leaving a tombstone, and takes with the key whatever clear copy
+must not outlive it (a database grant's projection). What was sealed under the key anywhere (CDR
 fields, evidence, the operation log's sealed arguments, backups) is unreadable from then on;
 the rows themselves stay, so billing figures and the operation log's chain are untouched.
 """
@@ -59,5 +60,6 @@ def erase(app: App, vault: SubjectVault, target: Target, actor: str, reason: str
         guard.refuse_subject(conn, subject, action)  # a hold placed meanwhile still wins
         wipe.secure_delete(conn)
         vault.erase(conn, subject, actor, why)
+        done |= {r.category: r.with_key(conn, subject) for r in reaches if r.with_key}
     wipe.checkpoint(app.engine)
     return done

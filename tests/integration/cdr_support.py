@@ -246,6 +246,13 @@ class ThrowawayPostgres:
         """Stop it (fast: connections are cut, as in a real outage)."""
         self._pg("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "stop")
 
+    def connect_as(self, role: str, password: str, port: int | None = None
+                   ) -> psycopg.Connection:
+        """A password login as *role* (through *port*, e.g. a relay, instead of the server's)."""
+        return psycopg.connect(host="127.0.0.1", port=port or self.port, dbname="voco",
+                               user=role, password=password, connect_timeout=30,
+                               autocommit=True)
+
     def destroy(self) -> None:
         """Stop (if running) and delete the cluster."""
         subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D",

@@ -58,11 +58,6 @@ def _relay_from(source: str, port: int) -> int:
     return int(listener.getsockname()[1])
 
 
-def _as(role: str, password: str, port: int) -> psycopg.Connection:
-    return psycopg.connect(host="127.0.0.1", port=port, dbname="voco", user=role,
-                           password=password, connect_timeout=30, autocommit=True)
-
-
 def test_the_database_grant_is_enforced_by_postgresql(cluster: ThrowawayPostgres,
                                                       run_cli: CliCall, config_path: Path,
                                                       tmp_path: Path) -> None:
@@ -82,7 +77,7 @@ def test_the_database_grant_is_enforced_by_postgresql(cluster: ThrowawayPostgres
     hba = (cluster.data / "pg_hba.conf").read_text()
     assert hba.startswith(f"# voco db-grant {role} begin\n")
 
-    live = _as(role, password, cluster.port)
+    live = cluster.connect_as(role, password)
     assert live.execute("SELECT count(*) FROM voco_grant_cdr").fetchone()[0] > 0
     for table in Base.metadata.tables:  # every table Voco has: CDRs, keys, recordings, log...
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -90,16 +85,16 @@ def test_the_database_grant_is_enforced_by_postgresql(cluster: ThrowawayPostgres
     with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         live.execute("CREATE TABLE mine (x int)")
     with pytest.raises(psycopg.OperationalError, match=r"pg_hba\.conf rejects"):
-        _as(role, password, _relay_from("127.0.0.2", cluster.port))
+        cluster.connect_as(role, password, _relay_from("127.0.0.2", cluster.port))
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-        _as(role, "not-the-password", cluster.port)
+        cluster.connect_as(role, "not-the-password")
 
     revoked = ok(run_cli, "grants", "revoke", "1", "--reason", "done")
     assert "1 session(s) ended" in revoked and "pg_hba.conf block removed" in revoked
     with pytest.raises(psycopg.OperationalError):
         live.execute("SELECT 1")
     with pytest.raises(psycopg.OperationalError):
-        _as(role, password, cluster.port)
+        cluster.connect_as(role, password)
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:{cluster.port}/voco") as admin:
         assert admin.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s",
                              (role,)).fetchone() == (0,)

@@ -45,3 +45,21 @@ def test_the_hba_block_goes_first_and_comes_out_cleanly(tmp_path: Path) -> None:
     assert lines[5:] == original.splitlines()
     hba.remove(conf, "voco_grant_bi")
     assert conf.read_text() == original
+
+
+def test_the_personal_fields_offered_are_the_cdr_sealed_columns() -> None:
+    from asterisk_bridge.cdr.sealing import SEALED
+    from asterisk_bridge.dbgrant.choices import PERSONAL
+    from asterisk_bridge.dbgrant.projection import check_personal
+
+    assert sorted(PERSONAL) == sorted(SEALED)
+    assert check_personal(["dst", "src", "dst"]) == ("src", "dst")  # the CDR's order, once
+    with pytest.raises(ValidationError, match=r"^personal: uid is not"):
+        check_personal(["src", "uid"])
+
+
+def test_sqlite_has_no_projection_to_refresh(app: App, run_cli: CliCall) -> None:
+    assert "every projection is up to date" in run_cli("db-grant", "refresh").output
+    refused = run_cli("db-grant", "add", "r", "--party", "BI", "--permit", "192.0.2.10",
+                      "--personal", "src")
+    assert refused.exit_code == ExitCode.FAILURE and "needs the PostgreSQL store" in refused.output

@@ -1,0 +1,22 @@
+"""The bridge capability that keeps database grants' clear projections current: at start,
+then every 30 seconds (:mod:`asterisk_bridge.dbgrant.upkeep`)."""
+
+from __future__ import annotations
+
+from asterisk_bridge.bridge.logs import fields
+from asterisk_bridge.bridge.periodic import PeriodicCapability
+from asterisk_bridge.dbgrant import upkeep
+
+
+class GrantProjections(PeriodicCapability):
+    """Capability ``db_grant_projection``: new CDRs reach the open grants' projections, and a
+    lapsed grant's projection is dropped."""
+
+    name = "db_grant_projection"
+    every_s = 30.0
+
+    def round(self) -> None:
+        """Refresh every open projection, drop the lapsed ones (a no-op on SQLite)."""
+        done = upkeep.run(self.app, "bridge")
+        if done:
+            self.log.info("db_grant_projection.changed", extra=fields(changes=len(done)))
