@@ -21,10 +21,11 @@ import pytest
 from sqlalchemy import select
 
 from asterisk_bridge.bridge.runner import Bridge
+from asterisk_bridge.cdr.query import CdrFilter, list_cdrs
 from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
-from asterisk_bridge.store.models.cdr import CdrRecord
 from asterisk_bridge.store.models.recording import Recording
+from asterisk_bridge.subjects.vault import SubjectVault
 from asterisk_bridge.tls.store import TlsStore
 from tests.conftest import CliCall
 from tests.integration.baresip_support import Baresip
@@ -41,6 +42,12 @@ TALK_S = 3
 def _secret(run_cli: CliCall, number: str, *options: str) -> str:
     out = ok(run_cli("extension", "add", number, "--name", f"P{number}", *options, "--json"))
     return str(json.loads(out.output)["secret"])
+
+
+def _cdrs_from(app: App, src: str) -> list[dict[str, Any]]:
+    """The stored CDRs whose caller is *src*, opened (numbers are sealed per person)."""
+    rows = list_cdrs(app.engine, SubjectVault(app.master_key), CdrFilter(), 1000)
+    return [r for r in rows if r["src"] == src]
 
 
 def test_browser_calls_over_webrtc_and_the_call_is_stored(
@@ -68,12 +75,12 @@ def test_browser_calls_over_webrtc_and_the_call_is_stored(
         page.close()
         bob.stop()
 
+    cdr = _cdrs_from(app, "1003")
     with app.engine.connect() as conn:
-        cdr = conn.execute(select(CdrRecord).where(CdrRecord.src == "1003")).all()
         recs = conn.execute(select(Recording)).all()
-    assert [(r.dst, r.disposition) for r in cdr if r.dstchannel.startswith("PJSIP/1002")] == \
-        [("1002", "ANSWERED")]
-    assert len(recs) == 1 and recs[0].duration_s > 1 and recs[0].linkedid == cdr[0].linkedid
+    assert [(r["dst"], r["disposition"]) for r in cdr
+            if r["dstchannel"].startswith("PJSIP/1002")] == [("1002", "ANSWERED")]
+    assert len(recs) == 1 and recs[0].duration_s > 1 and recs[0].linkedid == cdr[0]["linkedid"]
     stored = app.config.data_dir / "recordings" / recs[0].path
     assert stored.exists() and b"RIFF" not in stored.read_bytes()[:64]  # ciphertext only
     listed = json.loads(ok(run_cli("recording", "list", "--json")).output)
@@ -114,7 +121,7 @@ async def _call(app: App, browser: BrowserPhone, bob: Baresip) -> None:
 
         def stored() -> bool:
             with app.engine.connect() as conn:
-                return bool(conn.execute(select(Recording.id)).all()) and bool(
-                    conn.execute(select(CdrRecord.id).where(CdrRecord.src == "1003")).all())
+                recorded = bool(conn.execute(select(Recording.id)).all())
+            return recorded and bool(_cdrs_from(app, "1003"))
 
         await await_for(stored, "the recording and the CDR in the store", timeout=120)
