@@ -200,7 +200,7 @@ def _apply(app: App) -> Outcome:
     live = asyncio.run(reload.sentinel_live(settings, p.sentinel))
     if settings.ast_lib_dir:  # uploaded prompts live in the store; every node plays its copy
         prompts.install(app.engine, Path(settings.ast_lib_dir))
-        notice.render_default(Path(settings.ast_lib_dir))
+        notice.install(app.engine, Path(settings.ast_lib_dir))
     tls = _tls(app)
     if tls is not None:  # the files name this copy: it must be there before they are reloaded
         install_tls(*tls)
