@@ -54,12 +54,15 @@ def list_cmd(ctx: click.Context, door: str | None, show_all: bool, as_json: bool
 @object_json_option
 @click.pass_context
 def show_cmd(ctx: click.Context, grant_id: int, as_json: bool) -> None:
-    """One grant, with its door-specific settings (never its secret)."""
+    """One grant, with its door-specific settings (never its secret) and the addresses it
+    was used from."""
+    from asterisk_bridge.grants import addresses
     from asterisk_bridge.grants import register as grants
 
     with get_app(ctx).engine.connect() as conn:
         shown = grants.view(grants.get(conn, grant_id))
-    emit_object(shown.as_dict(), as_json)
+        used = [{"address": a, "first_seen": t} for a, t in addresses.seen(conn, grant_id)]
+    emit_object({**shown.as_dict(), "used_from": used}, as_json)
 
 
 @grants_group.command("revoke")

@@ -24,10 +24,12 @@ def rotate_cmd(ctx: click.Context) -> None:
     rotation may expire. An interrupted rotation is finished by running this again.
     """
     from asterisk_bridge.masterkey import rotate
+    from asterisk_bridge.notifications.hosted import told_after
 
     app = get_app(ctx)
-    report = rotate.rotate(app)
-    del app.master_key  # the operation log entry must be sealed with the new key
+    with told_after(app):  # key_rotated reaches its rules, opened with the new key
+        report = rotate.rotate(app)
+        del app.master_key  # the operation log entry must be sealed with the new key
     click.echo(f"master key {report.old_key_id} -> {report.new_key_id}; re-sealed:")
     for kind, count in report.resealed.items():
         click.echo(f"  {kind}: {count}")

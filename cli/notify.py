@@ -142,7 +142,7 @@ async def _test(app: App, rule_id: int) -> list[str]:
     from asterisk_bridge.bridge.amiclient import ami_session
     from asterisk_bridge.notifications import bus
     from asterisk_bridge.notifications.events import kind
-    from asterisk_bridge.notifications.notifier import Notifier
+    from asterisk_bridge.notifications.hosted import make_notifier
     from asterisk_bridge.notifications.phone import Caller
     from asterisk_bridge.store.models.notifications import NotificationRule
 
@@ -153,7 +153,7 @@ async def _test(app: App, rule_id: int) -> list[str]:
         return []
     event = bus.make_event(row.event, key="test", extension=row.extension or "1000",
                            **{f: "(test)" for f in kind(row.event).facts})
-    notifier = Notifier(app, template_dir=app.config.path.parent / "notifications", attempts=1)
+    notifier = make_notifier(app, attempts=1)
     if row.channel != "phone":
         return await notifier.deliver(event, 1, rule_id)
     async with ami_session(app.config.asterisk, timeout=app.config.notifications.ring_s + 15

@@ -1,7 +1,8 @@
 """Failed AMI logins (Asterisk's security events: unknown user, wrong secret, refused address)
 recorded and rate-limited: the first failure from an address in a window goes into the
 operation log, and a burst of them is reported once (an ``auth_failures`` notification and a
-log entry with the count); the rest of the window only counts."""
+log entry with the count); the rest of the window only counts. A successful login of an
+application's user is a use of its grant: from a new address it raises ``grant_new_address``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from dataclasses import dataclass, field
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.bridge.logs import fields, get_logger
 from asterisk_bridge.context import App
+from asterisk_bridge.errors import NotFoundError
+from asterisk_bridge.grants import register as grants
+from asterisk_bridge.grants.addresses import note_use
 from asterisk_bridge.notifications import bus
 
 #: Asterisk's security events for a login that failed, and what each means.
@@ -70,9 +74,28 @@ class AmiLoginWatch:
         self.counter = FailureCounter()
 
     def register(self, bridge: BridgeHandle) -> None:
-        """Every AMI login failure Asterisk reports."""
+        """Every AMI login failure Asterisk reports, and every successful one (an
+        application's user logging in from an address its grant never came from)."""
         for event in FAILURES:
             bridge.on_ami(event, self.failed, where=("Service", "AMI"))
+        bridge.on_ami("SuccessfulAuth", self.succeeded, where=("Service", "AMI"))
+
+    async def succeeded(self, event: Event) -> None:
+        """Note where an application's AMI user logged in from (the bridge's own user and
+        any name without an open grant are not a door's)."""
+        if event.get("Service") != "AMI":
+            return
+        address = remote_address(str(event.get("RemoteAddress", "")))
+        account = str(event.get("AccountID", ""))[:64]
+        await asyncio.to_thread(self._note, account, address)
+
+    def _note(self, account: str, address: str) -> None:
+        with self.app.engine.connect() as conn:
+            try:
+                grant = grants.open_by_name(conn, "ami", account)
+            except NotFoundError:
+                return
+        note_use(self.app.engine, grant.id, "ami", account, address)
 
     async def failed(self, event: Event) -> None:
         """Record and count one failure."""

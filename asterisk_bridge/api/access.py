@@ -1,6 +1,7 @@
 """Who may make a request: the bearer token checked against its grant on every request
-(open, from a permitted address, within its rate and its scopes), and the operation-log entry
-each data access leaves, with the token's name and the client's address."""
+(open, from a permitted address, within its rate and its scopes), where the grant was used from
+(a new address is notified), and the operation-log entry each data access leaves, with the
+token's name and the client's address."""
 
 from __future__ import annotations
 
@@ -16,16 +17,26 @@ from asterisk_bridge.api.problems import ApiProblem
 from asterisk_bridge.api.ratelimit import RateLimiter
 from asterisk_bridge.api.tokens import Caller, Refused, authenticate
 from asterisk_bridge.context import App
+from asterisk_bridge.grants.addresses import note_use
 
 bearer = HTTPBearer(auto_error=False, description="A token from 'voco api token add'.")
 
 
 @dataclass
 class ApiState:
-    """What every request shares: the installation and the rate limiter."""
+    """What every request shares: the installation, the rate limiter, and the addresses each
+    grant is known to have come from (so only a first use asks the store)."""
 
     app: App
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    known: set[tuple[int, str]] = field(default_factory=set)
+
+    def used_from(self, caller: Caller) -> None:
+        """Note where the grant was used from; a new address raises grant_new_address."""
+        if (caller.grant_id, caller.client) in self.known:
+            return
+        note_use(self.app.engine, caller.grant_id, "api", caller.name, caller.client)
+        self.known.add((caller.grant_id, caller.client))
 
     def log(self, caller: Caller, what: str, details: Mapping[str, Any], result: str = "ok",
             message: str = "") -> None:
@@ -60,6 +71,7 @@ def require(scope: str) -> Any:
             raise ApiProblem(refused.status, refused.detail,
                              {"WWW-Authenticate": "Bearer"} if refused.status == 401 else None
                              ) from None
+        state.used_from(caller)
         wait = state.limiter.allow(caller.grant_id, caller.rate_per_minute)
         if wait:
             raise ApiProblem(429, f"rate limit of {caller.rate_per_minute} requests a minute "

@@ -16,6 +16,7 @@ from asterisk_bridge.notifications.capability import NotificationsCapability
 from asterisk_bridge.recording.capability_store import RecordingStore
 from asterisk_bridge.recording.consent_capability import ConsentCapability
 from asterisk_bridge.retention.capability import RetentionCapability
+from asterisk_bridge.tls.watch import CertificateWatch
 from asterisk_bridge.voicemail.capability import VoicemailStore
 from asterisk_bridge.voicemail.menu import VoicemailMenu
 from asterisk_bridge.voicemail.privacy import VoicemailPrivacy
@@ -28,4 +29,5 @@ def default_capabilities(app: App) -> list[Capability]:
             VoicemailStore(app), VoicemailMenu(app), TranscriptionCapability(app),
             RetentionCapability(app), DebugExpiry(app), AmiLoginWatch(app),
             NotificationsCapability(app), IntrusionResponse(app), InboundDoors(app),
-            CaptureSweep(app), AgentActivity(app), GrantProjections(app)]
+            CaptureSweep(app), AgentActivity(app), GrantProjections(app),
+            CertificateWatch(app)]

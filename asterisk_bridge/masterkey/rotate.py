@@ -5,7 +5,8 @@ Steps, each safe to interrupt: (0) the registry is checked, so no sealed column 
 transaction runs every registered kind's re-sealer (:mod:`asterisk_bridge.masterkey.kinds`): a
 failure in any of them rolls back all of them; (3) the old key is hard-linked to
 ``master.key.old-<UTC time>`` and the new key renamed over ``master.key``; (4) one more pass
-re-seals what a concurrent writer sealed with the old key meanwhile. A rerun after a crash finds
+re-seals what a concurrent writer sealed with the old key meanwhile; then ``key_rotated`` is
+published (the new key's id, never the key). A rerun after a crash finds
 ``master.key.new`` and finishes the same rotation. The old key is kept, 0600, until the admin
 deletes it: until then, database backups taken before the rotation can still be opened with it,
 and deleting it is what makes those backups' sealed values useless.
@@ -28,6 +29,7 @@ from asterisk_bridge.masterkey import registry
 from asterisk_bridge.masterkey.keyfile import create_master_key, load_master_key
 from asterisk_bridge.masterkey.kinds import KINDS
 from asterisk_bridge.masterkey.registry import SealedKind
+from asterisk_bridge.notifications import bus
 from asterisk_bridge.safewrite import fsync_dir
 from asterisk_bridge.store.models import Base
 
@@ -58,6 +60,7 @@ def rotate(app: App, kinds: Sequence[SealedKind] = KINDS) -> RotateReport:
     os.replace(pending, key_file)
     fsync_dir(key_file.parent)
     late = reseal_all(app.engine, kinds, old, new)  # values a concurrent writer sealed meanwhile
+    bus.publish("key_rotated", key="master", key_id=master_key_id(new))
     return RotateReport({name: n + late[name] for name, n in resealed.items()},
                         master_key_id(old), master_key_id(new), backup)
 

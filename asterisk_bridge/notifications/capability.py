@@ -19,7 +19,8 @@ from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import VocoError
 from asterisk_bridge.notifications import bus, phone, pressure, watch
-from asterisk_bridge.notifications.notifier import Notifier, Tuning
+from asterisk_bridge.notifications.hosted import make_notifier
+from asterisk_bridge.notifications.notifier import Tuning
 from asterisk_bridge.notifications.security import FAILURE_EVENTS, FailureCounter, parse
 from asterisk_bridge.voicemail.mwi import MWI_CONTEXT
 
@@ -36,8 +37,7 @@ class NotificationsCapability:
         settings = app.config.notifications
         self.app = app
         self.settings = settings
-        self.notifier = Notifier(app, tuning or Tuning(settings.window_s, settings.interval_s),
-                                 template_dir=app.config.path.parent / "notifications")
+        self.notifier = make_notifier(app, tuning)
         self.failures = FailureCounter(settings.auth_threshold, settings.auth_period_s)
         self._unsubscribe: Callable[[], None] | None = None
         self._new: dict[str, int] = {}

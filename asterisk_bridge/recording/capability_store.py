@@ -109,6 +109,7 @@ class RecordingStore:
                 startup=not self._started, grace_s=self.grace_s)
         except VocoError as exc:
             log.error("recording.sweep_failed", extra=fields(error=str(exc)))
+            pipeline.tell_failed(str(exc))
             return None
         except Exception:  # the worker must outlive any bug: the next sweep retries
             log.exception("recording.sweep_crashed")

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from asterisk_bridge.bridge.logs import fields, get_logger
 from asterisk_bridge.context import App
+from asterisk_bridge.notifications import bus
 from asterisk_bridge.recording import recover, spool, trail
 from asterisk_bridge.recording.parties import CallInfo
 from asterisk_bridge.recording.vault import RecordingStoreError, store
@@ -85,11 +86,18 @@ def sweep(app: App, spool_dir: Path, active: Collection[str] | None, *,
                 log.error("recording.store_failed",
                           extra=fields(recording=f.recording_id, error=str(exc)))
                 report.failed[f.recording_id] = str(exc)
+                tell_failed(str(exc))
                 continue
             (report.partial if partial else report.stored).append(row.id)
             log.info("recording.stored",
                      extra=fields(recording=row.id, partial=partial, size=row.size))
     return report
+
+
+def tell_failed(reason: str) -> None:
+    """Raise ``recording_store_failed``: one key for the whole store, so a disk that stays
+    full is one message with a count, not one per recording and retry."""
+    bus.publish("recording_store_failed", key="recordings", reason=reason)
 
 
 def _reconcile(app: App, path: Path) -> None:

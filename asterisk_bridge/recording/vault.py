@@ -65,7 +65,13 @@ def store(app: App, f: SpoolFile, *, partial: bool, info: CallInfo | None = None
     if rec_id is None:  # already stored by a run that crashed before unlinking
         _discard_plaintext(f)
         return _row(app, f.recording_id)
-    target = recordings_dir(app) / f"{rec_id}{CIPHER_SUFFIX}"
+    try:
+        target = recordings_dir(app) / f"{rec_id}{CIPHER_SUFFIX}"
+    except OSError as exc:
+        raise RecordingStoreError(
+            f"cannot store recording {rec_id}: the directory {app.config.data_dir}/recordings "
+            f"is unusable ({exc.strerror or exc}); the plaintext stays in the RAM spool and "
+            "will be retried") from None
     duration = wav.duration_s(lay, st.st_size)
     ended = info.ended_at or st.st_mtime
 

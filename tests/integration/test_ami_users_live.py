@@ -1,7 +1,8 @@
 """AMI users for applications on a real Asterisk: a permitted client sees Cdr and call events
 and cannot Originate with no write class, one limited to Cdr events gets only those; the wrong
 address and the wrong secret are refused and recorded by the bridge; the bridge's own user logs
-in from this host only; revoking the user kicks its live session at once."""
+in from this host only; each user's first login from an address is noted on its grant and
+raises grant_new_address; revoking the user kicks its live session at once."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from asterisk_bridge import oplog
 from asterisk_bridge.amiusers.watch import AmiLoginWatch
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.context import App
+from asterisk_bridge.grants import addresses
+from asterisk_bridge.notifications import bus
 from asterisk_bridge.sandbox.instance import Instance
 from tests.conftest import CliCall
 from tests.integration.provision_support import attach, ok
@@ -82,6 +85,11 @@ def _failures(app: App) -> list[dict[str, object]]:
             oplog.entries(app.engine, oplog.Filters(command="ami login failed"))]
 
 
+def _used_from(app: App, grant_id: int) -> list[str]:
+    with app.engine.connect() as conn:
+        return [address for address, _ in addresses.seen(conn, grant_id)]
+
+
 def test_an_application_user_on_real_asterisk(run_cli: CliCall, config_path: Path,
                                               asterisk: Instance) -> None:
     ok(run_cli("init"))
@@ -96,6 +104,8 @@ def test_an_application_user_on_real_asterisk(run_cli: CliCall, config_path: Pat
     port, secret = asterisk.info().ami_port, added["secret"]
     bridge_secret = asterisk.info().ami_secret
 
+    heard: list[bus.Event] = []
+
     async def scenario() -> None:
         async with Bridge(app, capabilities=[AmiLoginWatch(app)]):
             client = await Client.connect(port, APP_ADDRESS)
@@ -105,6 +115,11 @@ def test_an_application_user_on_real_asterisk(run_cli: CliCall, config_path: Pat
                               Async="true", ActionID="orig")
             refused = await client.response("orig")
             assert refused["Response"] == "Error" and "ermission" in refused["Message"]
+            await await_for(lambda: bool(_used_from(app, added["id"])),
+                            "the login noted on the grant")
+            assert _used_from(app, added["id"]) == [APP_ADDRESS]
+            assert [(e.facts["grant"], e.facts["address"]) for e in heard
+                    if e.kind == "grant_new_address"] == [("wallboard", APP_ADDRESS)]
             billing = await Client.connect(port, APP_ADDRESS)
             assert (await billing.login("billing", only_cdr["secret"]))["Response"] == "Success"
             asterisk.rx("channel originate Local/talk-1@sandbox-calls/n extension "
@@ -122,6 +137,8 @@ def test_an_application_user_on_real_asterisk(run_cli: CliCall, config_path: Pat
             for answer in (wrong_place, wrong_secret, bridge_elsewhere):
                 assert answer["Response"] == "Error", answer
             await await_for(lambda: len(_failures(app)) >= 2, "the failed logins recorded")
+            await await_for(lambda: bool(_used_from(app, only_cdr["id"])),
+                            "the second user's login noted on its grant")
             whys = {(f["address"], f["why"]) for f in _failures(app)}
             assert ("127.0.0.1", "address not permitted") in whys
             assert (APP_ADDRESS, "wrong secret") in whys or (
@@ -135,5 +152,13 @@ def test_an_application_user_on_real_asterisk(run_cli: CliCall, config_path: Pat
             again = await _attempt(port, APP_ADDRESS, "wallboard", secret)
             assert again["Response"] == "Error"
 
-    asyncio.run(scenario())
+    stop = bus.subscribe(heard.append)
+    try:
+        asyncio.run(scenario())
+    finally:
+        stop()
+    # The second application logged in from the same address: new for its own grant only.
+    assert _used_from(app, only_cdr["id"]) == [APP_ADDRESS]
+    assert [e.facts["grant"] for e in heard if e.kind == "grant_new_address"] == [
+        "wallboard", "billing"]
     assert "[wallboard]" not in (asterisk.etc_dir / "manager.conf").read_text()

@@ -8,7 +8,7 @@ could see what stays evidence.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from asterisk_bridge.store.models.base import NOT_SEALED, SEALED_BY_MASTER, Base
@@ -39,3 +39,16 @@ class Grant(Base):
     closed_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     close_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why, or "expired"
+
+
+class GrantAddress(Base):
+    """An address a grant was used from, first seen when (a new one is notified:
+    ``grant_new_address``). The party's own addresses, not a subscriber's; kept with the grant."""
+
+    __tablename__ = "grant_addresses"
+    __table_args__ = (UniqueConstraint("grant_id", "address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id"), index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC
