@@ -6,58 +6,30 @@ Each message carries the event's facts and nothing personal."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
 from asterisk_bridge.context import App
-from asterisk_bridge.notifications import bus
-from asterisk_bridge.notifications.hosted import make_notifier
-from asterisk_bridge.notifications.notifier import Notifier, Tuning
 from asterisk_bridge.recording import pipeline
 from asterisk_bridge.recording.vault import CallInfo, recordings_dir
 from asterisk_bridge.tls.store import TlsStore
 from asterisk_bridge.tls.watch import CertificateWatch
 from tests.audio_tones import tone_wav
 from tests.conftest import CliCall
-from tests.smtp_server import PASSWORD, USER, RelayThread
+from tests.smtp_server import RelayThread
 from tests.unit.api_support import bearer
 from tests.unit.cli_support import ok
-from tests.unit.test_notifications import OPS
+from tests.unit.notify_support import OPS, run_notifier, smtp_door
 
-FAST = Tuning(window_s=0.3, interval_s=600)
 CALLER = "+442079460000"
 
 
 def _door(run_cli: CliCall, relay: RelayThread, event: str) -> None:
     """The SMTP door through the relay, and a rule sending *event* to OPS."""
-    result = run_cli("smtp", "set", "custom", "--host", "127.0.0.1", "--port", str(relay.port),
-                     "--user", USER, "--password-stdin", "--ca-file", str(relay.ca),
-                     input=PASSWORD + "\n")
-    assert result.exit_code == 0, result.output
+    smtp_door(run_cli, relay)
     ok(run_cli, "notify", "rule", "add", event, "--email", OPS)
-
-
-def _heard(app: App, *work: Callable[[], object]) -> Notifier:
-    """Run each piece of *work* in a thread, as the bridge runs its rounds, with a notifier
-    subscribed; return once everything it gathered is delivered."""
-    async def go() -> Notifier:
-        notifier = make_notifier(app, FAST, attempts=2)
-        notifier.start()
-        stop = bus.subscribe(notifier.hear)
-        try:
-            for job in work:
-                await asyncio.to_thread(job)
-            while notifier.counters.pending or notifier._tasks:
-                await asyncio.sleep(0.05)
-        finally:
-            stop()
-            await notifier.close()
-        return notifier
-    return asyncio.run(go())
 
 
 def _only(messages: list[EmailMessage]) -> tuple[str, str]:
@@ -86,10 +58,10 @@ def test_a_certificate_close_to_expiry_is_mailed_once_per_run(app: App, run_cli:
     watch = CertificateWatch(app)
     with RelayThread(tmp_path / "relay") as relay:
         _door(run_cli, relay, "certificate_expiring")
-        _heard(app, watch.round)  # init's certificate lasts 397 days: nothing to say
+        run_notifier(app, watch.round)  # init's certificate lasts 397 days: nothing to say
         assert relay.relay.messages == []
         ok(run_cli, "tls", "create", "--days", "5")
-        _heard(app, watch.round, watch.round)
+        run_notifier(app, watch.round, watch.round)
         subject, body = _only(relay.relay.messages)
     current = TlsStore.of(app.config).require().summary
     assert "certificate is about to expire" in subject
@@ -113,7 +85,7 @@ def test_a_recording_the_store_cannot_take_is_mailed_without_the_caller(
 
     with RelayThread(tmp_path / "relay") as relay:
         _door(run_cli, relay, "recording_store_failed")
-        _heard(app, sweep, sweep)  # the bridge retries: one message, with a count
+        run_notifier(app, sweep, sweep)  # the bridge retries: one message, with a count
         subject, body = _only(relay.relay.messages)
     assert "recording could not be stored" in subject and "events: 2" in body
     assert "reason: cannot store recording" in body and "(File exists)" in body

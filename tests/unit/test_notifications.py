@@ -4,7 +4,6 @@ personal is in clear, and a subject's erasure reaches the rules."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,38 +17,19 @@ from asterisk_bridge.notifications.notifier import Notifier, Tuning
 from asterisk_bridge.store.models import OplogEntry
 from asterisk_bridge.store.models.notifications import NotificationRule, NotificationSent
 from tests.conftest import CliCall
-from tests.smtp_server import PASSWORD, USER, RelayThread
+from tests.smtp_server import RelayThread
 from tests.unit.cli_support import ok
-
-OPS = "ops.team@example.com"
-FAST = Tuning(window_s=0.3, interval_s=600)
-
-
-def _smtp(run_cli: CliCall, relay: RelayThread, password: str = PASSWORD) -> None:
-    result = run_cli("smtp", "set", "custom", "--host", "127.0.0.1", "--port", str(relay.port),
-                     "--user", USER, "--password-stdin", "--ca-file", str(relay.ca),
-                     input=password + "\n")
-    assert result.exit_code == 0, result.output
+from tests.unit.notify_support import FAST, OPS, run_notifier, smtp_door
 
 
 def _storm(app: App, n: int, tuning: Tuning = FAST) -> Notifier:
-    async def go() -> Notifier:
-        notifier = Notifier(app, tuning, attempts=2, pauses=(0.05,))
-        notifier.start()
-        stop = bus.subscribe(notifier.hear)
-        try:
-            for _ in range(n):
-                bus.publish("auth_failures", key="203.0.113.7", service="AMI",
-                            address="203.0.113.7", account="admin")
-            bus.publish("auth_failures", key="198.51.100.9", service="PJSIP",
-                        address="198.51.100.9", account="1001")
-            while notifier.counters.pending or notifier._tasks:
-                await asyncio.sleep(0.05)
-        finally:
-            stop()
-            await notifier.close()
-        return notifier
-    return asyncio.run(go())
+    def burst() -> None:
+        for _ in range(n):
+            bus.publish("auth_failures", key="203.0.113.7", service="AMI",
+                        address="203.0.113.7", account="admin")
+        bus.publish("auth_failures", key="198.51.100.9", service="PJSIP",
+                    address="198.51.100.9", account="1001")
+    return run_notifier(app, burst, tuning=tuning)
 
 
 def _sent(app: App) -> list[dict[str, object]]:
@@ -62,7 +42,7 @@ def test_a_storm_is_one_message_with_a_count(app: App, run_cli: CliCall,
                                              tmp_path: Path) -> None:
     ok(run_cli, "notify", "rule", "add", "auth_failures", "--email", OPS)
     with RelayThread(tmp_path / "relay") as relay:
-        _smtp(run_cli, relay)
+        smtp_door(run_cli, relay)
         _storm(app, 200)
         messages = relay.relay.messages
     assert len(messages) == 2  # one per source address, not 201
@@ -102,7 +82,7 @@ def test_failures_are_visible_and_nothing_is_written(app: App, run_cli: CliCall,
                                                      tmp_path: Path) -> None:
     ok(run_cli, "notify", "rule", "add", "auth_failures", "--email", OPS)
     with RelayThread(tmp_path / "relay") as relay:
-        _smtp(run_cli, relay, password="wrong-password")
+        smtp_door(run_cli, relay, password="wrong-password")
         before = {p for p in (tmp_path / "data").rglob("*") if "store.db" not in p.name}
         notifier = _storm(app, 3)
         assert relay.relay.messages == []
