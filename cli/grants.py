@@ -87,8 +87,8 @@ def revoke_cmd(ctx: click.Context, grant_id: int, reason: str) -> None:
 @click.pass_context
 @oplogged
 def expire_cmd(ctx: click.Context) -> None:
-    """Close every grant whose UNTIL has passed and cut its sessions (run it from a timer;
-    the doors already refuse an expired grant)."""
+    """Close every grant whose UNTIL has passed and cut its sessions now (the running bridge
+    does this every minute; the doors already refuse an expired grant)."""
     from asterisk_bridge.grants import doors
     from asterisk_bridge.grants import register as grants
     from asterisk_bridge.oplog import current_actor

@@ -11,6 +11,7 @@ from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.context import App
 from asterisk_bridge.dbgrant.capability import GrantProjections
 from asterisk_bridge.debuglog.capability import DebugExpiry
+from asterisk_bridge.grants.capability import GrantExpiry
 from asterisk_bridge.intrusion.capability import IntrusionResponse
 from asterisk_bridge.notifications.capability import NotificationsCapability
 from asterisk_bridge.recording.capability_store import RecordingStore
@@ -30,4 +31,4 @@ def default_capabilities(app: App) -> list[Capability]:
             RetentionCapability(app), DebugExpiry(app), AmiLoginWatch(app),
             NotificationsCapability(app), IntrusionResponse(app), InboundDoors(app),
             CaptureSweep(app), AgentActivity(app), GrantProjections(app),
-            CertificateWatch(app)]
+            CertificateWatch(app), GrantExpiry(app)]

@@ -2,23 +2,28 @@
 and cannot Originate with no write class, one limited to Cdr events gets only those; the wrong
 address and the wrong secret are refused and recorded by the bridge; the bridge's own user logs
 in from this host only; each user's first login from an address is noted on its grant and
-raises grant_new_address; revoking the user kicks its live session at once."""
+raises grant_new_address; revoking the user kicks its live session at once, and so does the
+bridge once the user's grant lapses."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from asterisk_bridge import oplog
 from asterisk_bridge.amiusers.watch import AmiLoginWatch
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.context import App
 from asterisk_bridge.grants import addresses
+from asterisk_bridge.grants.capability import GrantExpiry
 from asterisk_bridge.notifications import bus
 from asterisk_bridge.sandbox.instance import Instance
+from asterisk_bridge.store.models.grants import Grant
 from tests.conftest import CliCall
 from tests.integration.provision_support import attach, ok
 from tests.polling import await_for
@@ -162,3 +167,43 @@ def test_an_application_user_on_real_asterisk(run_cli: CliCall, config_path: Pat
     assert [e.facts["grant"] for e in heard if e.kind == "grant_new_address"] == [
         "wallboard", "billing"]
     assert "[wallboard]" not in (asterisk.etc_dir / "manager.conf").read_text()
+
+
+def test_the_bridge_expires_a_lapsed_user_and_kicks_its_session(
+        run_cli: CliCall, config_path: Path, asterisk: Instance) -> None:
+    ok(run_cli("init"))
+    attach(config_path, asterisk)
+    added = json.loads(ok(run_cli("ami-user", "add", "wallboard", "--party", "Acme CTI",
+                                  "--permit", APP_ADDRESS, "--until", "2099-01-01",
+                                  "--json")).output)
+    ok(run_cli("apply"))
+    app = App.open(config_path)
+    port = asterisk.info().ami_port
+
+    def lapse() -> None:
+        with app.engine.begin() as conn:
+            conn.execute(update(Grant).where(Grant.id == added["id"]).values(
+                until=(datetime.now(UTC) - timedelta(seconds=1)).isoformat(timespec="seconds")))
+
+    def expired() -> list[dict[str, object]]:
+        return [json.loads(e.args) | {"message": e.message, "actor": e.actor} for e in
+                oplog.entries(app.engine, oplog.Filters(command="grants expire"))]
+
+    async def scenario() -> None:
+        async with Bridge(app, capabilities=[GrantExpiry(app, every_s=0.5)]):
+            client = await Client.connect(port, APP_ADDRESS)
+            assert (await client.login("wallboard", added["secret"]))["Response"] == "Success"
+            await asyncio.to_thread(lapse)  # nobody runs 'voco grants expire'
+            assert await client.closed()  # the bridge's round kicked the live session
+            await await_for(lambda: bool(expired()), "the expiry in the operation log")
+            again = await _attempt(port, APP_ADDRESS, "wallboard", added["secret"])
+            assert again["Response"] == "Error"
+
+    asyncio.run(scenario())
+    [entry] = expired()
+    assert entry["grant"] == added["id"] and entry["door"] == "ami"
+    assert "1 live session(s) kicked" in str(entry["message"])
+    assert str(entry["actor"]).startswith("voco-bridge")
+    assert "[wallboard]" not in (asterisk.etc_dir / "manager.conf").read_text()
+    listed = json.loads(ok(run_cli("grants", "list", "--all", "--json")).output)
+    assert [(g["name"], g["state"]) for g in listed] == [("wallboard", "expired")]

@@ -95,3 +95,41 @@ def test_bad_grants_are_refused_naming_the_field(field: str, args: dict[str, obj
                                "scopes": ["cdr:read"], "permit": ["192.0.2.10"], "until": None}
     with pytest.raises(ValidationError, match=f"^{field}:"):
         grants.NewGrant.build(**{**base, **args})  # type: ignore[arg-type]
+
+
+def _lapse(app: App, grant_id: int) -> None:
+    with app.engine.begin() as conn:
+        conn.execute(update(Grant).where(Grant.id == grant_id).values(
+            until=(datetime.now(UTC) - timedelta(seconds=1)).isoformat(timespec="seconds")))
+
+
+def test_the_bridge_expires_a_lapsed_grant_the_api_refused_already(app: App,
+                                                                   run_cli: CliCall) -> None:
+    from starlette.testclient import TestClient
+
+    from asterisk_bridge.api.app import create_api
+    from asterisk_bridge.grants.capability import ACTOR, GrantExpiry
+    from tests.unit.api_support import bearer
+
+    shown = json.loads(ok(run_cli, "api", "token", "add", "crm", "--party", "Acme CRM",
+                          "--scope", "cdr:read", "--permit", "192.0.2.10",
+                          "--until", "2099-01-01", "--json"))
+    client = TestClient(create_api(app), client=("192.0.2.10", 40000))
+    assert client.get("/v1/cdr", headers=bearer(shown["token"])).status_code == 200
+    _lapse(app, shown["id"])
+    refused = client.get("/v1/cdr", headers=bearer(shown["token"]))  # before any sweep
+    assert refused.status_code == 401 and "items" not in refused.text
+    with app.engine.connect() as conn:
+        assert grants.get(conn, shown["id"]).closed_at is None
+    expiry = GrantExpiry(app)
+    expiry.round()
+    with app.engine.connect() as conn:
+        closed = grants.view(grants.get(conn, shown["id"]))
+    assert (closed.state, closed.closed_by, closed.close_reason) == ("expired", ACTOR, "expired")
+    command, result, args, message = last_entry(app)
+    assert (command, result, args["grant"], args["door"], args["name"]) == (
+        "grants expire", "ok", shown["id"], "api", "crm")
+    assert message == "refused from the next request on"
+    expiry.round()  # nothing more lapsed: nothing more recorded
+    assert last_entry(app)[2]["grant"] == shown["id"]
+    assert "no grant has lapsed" in ok(run_cli, "grants", "expire")
