@@ -20,7 +20,7 @@ call from an erased number gets a new subject and nothing is ever sealed under a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, or_, select
@@ -136,22 +136,28 @@ def _existing(conn: Connection, subject_ids: set[str]) -> set[str]:
     return set(conn.execute(query).scalars())
 
 
-def open_rows(conn: Connection, vault: SubjectVault, rows: Iterable[Any]
-              ) -> list[dict[str, Any]]:
+def open_rows(conn: Connection, vault: SubjectVault, rows: Iterable[Any],
+              only: Collection[str] = SEALED) -> list[dict[str, Any]]:
     """Stored rows with their personal values opened (one key query for the lot); an erased
-    party's values read as empty, the subject columns are left out."""
+    party's values read as empty, the subject columns are left out. With *only*, just those
+    personal columns are opened (and the others left out too)."""
     stored = [dict(r) for r in rows]
-    ring = vault.keys(conn, {r[role] for r in stored for role in ROLES if r.get(role)})
-    return [open_row(ring, r) for r in stored]
+    roles = [role for role, columns in ROLES.items() if set(columns) & set(only)]
+    ring = vault.keys(conn, {owner for r in stored for role in roles
+                             if (owner := r.get(role) or r.get(_OTHER[role]))})
+    return [open_row(ring, r, only) for r in stored]
 
 
-def open_row(ring: Keyring, row: Mapping[str, Any]) -> dict[str, Any]:
-    """One stored row, opened with *ring*."""
-    out = {k: v for k, v in row.items() if k not in ROLES}
+def open_row(ring: Keyring, row: Mapping[str, Any], only: Collection[str] = SEALED
+             ) -> dict[str, Any]:
+    """One stored row, opened with *ring* (just the personal columns in *only*)."""
+    out = {k: v for k, v in row.items() if k not in ROLES and k not in SEALED}
     ids = {role: row.get(role) for role in ROLES}
     for role, columns in ROLES.items():
         owner = ids[role] or ids[_OTHER[role]]
         for column in columns:
+            if column not in only:
+                continue
             blob = row.get(column)
             out[column] = (ring.open(FieldRef(TABLE, column, natural_key(row), owner), blob)
                            if owner and blob is not None else None) or ""

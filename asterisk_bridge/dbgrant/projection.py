@@ -36,7 +36,6 @@ from sqlalchemy import (
     and_,
     exists,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -58,6 +57,7 @@ BATCH = 2000
 LOOKBACK = 10_000
 _LOCK = 0x766F636F_70726A  # "vocoprj": one advisory lock for every projection writer
 _CDR = CdrRecord.__table__
+_NATURAL = ("node", "uniqueid", "sequence")  # what a sealed value is bound to
 
 
 def check_personal(fields: Sequence[str]) -> tuple[str, ...]:
@@ -123,20 +123,28 @@ def refresh(conn: Connection, vault: SubjectVault, projection: Projection) -> in
 
 
 def _fill(conn: Connection, vault: SubjectVault, table: Table, above: int) -> int:
-    """Project every CDR with an id above *above* that the table lacks, a batch at a time."""
+    """Project every CDR with an id above *above* that the table lacks, a batch at a time
+    (only the personal columns asked for are opened; rows travel by ``COPY``)."""
     personal = [c.name for c in table.columns if c.name in PERSONAL]
+    names = [c.name for c in table.columns]
     mine = table.alias("projected")  # both tables are called cdr
+    read = [_CDR.c[c] for c in dict.fromkeys(
+        [*roles.COLUMNS, *_NATURAL, *sealing.ROLES, *personal])]
+    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(str(table.schema), TABLE), sql.SQL(", ").join(map(sql.Identifier, names)))
     added, last = 0, above
     while True:
         batch = conn.execute(
-            select(_CDR).where(_CDR.c.id > last, ~exists().where(mine.c.id == _CDR.c.id))
+            select(*read).where(_CDR.c.id > last, ~exists().where(mine.c.id == _CDR.c.id))
             .order_by(_CDR.c.id).limit(BATCH)).mappings().all()
         if not batch:
             return added
-        opened = sealing.open_rows(conn, vault, batch)
-        conn.execute(insert(table), [
-            {**{c: row[c] for c in roles.COLUMNS}, **{c: row[c] or None for c in personal}}
-            for row in opened])
+        opened = sealing.open_rows(conn, vault, batch, personal)
+        raw: Any = conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for row in opened:
+                copy.write_row([row[c] if c not in personal else row[c] or None
+                                for c in names])
         added += len(batch)
         last = int(batch[-1]["id"])
 

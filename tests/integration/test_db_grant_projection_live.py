@@ -19,6 +19,7 @@ from asterisk_bridge.cdr.rows import Row
 from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.context import App
+from asterisk_bridge.dbgrant.capability import GrantProjections
 from asterisk_bridge.oplog import Filters, entries
 from asterisk_bridge.store.models.grants import Grant
 from tests.conftest import CliCall
@@ -134,16 +135,26 @@ def test_the_clear_projection_lives_only_while_its_grant_is_open(
     assert commands.count("db-grant projection drop") == 1
 
 
-def test_a_lapsed_grant_loses_its_projection_at_the_next_round(
+def test_the_bridge_keeps_it_current_and_drops_it_when_the_grant_lapses(
         cluster: ThrowawayPostgres, run_cli: CliCall, config_path: Path, tmp_path: Path) -> None:
     ok(run_cli, "init", "--data-dir", str(tmp_path / "data"), "--db", cluster.url)
     app = App.open(config_path)
     _calls_from(app, ALICE)
-    ok(run_cli, "db-grant", "add", "reports", "--party", "Billing", "--permit", "127.0.0.1",
-       "--personal", "src", "--until", "2099-12-31")
+    out = ok(run_cli, "db-grant", "add", "reports", "--party", "Billing", "--permit",
+             "127.0.0.1", "--personal", "src", "--until", "2099-12-31")
+    live = cluster.connect_as(ROLE, _password(out))
+    _calls_from(app, BOB)
+    GrantProjections(app).round()  # the bridge capability's round, as its timer runs it
+    assert live.execute("SELECT count(*) FROM cdr WHERE src = %s", (BOB,)).fetchone() == (4,)
+    refreshed = list(entries(app.engine, Filters(command="db-grant projection refresh")))
+    assert [(e.actor, '"rows": 4' in e.args) for e in refreshed] == [("bridge", True)]
+
     with app.engine.begin() as conn:  # its day has come: the register says so, nobody else
         conn.execute(update(Grant).values(until="2000-01-01T00:00:00+00:00"))
-    assert f"{ROLE}.cdr: dropped (grant expired)" in ok(run_cli, "db-grant", "refresh")
+    GrantProjections(app).round()
+    with pytest.raises(psycopg.OperationalError):
+        live.execute("SELECT 1")  # its session ended before the projection went
+    assert "every projection is up to date" in ok(run_cli, "db-grant", "refresh")
     with app.engine.connect() as conn:
         assert conn.execute(text("SELECT to_regnamespace(:s)"), {"s": ROLE}).scalar() is None
     assert ALICE.encode() not in _dump(cluster)
