@@ -37,7 +37,10 @@ def run(app: App, actor: str) -> list[str]:
     done = []
     for schema in sorted(present - set(wanted)):
         with app.engine.begin() as conn:
+            projection.lock(conn)  # a grant opened meanwhile has committed, or waits
             stale = _grant_of(conn, schema)
+            if stale is not None and stale.state == "open":
+                continue
             ended = roles.shut(conn, schema)
             projection.drop(conn, schema)
         why = stale.state if stale is not None else "no grant"
@@ -54,6 +57,9 @@ def _refresh(app: App, vault: SubjectVault, grant: GrantView, present: bool,
     mine = projection_of(grant)
     assert mine is not None
     with app.engine.begin() as conn:
+        projection.lock(conn)
+        if grants.view(grants.get(conn, grant.id)).state != "open":
+            return []  # closed meanwhile: its cut dropped (or drops) the projection
         rows = (projection.refresh(conn, vault, mine) if present
                 else projection.create(conn, vault, mine, role_of(grant)))
     if not rows and present:
