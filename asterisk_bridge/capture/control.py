@@ -223,7 +223,6 @@ def delete(app: App, capture_id: str, reason: str, actor: str) -> Capture:
         raise NotFoundError(f"capture {capture_id} was deleted at {row.deleted_at} by "
                             f"{row.deleted_by}: {row.delete_reason}")
     with Session(app.engine) as session, session.begin():
-        wipe.secure_delete(session.connection())
         held = session.get(CaptureKey, row.key_id) if row.key_id else None
         if held is not None:
             session.delete(held)

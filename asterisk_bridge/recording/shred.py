@@ -41,7 +41,6 @@ def delete(app: App, rec_id: str, reason: str, actor: str) -> RecordingTombstone
         if key is not None:
             holds.refuse(session.connection(), f"delete recording {rec_id}", TABLE,
                          Recording.id == rec_id)
-            wipe.secure_delete(session.connection())
             session.delete(key)
             stone = RecordingTombstone(recording_id=row.id, linkedid=row.linkedid,
                                        sha256=row.sha256, size=row.size, deleted_at=now,

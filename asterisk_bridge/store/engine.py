@@ -2,8 +2,10 @@
 
 SQLite runs in WAL mode with ``synchronous=NORMAL`` and every transaction opened with
 ``BEGIN IMMEDIATE``: with two writer processes, a plain ``BEGIN`` lost updates or failed with
-"database is locked", while ``BEGIN IMMEDIATE`` serialises writers cleanly (see
-docs/dependencies in shared/reference).
+"database is locked", while ``BEGIN IMMEDIATE`` serialises writers cleanly. Every connection
+also turns ``secure_delete`` on: a deleted row's bytes (a sealed value, a wrapped key) are
+zeroed instead of lingering in free pages. Debian's SQLite is built with it on by default,
+most other builds are not, so the store never relies on the build.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 

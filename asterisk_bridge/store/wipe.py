@@ -1,21 +1,16 @@
 """Deleting key material so that its bytes do not linger in the database files.
 
-A deleted row's bytes stay in SQLite's free pages, and its old page images in the WAL, until
-they are overwritten. Before deleting a key (a recording's data key, a subject's key), the
-transaction turns on ``secure_delete`` (freed pages are zeroed); after the commit, a checkpoint
-truncates the WAL. PostgreSQL needs neither: its dead tuples are vacuumed, and its backups are
-the administrator's to expire.
+Every SQLite connection of the store runs with ``secure_delete`` on (set by the engine's
+connect hook, :mod:`asterisk_bridge.store.engine`), so a deleted row's bytes are zeroed in the
+page that held it. Its old page images stay in the WAL until that is checkpointed: after
+deleting a key (a recording's data key, a subject's key), :func:`checkpoint` truncates it.
+PostgreSQL needs neither: its dead tuples are vacuumed, and its backups are the
+administrator's to expire.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine
-
-
-def secure_delete(conn: Connection) -> None:
-    """Zero the pages this transaction frees (SQLite)."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA secure_delete=ON")
+from sqlalchemy import Engine
 
 
 def checkpoint(engine: Engine) -> None:

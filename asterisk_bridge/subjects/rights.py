@@ -58,7 +58,6 @@ def erase(app: App, vault: SubjectVault, target: Target, actor: str, reason: str
     done = {r.category: r.erase(app, target, actor, why) for r in reaches if r.erase}
     with app.engine.begin() as conn:
         guard.refuse_subject(conn, subject, action)  # a hold placed meanwhile still wins
-        wipe.secure_delete(conn)
         vault.erase(conn, subject, actor, why)
         done |= {r.category: r.with_key(conn, subject) for r in reaches if r.with_key}
     wipe.checkpoint(app.engine)

@@ -45,7 +45,6 @@ def delete_message(app: App, msg_id: str, reason: str, actor: str) -> VoicemailT
             raise missing(session, msg_id)
         holds.refuse(session.connection(), f"delete voicemail {msg_id}", TABLE,
                      VoicemailMessage.id == msg_id)
-        wipe.secure_delete(session.connection())
         session.execute(delete(VoicemailKey).where(VoicemailKey.message_id == msg_id))
         stone = VoicemailTombstone(message_id=msg_id, mailbox=row.mailbox, what="message",
                                    sha256=row.sha256, deleted_at=_now(), deleted_by=actor,
@@ -68,7 +67,6 @@ def delete_transcript(app: App, msg_id: str, reason: str, actor: str) -> bool:
             return False
         holds.refuse(session.connection(), f"delete the transcript of voicemail {msg_id}",
                      TABLE, VoicemailMessage.id == msg_id)
-        wipe.secure_delete(session.connection())
         session.execute(delete(VoicemailKey).where(VoicemailKey.key_id == key_id))
         row.transcript_key_id, row.transcript_status = "", "deleted"
         session.add(VoicemailTombstone(message_id=msg_id, mailbox=row.mailbox, what="transcript",

@@ -7,14 +7,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import sqlite3
 import subprocess
 import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from asterisk_bridge.cdr.sealing import CdrSealer
+from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.errors import ExitCode
 from asterisk_bridge.recording.vault import recordings_dir
 from asterisk_bridge.store.models.cdr import CdrRecord
@@ -35,6 +39,7 @@ from tests.unit.subject_support import (
     counts,
     in_clear,
     last_entry,
+    leg,
     oplog_text,
 )
 
@@ -250,3 +255,54 @@ def test_bad_identifiers_are_refused_and_never_logged(store: Store, args: tuple[
     assert result.exit_code == ExitCode.BAD_INPUT, result.output
     assert in_clear(result.output) == [] and "corp.test" not in result.output
     assert in_clear(oplog_text(store.app)) == [] and "corp.test" not in oplog_text(store.app)
+
+
+
+def _db_bytes(store: Store) -> bytes:
+    """Every byte SQLite keeps for the store: the main file and, if any, its WAL."""
+    path = Path(store.app.engine.url.database or "")
+    return b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal"))
+                    if p.exists())
+
+
+@pytest.fixture
+def secure_delete_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """New SQLite connections start as in a build without SQLITE_SECURE_DELETE (Debian's
+    turns it on, python.org's and most others do not): the store must turn it on itself."""
+    connect = sqlite3.dbapi2.connect
+
+    def plain(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)
+        conn.execute("PRAGMA secure_delete=OFF")
+        return conn
+
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", plain)
+
+
+def test_erase_leaves_no_sealed_bytes_of_deleted_rows_in_the_sqlite_file(
+        store: Store, tmp_path: Path, secure_delete_off_by_default: None) -> None:
+    """secure_delete is on for every connection: what an erasure deletes in transactions of
+    its own (a findable personal contact of a caller with no recording) and the caller's
+    wrapped key are zeroed in the file, not left in its free pages."""
+    if store.app.engine.dialect.name != "sqlite":
+        pytest.skip("free pages are SQLite's: PostgreSQL's dead tuples are vacuumed")
+    store.app.engine.dispose()  # connections from now on start with secure_delete off
+    carol = "+12125550199"
+    insert_rows(store.app.engine, [leg("1795912000.0", 1, carol, datetime.now(UTC)
+                                       .replace(tzinfo=None))], CdrSealer(store.app.master_key))
+    with store.app.engine.connect() as conn:
+        known = set(conn.execute(select(PersonalContact.sealed)).scalars())
+    ok(store.cli, "contact", "personal", "add", "--extension", "1001", "Carol Caller",
+       "--number", carol, "--findable", "--passphrase-file", str(tmp_path / "passphrase"))
+    subject = find(store, carol)["subject"]
+    with store.app.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        contact = (set(conn.execute(select(PersonalContact.sealed)).scalars()) - known).pop()
+        wrapped = conn.execute(select(Subject.wrapped_key)
+                               .where(Subject.id == subject)).scalar_one()
+    before = _db_bytes(store)
+    assert before.find(contact) >= 0 and before.find(wrapped) >= 0
+    done = ok(store.cli, "subject", "erase", carol, "--reason", "her request", "--yes")
+    assert "destroyed 1 personal_contacts" in done
+    after = _db_bytes(store)
+    assert (after.find(contact), after.find(wrapped)) == (-1, -1)
