@@ -42,6 +42,9 @@ WIDTHS = {"node": 64, "uniqueid": 64, "linkedid": 64, "accountcode": 80, "src": 
           "dcontext": 80, "channel": 255, "dstchannel": 255, "lastapp": 80, "disposition": 16,
           "amaflags": 16, "peeraccount": 80, "rec_id": 128, "consent": 32}
 
+#: Voco's own fields: only the AMI copy carries them (a row from Master.csv has them empty).
+VOCO_FIELDS = ("rec_id", "consent")
+
 DISPOSITIONS = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION")
 
 
@@ -93,7 +96,18 @@ def _finish(row: Row) -> Row:
 
 
 def from_ami(event: Mapping[str, Any], node: str) -> Row:
-    """A row from an AMI ``Cdr`` event (headers as Asterisk sends them)."""
+    """A row from an AMI ``Cdr`` event (headers as Asterisk sends them).
+
+    cdr_manager writes each header once, so a repeated one (the frame parser makes it a list)
+    means a caller-controlled value holding CR LF split the event and added headers of its
+    own: refused, and Master.csv's copy is imported by reconciliation. A forged frame that
+    repeats nothing cannot be told from a real one here; reconciliation corrects what it stored
+    (:mod:`~asterisk_bridge.cdr.truth`)."""
+    repeated = sorted(str(k) for k, v in event.items() if isinstance(v, list))
+    if repeated:
+        raise ValidationError(
+            f"AMI Cdr event repeats {', '.join(repeated)}: a caller's CR LF split it (forged "
+            "headers); not stored, Master.csv's copy is imported by reconciliation")
     get = {str(k): str(v) for k, v in event.items()}.get
     row: Row = {col: get(header, "") for header, col in AMI_TEXT.items()}
     if not get("Sequence", "").strip():

@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from asterisk_bridge.cdr import truth
 from asterisk_bridge.cdr.journal import Journal
 from asterisk_bridge.cdr.rows import Row
 from asterisk_bridge.cdr.sealing import CdrSealer
-from asterisk_bridge.cdr.store import insert_rows, missing
+from asterisk_bridge.cdr.store import insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,11 @@ class CdrSink:
         self.journaled = 0
 
     def write_missing(self, rows: Sequence[Row]) -> str:
-        """Like :meth:`write`, for a reconciliation batch: only rows the store lacks are
-        written (all of them go to the journal if the store cannot even be read)."""
-        with contextlib.suppress(*OUTAGE):
-            rows = missing(self.engine, rows)
+        """Like :meth:`write`, for a reconciliation batch: only rows the store lacks, or holds
+        differently (Master.csv wins: :mod:`~asterisk_bridge.cdr.truth`), are written (all of
+        them go to the journal if the store cannot even be read)."""
+        with contextlib.suppress(*OUTAGE), self.engine.connect() as conn:
+            rows = truth.to_write(conn, self.sealer.vault, rows)
         return self.write(rows) if rows else "store"
 
     def write(self, rows: Sequence[Row]) -> str:

@@ -2,8 +2,9 @@
 
 ``INSERT ... ON CONFLICT (node, uniqueid, sequence)``: a record that is already stored is
 skipped, except that Voco's own fields (recording id, consent), which only the AMI copy carries,
-fill in a row first imported from Master.csv. Running the same batch twice, from two bridges at
-once, or from the journal after a crash, changes nothing.
+fill in a row first imported from Master.csv, and that a Master.csv record whose stored copy
+differs corrects it (:mod:`~asterisk_bridge.cdr.truth`: Master.csv wins). Running the same
+batch twice, from two bridges at once, or from the journal after a crash, changes nothing.
 
 On PostgreSQL a large batch (:data:`COPY_MIN` rows or more: a bridge catching up) is ``COPY``'d
 into a temporary staging table (one per connection, emptied at every commit) and moved by one
@@ -27,11 +28,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, column, delete, func, or_, select, table, text
+from sqlalchemy import Connection, column, delete, func, or_, select, table, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from asterisk_bridge.cdr import tombstones
-from asterisk_bridge.cdr.rows import Row
+from asterisk_bridge.cdr import tombstones, truth
+from asterisk_bridge.cdr.rows import VOCO_FIELDS, Row
 from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.store.engine import Bind
 from asterisk_bridge.store.models.cdr import CdrRecord
@@ -39,7 +40,6 @@ from asterisk_bridge.store.models.cdr import CdrRecord
 log = logging.getLogger(__name__)
 
 KEY = ("node", "uniqueid", "sequence")
-VOCO_FIELDS = ("rec_id", "consent")
 _INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
@@ -123,12 +123,16 @@ def _transaction(bind: Bind) -> Iterator[Connection]:
 
 def insert_rows(bind: Bind, rows: Sequence[Row], sealer: CdrSealer) -> int:
     """Store ``rows`` in one transaction, their personal fields sealed by *sealer* (in the
-    same transaction), minus refused ones; return how many rows were inserted or completed."""
+    same transaction), minus refused ones; return how many rows were inserted, completed or
+    corrected to Master.csv's copy."""
     if not rows:
         return 0
     now = datetime.now(UTC).replace(tzinfo=None)
     values = [{**row, "stored_at": now} for row in _unique(rows)]
     with _transaction(bind) as conn:
+        values, corrected = truth.correct(conn, sealer, values)
+        if not values:
+            return corrected
         values = sealer.seal(conn, values)
         if conn.dialect.name == "postgresql" and len(values) >= COPY_MIN:
             ids = _copy_staged(conn, values)
@@ -139,22 +143,4 @@ def insert_rows(bind: Bind, rows: Sequence[Row], sealer: CdrSealer) -> int:
     if refused:
         log.info("%d copies of deleted CDRs were not stored again (tombstone or retention)",
                  refused)
-    return len(ids) - refused
-
-
-def missing(engine: Engine, rows: Sequence[Row]) -> list[Row]:
-    """The rows whose natural key is not stored yet and not refused (a few indexed queries),
-    so that reconciling a file the store mostly holds already writes only what it lacks."""
-    by_node: dict[str, set[str]] = {}
-    for row in rows:
-        by_node.setdefault(row["node"], set()).add(row["uniqueid"])
-    c = CdrRecord
-    have: set[tuple[str, str, int]] = set()
-    with engine.connect() as conn:
-        for node, uniqueids in by_node.items():
-            have.update((n, u, q) for n, u, q in conn.execute(
-                select(c.node, c.uniqueid, c.sequence)
-                .where(c.node == node, c.uniqueid.in_(sorted(uniqueids)))))
-        lacking = [r for r in rows if tombstones.key(r) not in have]
-        refused = tombstones.refused(conn, lacking)
-    return [r for r in lacking if tombstones.key(r) not in refused]
+    return len(ids) - refused + corrected

@@ -1,0 +1,80 @@
+"""A caller number holding CR LF forges the AMI Cdr of the caller's own call; Master.csv wins.
+
+The bytes are real: tests/fixtures/ami/capture_forged_cdr.py recorded what a sandbox Asterisk
+22 sent on AMI, and wrote to Master.csv, for a call whose caller number was
+``1001`` CR LF CR LF ``Event: Cdr`` / ``Source: 999`` / ``Destination: 555`` / ``CallerID: <999``.
+Each of the two records naming that number arrives as three frames: the real start (no key:
+refused), a middle one repeating ``Destination`` and ``CallerID`` (refused), and a clean
+forged frame saying ``999`` -> ``555`` with the real record's key and times, which the bridge
+stores. Reconciliation then puts Master.csv's copy in its place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from asterisk_bridge.bridge.amiframes import FrameParser
+from asterisk_bridge.cdr import csvsource, rows, truth
+from asterisk_bridge.cdr.capture import CdrCapture
+from asterisk_bridge.config import AsteriskSettings
+from asterisk_bridge.context import App
+from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.services.init import initialise
+from tests.integration.cdr_support import by_key, stored
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ami"
+RAW, CSV = FIXTURES / "forged_cdr.raw", FIXTURES / "forged_cdr.csv"
+
+
+def _events() -> list[dict[str, object]]:
+    return [dict(m.items()) for m in FrameParser().feed(RAW.read_bytes())
+            if m.get("Event") == "Cdr"]
+
+
+def _app(db_url: str, tmp_path: Path) -> App:
+    logs = tmp_path / "asterisk-log"
+    (logs / "cdr-csv").mkdir(parents=True)
+    return App(initialise(tmp_path / "voco.toml", tmp_path / "data", db_url,
+                          replace(AsteriskSettings(), ast_log_dir=str(logs))))
+
+
+def test_a_cdr_event_repeating_a_header_is_refused_as_forged() -> None:
+    middle = [e for e in _events() if isinstance(e.get("Destination"), list)]
+    assert len(middle) == 2  # one per record naming the number
+    with pytest.raises(ValidationError, match="repeats CallerID, Destination: a caller's CR LF"):
+        rows.from_ami(middle[0], "node1")
+
+
+def test_master_csv_wins_over_the_forged_event(db_url: str, tmp_path: Path) -> None:
+    app = _app(db_url, tmp_path)
+    node = app.config.asterisk.node
+    truth_rows = csvsource.read_records(CSV, node).rows
+    assert len(truth_rows) == 3
+
+    async def run() -> CdrCapture:
+        capture = CdrCapture(app, reconcile_every=3600, csv_grace_s=0)
+        for event in _events():
+            await capture.handle_event(event)
+        await capture.close()
+        return capture
+
+    capture = asyncio.run(run())
+    assert (capture.received, capture.rejected) == (3, 4)
+    forged = by_key(stored(app.engine, app.master_key))
+    assert {k: (r["src"], r["dst"]) for k, r in forged.items() if r["src"] == "999"} == {
+        ("1796061907.0", 0): ("999", "555"), ("1796061907.3", 3): ("999", "555")}
+
+    master = Path(app.config.asterisk.ast_log_dir) / "cdr-csv" / csvsource.MASTER
+    master.write_bytes(CSV.read_bytes())
+    asyncio.run(CdrCapture(app, reconcile_every=3600).reconcile_now())
+    after = by_key(stored(app.engine, app.master_key))
+    assert after.keys() == by_key(truth_rows).keys()
+    for key, row in by_key(truth_rows).items():
+        assert truth.differing(after[key], row) == [], key
+        assert after[key]["id"] == forged[key]["id"]  # corrected in place
+    assert after[("1796061907.0", 0)]["src"].startswith("1001\r\n\r\nEvent: Cdr\r\n")
+    assert after[("1796061907.0", 0)]["dst"] == "forge"
