@@ -8,7 +8,8 @@ tell such a frame from a real one (every byte of it is as Asterisk would send it
 quotes every field, so the same value cannot move a column there: when reconciliation meets a
 record the store already holds, it compares the two, and every column both copies carry takes
 Master.csv's value (times at its whole-second precision: an AMI time within the same second is
-kept). Voco's own fields (recording id, consent), which only AMI carries, are kept.
+kept). Voco's own fields (recording id, consent), which only AMI carries, are kept. A database
+grant's clear projection of a corrected record is replaced in the same transaction.
 
 A stored record any of whose parties was erased is never corrected: re-sealing its values
 would bring back what erasure destroyed.
@@ -26,6 +27,7 @@ from sqlalchemy import Connection, select, update
 from asterisk_bridge.cdr import tombstones
 from asterisk_bridge.cdr.rows import CSV_COLUMNS, VOCO_FIELDS, Row
 from asterisk_bridge.cdr.sealing import ROLES, CdrSealer, open_row
+from asterisk_bridge.dbgrant import projection
 from asterisk_bridge.store.models.cdr import CdrRecord
 from asterisk_bridge.subjects.vault import SubjectVault
 
@@ -107,4 +109,5 @@ def correct(conn: Connection, sealer: CdrSealer, rows: Sequence[Row]) -> tuple[l
             log.warning("CDR %s/%s/%s differed from Asterisk's Master.csv in %s; Master.csv's "
                         "copy stored (an AMI Cdr event forged through caller-controlled text?)",
                         row["node"], row["uniqueid"], row["sequence"], ", ".join(cols))
+        projection.replace(conn, sealer.vault, [row_id for row_id, _, _ in fixes])
     return fresh, len(fixes)

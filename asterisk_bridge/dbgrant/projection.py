@@ -8,6 +8,8 @@ subject keys. It is the only clear copy, and it lives only while the grant is op
 
 - new CDRs are added by :func:`refresh` (the bridge's ``db_grant_projection`` capability,
   ``voco db-grant refresh``);
+- a CDR corrected to Master.csv's copy is projected again in the correcting transaction
+  (:func:`replace`);
 - a deleted CDR (``voco cdr delete``, retention) leaves it in the deleting transaction: its
   ``id`` references ``cdr.id`` with ``ON DELETE CASCADE``;
 - an erased person's values leave it in the transaction that destroys their key
@@ -34,6 +36,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    delete,
     exists,
     func,
     literal,
@@ -125,28 +128,59 @@ def refresh(conn: Connection, vault: SubjectVault, projection: Projection) -> in
 def _fill(conn: Connection, vault: SubjectVault, table: Table, above: int) -> int:
     """Project every CDR with an id above *above* that the table lacks, a batch at a time
     (only the personal columns asked for are opened; rows travel by ``COPY``)."""
-    personal = [c.name for c in table.columns if c.name in PERSONAL]
-    names = [c.name for c in table.columns]
     mine = table.alias("projected")  # both tables are called cdr
-    read = [_CDR.c[c] for c in dict.fromkeys(
-        [*roles.COLUMNS, *_NATURAL, *sealing.ROLES, *personal])]
-    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(str(table.schema), TABLE), sql.SQL(", ").join(map(sql.Identifier, names)))
     added, last = 0, above
     while True:
         batch = conn.execute(
-            select(*read).where(_CDR.c.id > last, ~exists().where(mine.c.id == _CDR.c.id))
+            select(*_read(table)).where(_CDR.c.id > last,
+                                        ~exists().where(mine.c.id == _CDR.c.id))
             .order_by(_CDR.c.id).limit(BATCH)).mappings().all()
         if not batch:
             return added
-        opened = sealing.open_rows(conn, vault, batch, personal)
-        raw: Any = conn.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for row in opened:
-                copy.write_row([row[c] if c not in personal else row[c] or None
-                                for c in names])
+        _project(conn, vault, table, batch)
         added += len(batch)
         last = int(batch[-1]["id"])
+
+
+def _read(table: Table) -> list[Any]:
+    """The store's columns a projection *table* is made from."""
+    personal = [c.name for c in table.columns if c.name in PERSONAL]
+    return [_CDR.c[c] for c in dict.fromkeys(
+        [*roles.COLUMNS, *_NATURAL, *sealing.ROLES, *personal])]
+
+
+def _project(conn: Connection, vault: SubjectVault, table: Table, rows: Sequence[Any]) -> None:
+    """``COPY`` stored CDR *rows* (read with :func:`_read`) into the projection *table*, only
+    its personal columns opened."""
+    personal = [c.name for c in table.columns if c.name in PERSONAL]
+    names = [c.name for c in table.columns]
+    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(str(table.schema), TABLE), sql.SQL(", ").join(map(sql.Identifier, names)))
+    opened = sealing.open_rows(conn, vault, rows, personal)
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        for row in opened:
+            copy.write_row([row[c] if c not in personal else row[c] or None for c in names])
+
+
+def replace(conn: Connection, vault: SubjectVault, ids: Sequence[int]) -> int:
+    """Project the CDRs *ids* again wherever they were projected, because their stored values
+    changed (corrected to Master.csv's copy: :mod:`asterisk_bridge.cdr.truth`); returns the
+    rows replaced. In the transaction that changed them."""
+    if conn.dialect.name != "postgresql" or not ids:
+        return 0
+    lock(conn)
+    replaced = 0
+    for projection in existing(conn):
+        table = projection.table()
+        gone = list(conn.execute(delete(table).where(table.c.id.in_(sorted(ids)))
+                                 .returning(table.c.id)).scalars())
+        if gone:
+            _project(conn, vault, table, conn.execute(
+                select(*_read(table)).where(_CDR.c.id.in_(gone)).order_by(_CDR.c.id))
+                .mappings().all())
+            replaced += len(gone)
+    return replaced
 
 
 def existing(conn: Connection) -> list[Projection]:

@@ -160,3 +160,22 @@ def test_the_bridge_keeps_it_current_and_drops_it_when_the_grant_lapses(
     assert ALICE.encode() not in _dump(cluster)
     expired = ok(run_cli, "grants", "expire")
     assert f"role {ROLE} dropped, 0 session(s) ended" in expired  # the projection went first
+
+
+def test_a_cdr_corrected_to_master_csv_is_projected_again(
+        cluster: ThrowawayPostgres, run_cli: CliCall, config_path: Path, tmp_path: Path) -> None:
+    """A CDR stored from a forged AMI event (the caller's own choice of Source) and later
+    corrected to Master.csv's copy: the clear projection shows the corrected value at once."""
+    ok(run_cli, "init", "--data-dir", str(tmp_path / "data"), "--db", cluster.url)
+    app = App.open(config_path)
+    truth = [{**row, "src": ALICE, "uniqueid": f"1795955555.{row['sequence']}",
+              "linkedid": "1795955555"}
+             for row in csvsource.read_records(DATA / "cdr_no_answer.csv", "node1").rows]
+    forged = [{**row, "src": "999", "origin": "ami"} for row in truth]
+    insert_rows(app.engine, forged, CdrSealer(app.master_key))
+    out = ok(run_cli, "db-grant", "add", "reports", "--party", "Billing", "--permit",
+             "127.0.0.1", "--personal", "src")
+    live = cluster.connect_as(ROLE, _password(out))
+    assert {r[0] for r in live.execute("SELECT src FROM cdr")} == {"999"}
+    assert insert_rows(app.engine, truth, CdrSealer(app.master_key)) == len(truth)
+    assert {r[0] for r in live.execute("SELECT src FROM cdr")} == {ALICE}
