@@ -47,7 +47,7 @@ async def _place_call(inst: Instance) -> None:
 
 
 def test_master_csv_corrects_a_cdr_forged_through_the_caller_number(
-        asterisk: Instance, tmp_path: Path) -> None:
+        asterisk: Instance, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     asterisk.write_files({"extensions_test.conf": CDR_DIALPLAN + DIALPLAN})
     asterisk.rx("dialplan reload")
     app = make_app(tmp_path, asterisk, f"sqlite:///{tmp_path / 'store.db'}")
@@ -72,6 +72,11 @@ def test_master_csv_corrects_a_cdr_forged_through_the_caller_number(
     for key, row in truth.items():
         assert differing(after[key], row) == [], key
         assert after[key]["id"] == forged[key]["id"]
+    for key in truth.keys() - lied.keys():  # the honest record: nothing to correct
+        assert differing(forged[key], truth[key]) == [], key
+    warned = [r.getMessage() for r in caplog.records if r.name == "asterisk_bridge.cdr.truth"]
+    assert sorted(m.split()[1] for m in warned) == sorted(f"node1/{u}/{q}" for u, q in lied)
+    assert all(" in src, dst, dcontext, clid; " in m for m in warned)
     for key in lied:
         assert after[key]["src"].startswith("1001\r\n\r\nEvent: Cdr")  # what Asterisk wrote
         assert after[key]["dst"] in ("forge", "bob-n-1-1")

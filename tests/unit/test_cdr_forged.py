@@ -49,6 +49,15 @@ def test_a_cdr_event_repeating_a_header_is_refused_as_forged() -> None:
         rows.from_ami(middle[0], "node1")
 
 
+def test_an_honest_records_two_copies_do_not_differ() -> None:
+    """The record the number does not reach (the far Local half) arrives intact on AMI, and
+    its copy equals Master.csv's: reconciliation corrects nothing that was not forged."""
+    honest = [rows.from_ami(e, "node1") for e in _events()
+              if e.get("Sequence") == "1" and "UniqueID" in e]
+    (csv_copy,) = [r for r in csvsource.read_records(CSV, "node1").rows if r["sequence"] == 1]
+    assert len(honest) == 1 and truth.differing(honest[0], csv_copy) == []
+
+
 def test_master_csv_wins_over_the_forged_event(db_url: str, tmp_path: Path) -> None:
     app = _app(db_url, tmp_path)
     node = app.config.asterisk.node
