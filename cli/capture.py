@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from asterisk_bridge.errors import ValidationError
-from asterisk_bridge.safewrite import private_output
 from cli.common import get_app, oplogged, oplogged_read, read_rows
+from cli.export_out import export_options, write_plaintext
 from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
 
 if TYPE_CHECKING:
@@ -96,28 +93,17 @@ def show_cmd(ctx: click.Context, capture_id: str, as_json: bool) -> None:
 
 @capture_group.command("export")
 @click.argument("capture_id")
-@click.option("-o", "--output", default="-", show_default=True,
-              help="File to write, or - for standard output.")
-@click.option("--age-recipient", "age_recipients", multiple=True, required=True,
-              help="Encrypt the pcap to this age (age1…) or SSH public key; repeatable.")
+@export_options("pcap", age_required=True)
 @click.pass_context
 @oplogged_read("packet capture")
 def export_cmd(ctx: click.Context, capture_id: str, output: str,
                age_recipients: tuple[str, ...]) -> None:
     """Write a capture's pcap as an age file (read it with 'age -d', then tshark)."""
     from asterisk_bridge.capture import control
-    from asterisk_bridge.crypto import age
 
     app = get_app(ctx)
-    age.recipients(age_recipients)
-    if output == "-":
-        if sys.stdout.isatty():
-            raise ValidationError("output: refusing to write binary to a terminal; use -o FILE")
-        control.export(app, capture_id, sys.stdout.buffer, age_recipients)
-    else:
-        with private_output(Path(output).expanduser()) as out:
-            control.export(app, capture_id, out, age_recipients)
-        click.echo(f"exported {capture_id} to {output}", err=True)
+    write_plaintext(lambda: control.plaintext(app, capture_id), capture_id, output,
+                    age_recipients, content="binary")
     read_rows(1)
 
 

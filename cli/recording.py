@@ -10,8 +10,8 @@ import click
 
 from asterisk_bridge.cdr.channel_names import endpoint
 from asterisk_bridge.errors import AsteriskError, ExitCode
-from cli.audio_out import write_audio
 from cli.common import get_app, oplogged, oplogged_read, read_rows
+from cli.export_out import export_options, write_plaintext
 from cli.live import EVIDENCE_COLUMNS
 from cli.output import (
     Column,
@@ -107,10 +107,7 @@ def _describe(shown: Mapping[str, Any]) -> str:
 
 @recording_group.command("export")
 @click.argument("recording_id")
-@click.option("-o", "--output", default="-", show_default=True,
-              help="File to write, or - for standard output.")
-@click.option("--age-recipient", "age_recipients", multiple=True,
-              help="Encrypt the WAV to this age (age1…) or SSH public key; repeatable.")
+@export_options("WAV")
 @click.pass_context
 @oplogged_read("recording audio")
 def export_cmd(ctx: click.Context, recording_id: str, output: str,
@@ -119,8 +116,8 @@ def export_cmd(ctx: click.Context, recording_id: str, output: str,
     from asterisk_bridge.recording.vault import open_plaintext
 
     app = get_app(ctx)
-    write_audio(lambda: open_plaintext(app, recording_id), recording_id, output,
-                age_recipients)
+    write_plaintext(lambda: open_plaintext(app, recording_id), recording_id, output,
+                    age_recipients)
     read_rows(1)
 
 

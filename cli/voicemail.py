@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from cli.audio_out import write_audio
 from cli.common import get_app, oplogged, oplogged_read, read_rows
+from cli.export_out import export_options, write_plaintext
 from cli.live import EVIDENCE_COLUMNS
 from cli.output import (
     Column,
@@ -81,10 +81,7 @@ def _describe(shown: Mapping[str, Any]) -> str:
 
 @voicemail_group.command("export")
 @click.argument("message_id")
-@click.option("-o", "--output", default="-", show_default=True,
-              help="File to write, or - for standard output.")
-@click.option("--age-recipient", "age_recipients", multiple=True,
-              help="Encrypt the WAV to this age (age1…) or SSH public key; repeatable.")
+@export_options("WAV")
 @click.pass_context
 @oplogged_read("voicemail audio")
 def export_cmd(ctx: click.Context, message_id: str, output: str,
@@ -93,7 +90,7 @@ def export_cmd(ctx: click.Context, message_id: str, output: str,
     from asterisk_bridge.voicemail.vault import open_audio
 
     app = get_app(ctx)
-    write_audio(lambda: open_audio(app, message_id), message_id, output, age_recipients)
+    write_plaintext(lambda: open_audio(app, message_id), message_id, output, age_recipients)
     read_rows(1)
 
 

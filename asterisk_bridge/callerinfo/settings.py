@@ -3,11 +3,11 @@ host is loopback, names are plain, the deadline is short."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.provisioning import validate
 
 MAX_DEADLINE_MS = 3000
 _PATH = re.compile(r"[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,7}")
@@ -24,7 +24,7 @@ def url(value: str, field: str = "url", template: bool = False) -> str:
     if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
         raise ValidationError(f"{field}: {text[:60]!r} is not an http(s) URL with a host (and "
                               "no credentials in it)")
-    if parts.scheme == "http" and not _loopback(host):
+    if parts.scheme == "http" and not validate.is_loopback(host):
         raise ValidationError(f"{field}: plain HTTP only to this host; use https:// for "
                               f"{host}")
     if template and text.count("{number}") != 1:
@@ -33,15 +33,6 @@ def url(value: str, field: str = "url", template: bool = False) -> str:
     if not template and "{" in text:
         raise ValidationError(f"{field}: no placeholders in a popup URL")
     return text
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def json_path(value: str) -> str:

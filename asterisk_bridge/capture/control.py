@@ -16,11 +16,11 @@ import secrets
 import shutil
 import signal
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,8 +28,7 @@ from sqlalchemy.orm import Session
 from asterisk_bridge.capture import keys, plan, runner
 from asterisk_bridge.capture.spool import plain_path, running, spool_dir
 from asterisk_bridge.context import App
-from asterisk_bridge.crypto import age
-from asterisk_bridge.crypto.sealing import Sealed, open_sealed, remove_durably, seal_file
+from asterisk_bridge.crypto.sealing import Sealed, remove_durably, seal_file
 from asterisk_bridge.errors import ConfigError, NotFoundError, VocoError
 from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store import wipe
@@ -51,9 +50,7 @@ def iso(moment: datetime) -> str:
 
 def captures_dir(app: App) -> Path:
     """``<data_dir>/captures``, created 0700."""
-    path = app.config.data_dir / "captures"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return keys.KIND.directory(app)
 
 
 def get(app: App, capture_id: str) -> Capture:
@@ -197,18 +194,14 @@ def _plaintext(app: App, row: Capture) -> Iterator[bytes]:
         held = session.get(CaptureKey, row.key_id) if row.key_id else None
     if row.state != "sealed" or held is None or not row.path:
         raise NotFoundError(f"capture {row.id} is {row.state}: nothing to export")
-    yield from open_sealed(captures_dir(app) / row.path, keys.unwrap(app.master_key, held),
-                           held.key_id, f"capture {row.id}")
+    yield from keys.KIND.open(app, row.path, keys.KIND.unwrap(app.master_key, held),
+                              held.key_id, f"capture {row.id}")
 
 
-def export(app: App, capture_id: str, out: BinaryIO, recipients: Iterable[str]) -> Capture:
-    """Write the capture's pcap as an age file for *recipients*."""
-    wanted = list(recipients)
-    age.recipients(wanted)
+def plaintext(app: App, capture_id: str) -> Iterator[bytes]:
+    """The capture's pcap, authenticated chunk by chunk (the CLI exports it as an age file)."""
     sweep(app, "voco capture export")
-    row = get(app, capture_id)
-    age.encrypt_chunks(_plaintext(app, row), out, wanted)
-    return row
+    return _plaintext(app, get(app, capture_id))
 
 
 def delete(app: App, capture_id: str, reason: str, actor: str) -> Capture:

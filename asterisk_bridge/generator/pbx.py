@@ -8,7 +8,6 @@ defaults, which is what a bare sandbox boots with.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,13 +38,6 @@ CONTRIBUTORS: list[Contributor] = [provisioning_context, recording_context, ami_
                                    voicemail_context, doors_context]
 
 
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def _listener(host: str, port: int, tls_port: int, tls: Mapping[str, str] | None,
               what: str) -> dict[str, Any]:
     """A plain listener on loopback; off loopback, TLS there instead (and plain on loopback).
@@ -53,7 +45,7 @@ def _listener(host: str, port: int, tls_port: int, tls: Mapping[str, str] | None
     A listener that should leave loopback without a certificate is refused: AMI and ARI carry
     credentials and call data, and must not cross a network in clear.
     """
-    if _loopback(host):
+    if validate.is_loopback(host):
         return {"bind": host, "port": port, "tls_bind": "", "tls_port": tls_port}
     if tls is None:
         raise ConfigError(f"{what} is set to listen on {host}, beyond this host, which needs "

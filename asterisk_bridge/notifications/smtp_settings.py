@@ -9,7 +9,6 @@ for explicitly. A private relay's CA can be pinned (``ca_file``).
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,16 +62,6 @@ class Door:
     sender: str
 
 
-def is_loopback(host: str) -> bool:
-    """Whether *host* is a loopback address (or ``localhost``)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def default_sender() -> str:
     """``voco@<this host's name>``, or ``voco@localhost.localdomain`` when the name is not a
     domain."""
@@ -90,7 +79,7 @@ def check_custom(host: str, port: int | None, security: str, allow_plain: bool,
     if security not in SMTP_SECURITY:
         raise ValidationError(f"security: use one of {', '.join(SMTP_SECURITY)}")
     if security == "plain":
-        if not is_loopback(host):
+        if not validate.is_loopback(host):
             raise ValidationError("security: plain SMTP is allowed only to a loopback address; "
                                   "use tls or starttls for any other host")
         if not allow_plain:

@@ -231,6 +231,17 @@ def host(value: str, field: str = "host") -> str:
     return ip_address(v, field)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether *host* (an address or a name) is this machine: a loopback address or
+    ``localhost``; where plain HTTP, SMTP or AMI may go without TLS."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def network(value: str, field: str = "network") -> str:
     """An IP network in CIDR form (``10.1.2.0/24``) or a single address; returned as the
     normalised CIDR, which is what is rendered (never the input text)."""

@@ -17,9 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.context import App
-from asterisk_bridge.crypto import keywrap, stream
+from asterisk_bridge.crypto import keywrap
 from asterisk_bridge.crypto.sealing import Sealed, seal_file
-from asterisk_bridge.errors import CryptoError, KeyFileError, NotFoundError, StoreError
+from asterisk_bridge.errors import KeyFileError, NotFoundError, StoreError
 from asterisk_bridge.recording import keys, parties, wav
 from asterisk_bridge.recording.parties import CallInfo
 from asterisk_bridge.recording.spool import SpoolFile
@@ -39,9 +39,7 @@ class RecordingNotFound(NotFoundError):
 
 def recordings_dir(app: App) -> Path:
     """``<data_dir>/recordings``, created 0700 on first use."""
-    path = app.config.data_dir / "recordings"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return keys.KIND.directory(app)
 
 
 def iso(epoch: float) -> str:
@@ -194,14 +192,7 @@ def open_plaintext(app: App, rec_id: str, *, mend: bool = True) -> Iterator[byte
             f"holds {have}; if a 'voco keys rotate' was interrupted, run it again to finish it"
         )
     key = keys.unwrap(app.master_key, row, held)
-    with (recordings_dir(app) / row.path).open("rb") as src:
-        decryptor = stream.Decryptor(src, key)
-        if decryptor.header.key_id != row.key_id:
-            raise CryptoError(
-                f"recording {rec_id}: its file {row.path} is encrypted under data key "
-                f"{decryptor.header.key_id}, but the row names {row.key_id}: files or rows were "
-                "swapped; not opened")
-        first = True
-        for chunk in decryptor:
-            yield wav.mend_header(chunk, row.plain_size) if first and mend else chunk
-            first = False
+    first = True
+    for chunk in keys.KIND.open(app, row.path, key, row.key_id, f"recording {rec_id}"):
+        yield wav.mend_header(chunk, row.plain_size) if first and mend else chunk
+        first = False

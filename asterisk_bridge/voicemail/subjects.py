@@ -8,15 +8,10 @@ included (a message cannot be kept with one person taken out).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
-from sqlalchemy import select
-
 from asterisk_bridge.context import App
-from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models.voicemail import VoicemailMessage
-from asterisk_bridge.subjects import refs
-from asterisk_bridge.subjects.reach import Access, BundleFile, Exported, Reach, by_id
+from asterisk_bridge.subjects import sealedfiles
+from asterisk_bridge.subjects.reach import Access, Exported, Reach, by_id
 from asterisk_bridge.subjects.target import Target
 from asterisk_bridge.voicemail import shred
 from asterisk_bridge.voicemail.vault import open_audio
@@ -27,29 +22,12 @@ INTERNAL = ("path", "size", "sha256", "key_id", "master_key_id", "created_at",
 
 
 def _export(access: Access) -> Exported:
-    records, files = [], []
-    for rec in VOICEMAIL.rows(access):
-        size = rec.pop("plain_size")
-        for column in INTERNAL:
-            rec.pop(column, None)
-        rec["audio"] = f"voicemail/{rec['id']}.wav"
-        files.append(BundleFile(rec["audio"], size, _audio(access.app, rec["id"])))
-        records.append(rec)
-    return Exported(records, files)
-
-
-def _audio(app: App, msg_id: str) -> Callable[[], Iterator[bytes]]:
-    return lambda: open_audio(app, msg_id)
+    return sealedfiles.export(access, VOICEMAIL, "voicemail", INTERNAL, open_audio)
 
 
 def _erase(app: App, target: Target, actor: str, reason: str) -> int:
-    with app.engine.connect() as conn:
-        ids = list(conn.execute(select(VoicemailMessage.id).where(
-            refs.names(shred.TABLE, [target.subject])).order_by(VoicemailMessage.id)).scalars())
-    why = f"erasure of subject {target.subject}: {reason}"[:validate.MAX_REASON]
-    for msg_id in ids:
-        shred.delete_message(app, msg_id, why, actor)
-    return len(ids)
+    return sealedfiles.erase(app, target, VoicemailMessage, shred.delete_message, actor,
+                             reason)
 
 
 VOICEMAIL = Reach("voicemail", table="voicemail_messages", row_ref=by_id,

@@ -20,9 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.context import App
-from asterisk_bridge.crypto import stream
 from asterisk_bridge.crypto.sealing import Sealed, seal_bytes, seal_file
-from asterisk_bridge.errors import CryptoError, NotFoundError, StoreError
+from asterisk_bridge.errors import NotFoundError, StoreError
 from asterisk_bridge.recording import wav
 from asterisk_bridge.recording.parties import party
 from asterisk_bridge.store.models.voicemail import (
@@ -50,9 +49,7 @@ class VoicemailNotFound(NotFoundError):
 
 def voicemail_dir(app: App) -> Path:
     """``<data_dir>/voicemail``, created 0700 on first use."""
-    path = app.config.data_dir / "voicemail"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return keys.KIND.directory(app)
 
 
 def iso(epoch: float) -> str:
@@ -178,7 +175,8 @@ def missing(session: Session, msg_id: str) -> VoicemailNotFound:
     return VoicemailNotFound(f"no voicemail {msg_id!r} (see 'voco voicemail list')")
 
 
-def _open(app: App, msg_id: str, purpose: str) -> tuple[VoicemailMessage, bytes, Path]:
+def _open(app: App, msg_id: str, purpose: str) -> Iterator[bytes]:
+    """The authenticated plaintext of the message's *purpose* file, chunk by chunk."""
     with Session(app.engine, expire_on_commit=False) as session:
         row = session.get(VoicemailMessage, msg_id)
         if row is None:
@@ -188,22 +186,13 @@ def _open(app: App, msg_id: str, purpose: str) -> tuple[VoicemailMessage, bytes,
     if held is None or held.message_id != msg_id or held.purpose != purpose:
         raise VoicemailNotFound(f"voicemail {msg_id} has no {purpose} (never made, or shredded)")
     name = row.path if purpose == keys.AUDIO else transcript_name(msg_id, key_id)
-    return row, keys.unwrap(app.master_key, held), voicemail_dir(app) / name
-
-
-def _decrypt(path: Path, key: bytes, key_id: str, msg_id: str) -> Iterator[bytes]:
-    with path.open("rb") as src:
-        decryptor = stream.Decryptor(src, key)
-        if decryptor.header.key_id != key_id:
-            raise CryptoError(f"voicemail {msg_id}: {path.name} is encrypted under another "
-                              "data key than its row names: files were swapped; not opened")
-        yield from decryptor
+    return keys.KIND.open(app, name, keys.KIND.unwrap(app.master_key, held), key_id,
+                          f"voicemail {msg_id}")
 
 
 def open_audio(app: App, msg_id: str) -> Iterator[bytes]:
     """The message's WAV bytes, chunk by chunk, each authenticated before it is yielded."""
-    row, key, path = _open(app, msg_id, keys.AUDIO)
-    yield from _decrypt(path, key, row.key_id, msg_id)
+    yield from _open(app, msg_id, keys.AUDIO)
 
 
 def audio_bytes(app: App, msg_id: str) -> bytes:
@@ -214,12 +203,12 @@ def audio_bytes(app: App, msg_id: str) -> bytes:
 def transcript(app: App, msg_id: str) -> str | None:
     """The message's transcript, or None if it has none (not yet, failed, or deleted)."""
     try:
-        row, key, path = _open(app, msg_id, keys.TRANSCRIPT)
+        chunks = _open(app, msg_id, keys.TRANSCRIPT)
     except VoicemailNotFound:
         if _row(app, msg_id) is None:
             raise
         return None
-    return b"".join(_decrypt(path, key, row.transcript_key_id, msg_id)).decode("utf-8")
+    return b"".join(chunks).decode("utf-8")
 
 
 def transcript_name(msg_id: str, key_id: str) -> str:

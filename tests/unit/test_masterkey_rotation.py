@@ -105,7 +105,7 @@ def _capture(app: App, key: bytes) -> bytes:
     with Session(app.engine) as s:
         held = s.get_one(CaptureKey, s.get_one(Capture, CAPTURE_ID).key_id)
         return b"".join(open_sealed(control.captures_dir(app) / f"{CAPTURE_ID}.vcap",
-                                    capture_keys.unwrap(key, held), held.key_id, "capture"))
+                                    capture_keys.KIND.unwrap(key, held), held.key_id, "capture"))
 
 
 def _opens_with(app: App, key: bytes, recording: bytes) -> None:
