@@ -3,7 +3,8 @@
 A line is stored once (unique by its hash per node), so re-reading the whole file after a
 restart, or a line read twice because AMI and the periodic check both asked, changes nothing.
 The reader remembers how far it got in this process (by inode and offset) and starts again
-from the top when the file was rotated or truncated. An agent that is a provisioned extension
+from the top when the file was rotated or truncated (the bridge rotates it away once stored:
+:mod:`.rotation`). An agent that is a provisioned extension
 is named as a subject (its owner), so a person's find, export and erasure reach their activity.
 """
 
@@ -24,6 +25,7 @@ from asterisk_bridge.subjects import identity
 from asterisk_bridge.subjects.vault import SubjectVault
 
 BATCH = 500
+ASIDE = ".voco-"  # queue_log.voco-<UTC stamp>: renamed away, not yet stored and deleted
 
 
 @dataclass
@@ -51,6 +53,11 @@ class Reader:
         lines = text.split("\n")
         self.pending = lines.pop()
         return lines
+
+
+def asides(path: Path) -> list[Path]:
+    """The renamed files of the queue_log at *path* (:mod:`.rotation`), oldest first."""
+    return sorted(path.parent.glob(f"{path.name}{ASIDE}*"))
 
 
 def queue_log_path(app: App) -> Path | None:
@@ -96,8 +103,9 @@ def ingest(app: App, reader: Reader) -> int:
 
 
 def ingest_file(app: App) -> int:
-    """Read the whole queue_log once (a command, or a reconciliation from scratch)."""
+    """Read the whole queue_log once, and the files rotated away but not finished yet (a
+    command, or a reconciliation from scratch)."""
     path = queue_log_path(app)
-    if path is None or not os.path.exists(path):
+    if path is None:
         return 0
-    return ingest(app, Reader(path))
+    return sum(ingest(app, Reader(p)) for p in (*asides(path), path) if os.path.exists(p))

@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from asterisk_bridge.agents.capability import AgentActivity
 from asterisk_bridge.agents.queuelog import parse
+from asterisk_bridge.bridge.capabilities import default_capabilities
 from asterisk_bridge.bridge.runner import Bridge
 from asterisk_bridge.context import App
 from asterisk_bridge.reports.build import build_report
@@ -65,7 +67,11 @@ async def _activity(app: App, asterisk: Instance, run_cli: CliCall, bob: Phone) 
     def cli(*args: str) -> None:
         ok(run_cli(*args))
 
-    async with Bridge(app) as bridge:
+    # queue_log stays whole here so the test can compare the store with it (its rotation:
+    # test_queue_log_rotation_live.py).
+    capabilities = [AgentActivity(app, rotate_every_s=None) if c.name == "agents" else c
+                    for c in default_capabilities(app)]
+    async with Bridge(app, capabilities) as bridge:
         await asyncio.to_thread(cli, "agent", "login", "1002", "--queue", "sales")
         await _originate(bridge, "Local/alice-n-1-2@phone/n", "*47", "1002")  # pause, phone
         await await_for(lambda: _kinds(app)["pause"] == 1, "the phone's pause")
