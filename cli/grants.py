@@ -7,11 +7,14 @@ expired here, whatever the door.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import click
 
 from asterisk_bridge.grants.choices import DOORS
 from cli.common import get_app, oplogged
-from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option
+from cli.output import Column, emit_list, emit_object, list_json_option, object_json_option, text
 
 GRANT_COLUMNS = (
     Column("ID", lambda g: g.id, right=True),
@@ -62,7 +65,12 @@ def show_cmd(ctx: click.Context, grant_id: int, as_json: bool) -> None:
     with get_app(ctx).engine.connect() as conn:
         shown = grants.view(grants.get(conn, grant_id))
         used = [{"address": a, "first_seen": t} for a, t in addresses.seen(conn, grant_id)]
-    emit_object({**shown.as_dict(), "used_from": used}, as_json)
+    emit_object({**shown.as_dict(), "used_from": used}, as_json, _describe)
+
+
+def _describe(data: Mapping[str, Any]) -> str:
+    used = [f"{u['address']} (since {u['first_seen']})" for u in data["used_from"]]
+    return "\n".join(f"{k}: {text(v)}" for k, v in {**data, "used_from": used}.items())
 
 
 @grants_group.command("revoke")
