@@ -110,6 +110,10 @@ def from_ami(event: Mapping[str, Any], node: str) -> Row:
             "headers); not stored, Master.csv's copy is imported by reconciliation")
     get = {str(k): str(v) for k, v in event.items()}.get
     row: Row = {col: get(header, "") for header, col in AMI_TEXT.items()}
+    if not get("UniqueID", "").strip():
+        raise ValidationError(
+            "AMI Cdr event names no record (no UniqueID): cut short, as when a caller's CR LF "
+            "splits it; not stored, Master.csv's copy is imported by reconciliation")
     if not get("Sequence", "").strip():
         raise ValidationError(
             "AMI Cdr event lacks Sequence: cdr_manager.conf needs the [mappings] Voco generates"

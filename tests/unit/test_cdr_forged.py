@@ -42,6 +42,13 @@ def _app(db_url: str, tmp_path: Path) -> App:
                           replace(AsteriskSettings(), ast_log_dir=str(logs))))
 
 
+def test_the_start_a_cr_lf_cuts_off_is_refused_as_cut_short() -> None:
+    starts = [e for e in _events() if "UniqueID" not in e and "Destination" not in e]
+    assert len(starts) == 2  # one per record naming the number
+    with pytest.raises(ValidationError, match=r"\(no UniqueID\): cut short"):
+        rows.from_ami(starts[0], "node1")
+
+
 def test_a_cdr_event_repeating_a_header_is_refused_as_forged() -> None:
     middle = [e for e in _events() if isinstance(e.get("Destination"), list)]
     assert len(middle) == 2  # one per record naming the number

@@ -54,7 +54,7 @@ def test_bad_values_name_the_field() -> None:
         rows.from_ami({**AMI_CDR, "BillableSeconds": "x"}, "n")
     with pytest.raises(ValidationError, match="StartEpoch"):
         rows.from_ami({**AMI_CDR, "StartEpoch": "yesterday"}, "n")
-    with pytest.raises(ValidationError, match="uniqueid"):
+    with pytest.raises(ValidationError, match="UniqueID"):
         rows.from_ami({**AMI_CDR, "UniqueID": ""}, "n")
 
 
