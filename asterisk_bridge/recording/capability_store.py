@@ -9,12 +9,12 @@ a dropped link or a failed store left behind.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from pathlib import PurePosixPath
 
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.bridge.logs import fields, get_logger
+from asterisk_bridge.bridge.sweeper import Sweeper
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import VocoError
 from asterisk_bridge.recording import pipeline, spool
@@ -38,8 +38,8 @@ class RecordingStore:
         self.grace_s = grace_s
         self.hints: dict[str, CallInfo] = {}
         self._bridge: BridgeHandle | None = None
-        self._kick = asyncio.Event()
-        self._worker: asyncio.Task[None] | None = None
+        self._sweeper = Sweeper(self._sweep_settling, interval_s)
+        self._settle = 0  # quick re-sweeps made while a marker is due
         self._started = False
 
     def register(self, bridge: BridgeHandle) -> None:
@@ -53,16 +53,11 @@ class RecordingStore:
         """Sweep on every AMI (re)connect; the first one also repairs the store (startup)."""
         if link != "ami":
             return
-        if self._worker is None:
-            self._worker = asyncio.ensure_future(self._run())
-        self._kick.set()
+        self._sweeper.start()
 
     async def close(self) -> None:
         """Stop sweeping; anything left is in the spool for the next start."""
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+        await self._sweeper.close()
 
     async def _on_varset(self, event: Event) -> None:
         if event.get("Variable") != "MIXMONITOR_FILENAME":
@@ -80,17 +75,13 @@ class RecordingStore:
         for info in self.hints.values():
             if info.channel == event.get("Channel"):
                 info.ended_at = info.ended_at or time.time()
-        self._kick.set()
+        self._sweeper.kick()
 
-    async def _run(self) -> None:
-        settle = 0
-        while True:
-            delay = SETTLE_S[settle - 1] if settle else self.interval_s
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), delay)
-            self._kick.clear()
-            report = await self._sweep()
-            settle = min(settle + 1, len(SETTLE_S)) if report and report.settling else 0
+    async def _sweep_settling(self) -> float | None:
+        """A sweep, then quick re-sweeps (backing off) while a recording's marker is due."""
+        report = await self._sweep()
+        self._settle = min(self._settle + 1, len(SETTLE_S)) if report and report.settling else 0
+        return SETTLE_S[self._settle - 1] if self._settle else None
 
     async def _sweep(self) -> pipeline.SweepReport | None:
         assert self._bridge is not None

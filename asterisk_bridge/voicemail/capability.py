@@ -10,10 +10,10 @@ forgets them when it restarts. The privacy notice's ``UserEvent`` becomes an evi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.bridge.logs import fields, get_logger
+from asterisk_bridge.bridge.sweeper import Sweeper
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import VocoError
 from asterisk_bridge.recording import evidence
@@ -35,8 +35,7 @@ class VoicemailStore:
         self.interval_s = interval_s
         self.linkedids: dict[str, str] = {}
         self._bridge: BridgeHandle | None = None
-        self._kick = asyncio.Event()
-        self._worker: asyncio.Task[None] | None = None
+        self._sweeper = Sweeper(self._sweep, interval_s)
         self._started = False
         self._publish_all = True
         self.published: dict[str, tuple[int, int]] = {}
@@ -52,21 +51,16 @@ class VoicemailStore:
         if link != "ami":
             return
         self._publish_all = True
-        if self._worker is None:
-            self._worker = asyncio.ensure_future(self._run())
-        self._kick.set()
+        self._sweeper.start()
 
     async def close(self) -> None:
         """Stop sweeping; anything left is in the spool for the next start."""
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+        await self._sweeper.close()
 
     async def _on_saved(self, event: Event) -> None:
         if event.get("Channel") and event.get("Linkedid"):
             self.linkedids[str(event["Channel"])] = str(event["Linkedid"])
-        self._kick.set()
+        self._sweeper.kick()
 
     async def _on_marker(self, event: Event) -> None:
         fact = notice.from_user_event(event)
@@ -74,13 +68,6 @@ class VoicemailStore:
             if fact.channel:  # the message this caller leaves belongs to this call
                 self.linkedids[fact.channel] = fact.linkedid
             await asyncio.to_thread(evidence.record, self.app, fact)
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), self.interval_s)
-            self._kick.clear()
-            await self._sweep()
 
     async def _sweep(self) -> None:
         try:
