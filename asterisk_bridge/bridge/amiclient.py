@@ -14,6 +14,7 @@ from typing import Any
 
 from panoramisk import Manager
 
+from asterisk_bridge.bridge import listeners
 from asterisk_bridge.bridge.ami import SafeProtocol, as_sendable
 from asterisk_bridge.config import AsteriskSettings, read_secret
 from asterisk_bridge.errors import AsteriskError, AsteriskUnreachable
@@ -69,7 +70,8 @@ async def ami_session(settings: AsteriskSettings, timeout: float = 10.0, events:
                       ) -> AsyncIterator[AmiSession]:
     """Connect and log in; raise AsteriskError if AMI is unreachable or refuses the login."""
     secret = read_secret(settings.ami_secret_file, "AMI")
-    where = f"{settings.ami_host}:{settings.ami_port}"
+    host, port = listeners.ami_address(settings)
+    where = f"{host}:{port}"
     loop = asyncio.get_running_loop()
     logged_in: asyncio.Future[None] = loop.create_future()
 
@@ -84,7 +86,7 @@ async def ami_session(settings: AsteriskSettings, timeout: float = 10.0, events:
                 "or this host is not permitted by the user's ACL"
             ))
 
-    manager = Manager(loop=loop, host=settings.ami_host, port=settings.ami_port,
+    manager = Manager(loop=loop, host=host, port=port,
                       username=settings.ami_user, secret=secret,
                       events="on" if events else "off",
                       ping_delay=NEVER, ping_interval=NEVER, reconnect_timeout=NEVER,

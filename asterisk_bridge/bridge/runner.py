@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from asterisk_bridge.bridge import gaps
+from asterisk_bridge.bridge import gaps, listeners
 from asterisk_bridge.bridge.ami import AmiAuthError, AmiLink
 from asterisk_bridge.bridge.ari import AriAuthError, AriLink, AriUnreachable
 from asterisk_bridge.bridge.backoff import Backoff
@@ -129,11 +129,11 @@ class Bridge:
         if self._started:
             return
         s = self.settings
-        ami = AmiLink(s.ami_host, s.ami_port, s.ami_user,
+        ami = AmiLink(*listeners.ami_address(s), s.ami_user,
                       read_secret(s.ami_secret_file, "AMI"), self._sink("ami"),
                       self._dispatch["ami"].wanted,
                       lambda since, _n, why: self._events_lost("ami", since, why))
-        ari = AriLink(s.ari_url, s.ari_user, read_secret(s.ari_secret_file, "ARI"),
+        ari = AriLink(listeners.ari_url(s), s.ari_user, read_secret(s.ari_secret_file, "ARI"),
                       s.ari_app, self._sink("ari"))
         self._links = {"ami": ami, "ari": ari}
         for capability in self.capabilities:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from asterisk_bridge.amiusers.users import ami_context
 from asterisk_bridge.bridge import eventmac
+from asterisk_bridge.bridge.listeners import ARI_DEFAULT_PORT, listener
 from asterisk_bridge.callerinfo.context import doors_context
 from asterisk_bridge.config import AsteriskSettings, read_secret
 from asterisk_bridge.errors import ConfigError
@@ -38,21 +39,6 @@ CONTRIBUTORS: list[Contributor] = [provisioning_context, recording_context, ami_
                                    voicemail_context, doors_context]
 
 
-def _listener(host: str, port: int, tls_port: int, tls: Mapping[str, str] | None,
-              what: str) -> dict[str, Any]:
-    """A plain listener on loopback; off loopback, TLS there instead (and plain on loopback).
-
-    A listener that should leave loopback without a certificate is refused: AMI and ARI carry
-    credentials and call data, and must not cross a network in clear.
-    """
-    if validate.is_loopback(host):
-        return {"bind": host, "port": port, "tls_bind": "", "tls_port": tls_port}
-    if tls is None:
-        raise ConfigError(f"{what} is set to listen on {host}, beyond this host, which needs "
-                          "TLS: run 'voco tls create' first (or bind it to 127.0.0.1)")
-    return {"bind": "127.0.0.1", "port": port, "tls_bind": host, "tls_port": tls_port}
-
-
 def node_context(settings: AsteriskSettings, sentinel: str,
                  tls: Mapping[str, str] | None = None) -> dict[str, Any]:
     """This node's own template variables, from the config's ``[asterisk]`` section.
@@ -73,15 +59,15 @@ def node_context(settings: AsteriskSettings, sentinel: str,
     return {"sentinel": sentinel, "sandbox": bool(settings.sandbox), "tls": tls,
             "sip": {"bind": sip_bind, "port": validate.port(settings.sip_port, "sip_port"),
                     "tls_port": validate.port(settings.sip_tls_port, "sip_tls_port")},
-            "ami": {**_listener(validate.host(settings.ami_host, "ami_host"),
-                                validate.port(settings.ami_port, "ami_port"),
-                                validate.port(settings.ami_tls_port, "ami_tls_port"), tls,
-                                "AMI (ami_host)"),
+            "ami": {**listener(validate.host(settings.ami_host, "ami_host"),
+                               validate.port(settings.ami_port, "ami_port"),
+                               validate.port(settings.ami_tls_port, "ami_tls_port"), tls,
+                               "AMI (ami_host)"),
                     "users": [bridge_user]},
-            "http": {**_listener(validate.host(ari.hostname or "127.0.0.1", "ari_url"),
-                                 validate.port(ari.port or 8088, "ari_url"),
-                                 validate.port(settings.https_port, "https_port"), tls,
-                                 "ARI (ari_url)"),
+            "http": {**listener(validate.host(ari.hostname or "127.0.0.1", "ari_url"),
+                                validate.port(ari.port or ARI_DEFAULT_PORT, "ari_url"),
+                                validate.port(settings.https_port, "https_port"), tls,
+                                "ARI (ari_url)"),
                      "phones_bind": sip_bind},
             "ari": {"users": [ari_user]},
             "rec_spool": settings.as_seen_by_asterisk(settings.rec_spool_dir),

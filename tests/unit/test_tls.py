@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
+from asterisk_bridge.bridge import listeners
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ConfigError, ValidationError
@@ -136,6 +137,12 @@ def test_ami_and_ari_leave_loopback_only_over_tls(app: App, tmp_path: Path) -> N
         "tlsbindaddr = 192.0.2.5:8089" in files["http.conf"]
     with pytest.raises(ConfigError, match="beyond this host, which needs TLS"):
         _ctx(app, tmp_path, settings, with_tls=False)
+    # Voco on this host (bridge, apply) uses the loopback listeners the files keep in clear.
+    assert listeners.ami_address(settings) == ("127.0.0.1", 5038)
+    assert listeners.ari_url(settings) == "http://127.0.0.1:8088"
+    local = dataclasses.replace(settings, ami_host="::1", ari_url="http://localhost:8090/x")
+    assert listeners.ami_address(local) == ("::1", 5038)
+    assert listeners.ari_url(local) == "http://localhost:8090/x"
 
 
 def test_asterisk_gets_a_private_copy_named_by_fingerprint(app: App, tmp_path: Path) -> None:
