@@ -129,18 +129,20 @@ def insert_rows(bind: Bind, rows: Sequence[Row], sealer: CdrSealer) -> int:
         return 0
     now = datetime.now(UTC).replace(tzinfo=None)
     values = [{**row, "stored_at": now} for row in _unique(rows)]
+    ids: list[int] = []
+    refused = 0
     with _transaction(bind) as conn:
         values, corrected = truth.correct(conn, sealer, values)
-        if not values:
-            return corrected
-        values = sealer.seal(conn, values)
-        if conn.dialect.name == "postgresql" and len(values) >= COPY_MIN:
-            ids = _copy_staged(conn, values)
-        else:
-            ids = list(conn.execute(_upsert(conn.dialect.name), values).scalars().all())
-        refused = conn.execute(delete(CdrRecord).where(
-            CdrRecord.id.in_(ids), tombstones.refused_clause())).rowcount if ids else 0
+        if values:
+            values = sealer.seal(conn, values)
+            if conn.dialect.name == "postgresql" and len(values) >= COPY_MIN:
+                ids = _copy_staged(conn, values)
+            else:
+                ids = list(conn.execute(_upsert(conn.dialect.name), values).scalars().all())
+            refused = conn.execute(delete(CdrRecord).where(
+                CdrRecord.id.in_(ids), tombstones.refused_clause())).rowcount if ids else 0
+    truth.tell(corrected)
     if refused:
         log.info("%d copies of deleted CDRs were not stored again (tombstone or retention)",
                  refused)
-    return len(ids) - refused + corrected
+    return len(ids) - refused + len(corrected)

@@ -9,7 +9,8 @@ quotes every field, so the same value cannot move a column there: when reconcili
 record the store already holds, it compares the two, and every column both copies carry takes
 Master.csv's value (times at its whole-second precision: an AMI time within the same second is
 kept). Voco's own fields (recording id, consent), which only AMI carries, are kept. A database
-grant's clear projection of a corrected record is replaced in the same transaction.
+grant's clear projection of a corrected record is replaced in the same transaction; once it
+commits, each correction raises the ``cdr_corrected`` event (record key and column names only).
 
 A stored record any of whose parties was erased is never corrected: re-sealing its values
 would bring back what erasure destroyed.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +28,9 @@ from sqlalchemy import Connection, select, update
 
 from asterisk_bridge.cdr import tombstones
 from asterisk_bridge.cdr.rows import CSV_COLUMNS, VOCO_FIELDS, Row
-from asterisk_bridge.cdr.sealing import ROLES, CdrSealer, open_row
+from asterisk_bridge.cdr.sealing import ROLES, CdrSealer, natural_key, open_row
 from asterisk_bridge.dbgrant import projection
+from asterisk_bridge.notifications import bus
 from asterisk_bridge.store.models.cdr import CdrRecord
 from asterisk_bridge.subjects.vault import SubjectVault
 
@@ -84,14 +87,31 @@ def to_write(conn: Connection, vault: SubjectVault, rows: Sequence[Row]) -> list
     return [r for r in lacking if tombstones.key(r) not in refused] + wrong
 
 
-def correct(conn: Connection, sealer: CdrSealer, rows: Sequence[Row]) -> tuple[list[Row], int]:
+@dataclass(frozen=True)
+class Correction:
+    """One stored CDR corrected to Master.csv's copy: its natural key and what differed."""
+
+    record: str  # node/uniqueid/sequence
+    columns: tuple[str, ...]
+
+
+def tell(corrections: Sequence[Correction]) -> None:
+    """Raise ``cdr_corrected`` for each (after the correcting transaction committed); one key
+    for them all, so a burst is one message with a count."""
+    for fix in corrections:
+        bus.publish("cdr_corrected", key="cdr", record=fix.record,
+                    columns=", ".join(fix.columns))
+
+
+def correct(conn: Connection, sealer: CdrSealer, rows: Sequence[Row]
+            ) -> tuple[list[Row], list[Correction]]:
     """Split Master.csv *rows* (origin ``csv``) into those not stored yet, returned for the
     insert, and those stored, each corrected in place to Master.csv's copy where it differs;
-    returns (rows to insert, rows corrected). Rows from AMI, and rows carrying Voco's own
+    returns (rows to insert, what was corrected). Rows from AMI, and rows carrying Voco's own
     fields (which the upsert fills in), are returned for the insert too."""
     from_csv = [r for r in rows if r.get("origin") == "csv"]
     if not from_csv:
-        return list(rows), 0
+        return list(rows), []
     stored = held(conn, sealer.vault, from_csv)
     fresh = [r for r in rows if r.get("origin") != "csv" or tombstones.key(r) not in stored
              or any(r.get(f) for f in VOCO_FIELDS)]  # the upsert fills in Voco's own fields
@@ -106,8 +126,8 @@ def correct(conn: Connection, sealer: CdrSealer, rows: Sequence[Row]) -> tuple[l
         for (row_id, row, cols), values in zip(fixes, sealed, strict=True):
             conn.execute(update(CdrRecord).where(CdrRecord.id == row_id)
                          .values({c: values[c] for c in keep}))
-            log.warning("CDR %s/%s/%s differed from Asterisk's Master.csv in %s; Master.csv's "
-                        "copy stored (an AMI Cdr event forged through caller-controlled text?)",
-                        row["node"], row["uniqueid"], row["sequence"], ", ".join(cols))
+            log.warning("CDR %s differed from Asterisk's Master.csv in %s; Master.csv's copy "
+                        "stored (an AMI Cdr event forged through caller-controlled text?)",
+                        natural_key(row), ", ".join(cols))
         projection.replace(conn, sealer.vault, [row_id for row_id, _, _ in fixes])
-    return fresh, len(fixes)
+    return fresh, [Correction(natural_key(row), tuple(cols)) for _, row, cols in fixes]

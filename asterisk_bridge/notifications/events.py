@@ -36,6 +36,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("link_down", "the bridge's link to Asterisk was down longer than the threshold",
          ("link", "seconds")),
     Kind("recording_store_failed", "a recording could not be stored", ("reason",)),
+    Kind("cdr_corrected", "a stored CDR differed from Asterisk's Master.csv and was corrected "
+         "(an AMI event forged through caller-controlled text?)", ("record", "columns")),
     Kind("spool_full", "the RAM spool for plaintext recordings is filling up", ("percent",)),
     Kind("disk_full", "the data disk is nearly full", ("path", "percent")),
     Kind("oplog_verify_failed", "the operation log failed verification", ("problem",)),

@@ -23,6 +23,7 @@ from asterisk_bridge.cdr.capture import CdrCapture
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
+from asterisk_bridge.notifications import bus
 from asterisk_bridge.services.init import initialise
 from tests.integration.cdr_support import by_key, stored
 
@@ -86,7 +87,16 @@ def test_master_csv_wins_over_the_forged_event(db_url: str, tmp_path: Path) -> N
 
     master = Path(app.config.asterisk.ast_log_dir) / "cdr-csv" / csvsource.MASTER
     master.write_bytes(CSV.read_bytes())
-    asyncio.run(CdrCapture(app, reconcile_every=3600).reconcile_now())
+    told: list[bus.Event] = []
+    unsubscribe = bus.subscribe(told.append)
+    try:
+        asyncio.run(CdrCapture(app, reconcile_every=3600).reconcile_now())
+    finally:
+        unsubscribe()
+    assert sorted(e.facts["record"] for e in told) == [
+        "node1/1796061907.0/0", "node1/1796061907.3/3"]
+    assert {(e.kind, e.key, e.facts["columns"]) for e in told} == {
+        ("cdr_corrected", "cdr", "src, dst, dcontext, clid")}
     after = by_key(stored(app.engine, app.master_key))
     assert after.keys() == by_key(truth_rows).keys()
     for key, row in by_key(truth_rows).items():
