@@ -13,6 +13,7 @@ from cli.person import vault
 
 CALL_COLUMNS = (
     Column("START (UTC)", lambda c: c.start),
+    Column("NODE", lambda c: "→".join(c.nodes)),  # a call over Voco peer trunks: a→b
     Column("FROM", lambda c: c.caller),
     Column("TO", lambda c: c.dialled),
     Column("OUTCOME", lambda c: c.disposition),
@@ -42,8 +43,9 @@ def list_command(ctx: click.Context, since: str | None, until: str | None, numbe
                  extension: str | None, node: str | None, disposition: str | None, limit: int,
                  as_json: bool) -> None:
     """The newest calls with a leg matching the filters; times in UTC, durations in seconds
-    (talk counts overlapping legs once). ANSWERED BY is the extension or trunk that answered;
-    the JSON has every leg with its channel names."""
+    (talk counts overlapping legs once). NODE is the node the call ran on, node-a→node-b when it
+    crossed a Voco peer trunk (one call, both halves). ANSWERED BY is the extension or trunk
+    that answered; the JSON has every leg with its channel names."""
     from asterisk_bridge.cdr.calls import Call, list_calls
 
     flt = build_filter(ctx, since, until, number, extension, node)

@@ -22,6 +22,8 @@ _TRANSPORT = click.option(
     "--transport", type=click.Choice(TRANSPORTS),
     help="SIP signalling to and from the provider: udp (the default) or tls; with tls, calls "
          "arriving in clear are refused.")
+_PEER_HELP = ("The trunk leads to another Voco node sharing this store: calls crossing it are "
+              "listed as one call (its X-Voco-Call header is believed only on such a trunk).")
 _MEDIA = click.option(
     "--media-encryption", type=click.Choice(MEDIA),
     help="sdes (the default over TLS) or dtls require SRTP; none allows plain RTP.")
@@ -55,14 +57,15 @@ def _has_secret(engine: Engine, trunk: Spec) -> dict[str, str]:
 @click.option("--identify", multiple=True,
               help="Accept calls from this network as the trunk (repeatable), e.g. 192.0.2.0/24.")
 @click.option("--secret-stdin", is_flag=True, help="Read the provider password from stdin.")
+@click.option("--voco-peer/--no-voco-peer", default=False, help=_PEER_HELP)
 @_TRANSPORT
 @_MEDIA
 @json_option
 @click.pass_context
 @oplogged
 def add_cmd(ctx: click.Context, name: str, host: str, port: int, username: str, register: bool,
-            identify: tuple[str, ...], secret_stdin: bool, transport: str | None,
-            media_encryption: str | None, as_json: bool) -> None:
+            identify: tuple[str, ...], secret_stdin: bool, voco_peer: bool,
+            transport: str | None, media_encryption: str | None, as_json: bool) -> None:
     """Create trunk NAME."""
     from asterisk_bridge.provisioning import trunks
     from asterisk_bridge.provisioning.trunks import Trunk
@@ -70,7 +73,7 @@ def add_cmd(ctx: click.Context, name: str, host: str, port: int, username: str, 
     app = get_app(ctx)
     trunk = Trunk(name=name, host=host, port=port, username=username, register=register,
                   identify=identify, transport=transport or "",
-                  media_encryption=media_encryption or "")
+                  media_encryption=media_encryption or "", voco_peer=voco_peer)
     trunks.add(app.engine, app.master_key, trunk, _secret(secret_stdin))
     emit(trunk, as_json, app.engine, _has_secret)
 
@@ -84,6 +87,7 @@ def add_cmd(ctx: click.Context, name: str, host: str, port: int, username: str, 
 @click.option("--identify", multiple=True, help="Replace the identify networks (repeatable).")
 @click.option("--no-identify", is_flag=True, help="Remove every identify network.")
 @click.option("--secret-stdin", is_flag=True, help="Read a new provider password from stdin.")
+@click.option("--voco-peer/--no-voco-peer", default=None, help=_PEER_HELP)
 @_TRANSPORT
 @_MEDIA
 @json_option

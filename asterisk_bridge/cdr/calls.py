@@ -5,7 +5,11 @@ Grouping (transitive, union-find):
   every channel a call creates, including the consultation leg of an attended transfer);
 - records of the same node that share a channel name (as channel or dstchannel) while their
   times overlap belong together too; the overlap check matters because channel-name counters
-  restart with Asterisk, so the same name can come back days later for an unrelated call.
+  restart with Asterisk, so the same name can come back days later for an unrelated call;
+- a record whose accountcode is ``voco:<node>/<linkedid>`` belongs with that node's linkedid: a
+  call that crossed a Voco peer trunk, whose receiving node's dialplan recorded the sending
+  node's X-Voco-Call header there (docs/multinode.md). So one call can span nodes: ``node`` is
+  where it began, ``nodes`` every node it crossed, in order.
 
 Figures, over the group's *dialled legs* (records with a destination channel: one per
 party A / party B pairing; records without one, such as the far half of a Local channel or the
@@ -22,13 +26,14 @@ tail a caller's channel leaves after Dial, are kept as records but are not legs)
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, or_, select
 
 from asterisk_bridge.cdr.choices import CALL_DISPOSITIONS
 from asterisk_bridge.cdr.query import CdrFilter
@@ -41,6 +46,21 @@ LEG_TO_CALL = {"ANSWERED": "answered", "BUSY": "busy", "NO ANSWER": "missed",
                "FAILED": "failed", "CONGESTION": "failed"}
 OVERLAP_SLACK = timedelta(seconds=1)  # Master.csv times are whole seconds
 Leg = Mapping[str, Any]
+#: The accountcode a receiving node's dialplan sets on a call in from a Voco peer trunk.
+PEER_MARK = "voco:"
+_PEER_LINK = re.compile(r"voco:([A-Za-z0-9][A-Za-z0-9_.-]*)/([A-Za-z0-9][A-Za-z0-9._-]*)")
+PEER_HOPS = 8  # peer trunks one call may cross in a row (A -> B -> C ...) and still be joined
+
+
+def peer_link(accountcode: str) -> tuple[str, str] | None:
+    """The (node, linkedid) a record's accountcode names as its call's origin, if it does."""
+    found = _PEER_LINK.fullmatch(accountcode or "")
+    return (found.group(1), found.group(2)) if found else None
+
+
+def peer_mark(node: str, linkedid: str) -> str:
+    """The accountcode the other node's records of the call (node, linkedid) carry."""
+    return f"{PEER_MARK}{node}/{linkedid}"
 
 
 @dataclass
@@ -89,6 +109,11 @@ class Call:
         return round(total.total_seconds())
 
     @property
+    def nodes(self) -> list[str]:
+        """Every node the call has records on, in the order it reached them."""
+        return list(dict.fromkeys(str(r["node"]) for r in self.records))
+
+    @property
     def consent(self) -> str:
         """What recording consent came to, as the dialplan set it in the CDR (``off``: no rule
         records this call; ``given``, ``not-asked``, ``declined-caller``, ``timeout-caller``,
@@ -98,12 +123,14 @@ class Call:
     def summary(self) -> dict[str, Any]:
         """JSON-friendly view."""
         return {
-            "node": self.node, "call_id": self.call_id, "disposition": self.disposition,
+            "node": self.node, "nodes": self.nodes, "call_id": self.call_id,
+            "disposition": self.disposition,
             "start": self.start.isoformat(), "end": self.end.isoformat(),
             "duration": self.duration, "wait": self.wait, "talk": self.talk,
             "caller": self.caller, "dialled": self.dialled, "answered_by": self.answered_by,
             "consent": self.consent,
-            "legs": [{"channel": leg["channel"], "dstchannel": leg["dstchannel"],
+            "legs": [{"node": leg["node"], "channel": leg["channel"],
+                      "dstchannel": leg["dstchannel"],
                       "disposition": leg["disposition"], "start": leg["start"].isoformat(),
                       "billsec": leg["billsec"], "uniqueid": leg["uniqueid"],
                       "sequence": leg["sequence"]} for leg in self.legs],
@@ -147,6 +174,10 @@ def group_calls(records: Sequence[Leg]) -> list[Call]:
                 if _overlap(records[j], rec):
                     groups.union(j, i)
             by_channel[(rec["node"], chan)].append(i)
+    for i, rec in enumerate(records):
+        origin = peer_link(rec["accountcode"])
+        if origin in first_of_linkedid:
+            groups.union(first_of_linkedid[origin], i)
     members: dict[int, list[Leg]] = defaultdict(list)
     for i, rec in enumerate(records):
         members[groups.find(i)].append(rec)
@@ -182,7 +213,6 @@ def list_calls(engine: Engine, vault: SubjectVault, flt: CdrFilter,
     if not 1 <= limit <= 100_000:
         raise ValidationError("limit: must be between 1 and 100000")
     c = CdrRecord
-    cols = c.__table__.columns
     # Over-fetch linkedids when filtering on the call disposition, which SQL cannot see.
     fetch = limit * (4 if disposition else 1)
     with engine.connect() as conn:
@@ -191,25 +221,70 @@ def list_calls(engine: Engine, vault: SubjectVault, flt: CdrFilter,
             .order_by(func.min(c.start).desc()).limit(fetch)
         ).all()
         records: dict[int, dict[str, Any]] = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
-            for rec in open_rows(conn, vault, conn.execute(select(*cols).where(or_(
-                    *[(c.node == n) & (c.linkedid == lid) for n, lid in chunk]))).mappings()):
-                records[rec["id"]] = rec
+        for rec in _fetch(conn, vault, _groups(keys)):
+            records[rec["id"]] = rec
         # One round of "shares a channel" across linkedids (transfers between calls).
         chans = {(r["node"], ch) for r in records.values() for ch in (r["channel"],
                                                                        r["dstchannel"]) if ch}
         chan_list = sorted(chans)
         for i in range(0, len(chan_list), 500):
             names = [ch for _, ch in chan_list[i:i + 500]]
-            for rec in open_rows(conn, vault, conn.execute(select(*cols).where(
-                    or_(c.channel.in_(names), c.dstchannel.in_(names)))).mappings()):
+            for rec in _fetch(conn, vault, [or_(c.channel.in_(names), c.dstchannel.in_(names))]):
                 if (rec["node"], rec["channel"]) in chans or (rec["node"], rec["dstchannel"]) \
                         in chans:
                     records.setdefault(rec["id"], rec)
+        _add_peer_halves(conn, vault, records, {(n, lid) for n, lid in keys})
     selected = {(n, lid) for n, lid in keys}
     calls = [call for call in group_calls(list(records.values()))
              if any((r["node"], r["linkedid"]) in selected for r in call.records)]
     if disposition:
         calls = [call for call in calls if call.disposition == disposition]
     return sorted(calls, key=lambda call: call.start, reverse=True)[:limit]
+
+
+def _groups(keys: Iterable[tuple[str, str]]) -> list[ColumnElement[bool]]:
+    """One clause per 500 (node, linkedid) pairs: every record of those calls on those nodes."""
+    c = CdrRecord
+    pairs = sorted(keys)
+    return [or_(*[(c.node == n) & (c.linkedid == lid) for n, lid in pairs[i:i + 500]])
+            for i in range(0, len(pairs), 500)]
+
+
+def _fetch(conn: Connection, vault: SubjectVault, clauses: Iterable[ColumnElement[bool]]
+           ) -> list[dict[str, Any]]:
+    """The records matching each clause, their personal values opened."""
+    cols = CdrRecord.__table__.columns
+    return [rec for clause in clauses
+            for rec in open_rows(conn, vault, conn.execute(select(*cols).where(clause)).mappings())]
+
+
+def _add_peer_halves(conn: Connection, vault: SubjectVault, records: dict[int, dict[str, Any]],
+                     whole: set[tuple[str, str]]) -> None:
+    """Add the other nodes' records of calls that crossed a Voco peer trunk, both ways: the
+    calls these records name as their origin, and the calls whose records name these.
+
+    ``whole`` holds the (node, linkedid) calls whose records are all in ``records`` already.
+    Skipped at the cost of one index probe when no record names an origin at all (one node, or
+    no peer trunk ever used)."""
+    c = CdrRecord
+    if conn.execute(select(c.id).where(c.accountcode >= PEER_MARK,
+                                       c.accountcode < PEER_MARK[:-1] + ";").limit(1)).first() \
+            is None:
+        return
+    asked: set[str] = set()
+    for _ in range(PEER_HOPS):
+        here = {(r["node"], r["linkedid"]) for r in records.values()}
+        origins = {o for r in records.values() if (o := peer_link(r["accountcode"]))}
+        marks = sorted({peer_mark(n, lid) for n, lid in here} - asked)
+        asked.update(marks)
+        found = _fetch(conn, vault, [c.accountcode.in_(marks[i:i + 500])
+                                     for i in range(0, len(marks), 500)])
+        # A call found by its mark, or named as an origin, is fetched whole.
+        todo = (origins | {(r["node"], r["linkedid"]) for r in found}) - whole
+        whole |= todo
+        found += _fetch(conn, vault, _groups(todo))
+        new = [r for r in found if r["id"] not in records]
+        if not new:
+            return
+        for rec in new:
+            records[rec["id"]] = rec

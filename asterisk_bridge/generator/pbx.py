@@ -57,6 +57,7 @@ def node_context(settings: AsteriskSettings, sentinel: str,
     ari = urlsplit(settings.ari_url)
     sip_bind = validate.bind_address(settings.sip_bind, "sip_bind")
     return {"sentinel": sentinel, "sandbox": bool(settings.sandbox), "tls": tls,
+            "node": validate.name(settings.node, "node"),
             "sip": {"bind": sip_bind, "port": validate.port(settings.sip_port, "sip_port"),
                     "tls_port": validate.port(settings.sip_tls_port, "sip_tls_port")},
             "ami": {**listener(validate.host(settings.ami_host, "ami_host"),
@@ -76,6 +77,11 @@ def node_context(settings: AsteriskSettings, sentinel: str,
             "logging": QUIET_LOGGING}
 
 
+#: The longest node name a Voco peer trunk's X-Voco-Call header carries: with a linkedid of up
+#: to 41 characters it fits the 74 the receiving dialplan accepts (accountcode ``voco:`` + it,
+#: within the 79 characters a CDR's accountcode keeps).
+MAX_PEER_NODE = 32
+
 #: logger.conf without a debug window: errors, warnings and security events only.
 QUIET_LOGGING: Mapping[str, Any] = {"debug_file": None}
 
@@ -93,6 +99,11 @@ def pbx_context(engine: Engine | None, node: Mapping[str, Any]) -> dict[str, Any
         if needing:
             raise ConfigError(f"{', '.join(needing[:5])} must use TLS but this node has no "
                               "certificate: run 'voco tls create' (or 'voco tls install')")
+    if ctx["prov"]["peer_trunks"] and len(ctx["node"]) > MAX_PEER_NODE:
+        raise ConfigError(f"node name {ctx['node']!r} has more than {MAX_PEER_NODE} characters, "
+                          "too many for the X-Voco-Call header of the Voco peer trunks "
+                          f"({', '.join(ctx['prov']['peer_trunks'][:5])}); a node keeps its "
+                          "name, so mark them 'voco trunk set NAME --no-voco-peer'")
     return ctx
 
 

@@ -28,7 +28,7 @@ def empty() -> dict[str, Any]:
     """The context with nothing provisioned (a bare sandbox)."""
     return {"prov": {"realm": SIP_REALM, "extensions": [], "trunks": [], "inbound": [],
                      "outbound": [], "speed_dials": [], "conferences": [], "queues": [],
-                     "queue_members": []}}
+                     "queue_members": [], "peer_trunks": []}}
 
 
 def provisioning_context(engine: Bind | None) -> dict[str, Any]:
@@ -40,6 +40,7 @@ def provisioning_context(engine: Bind | None) -> dict[str, Any]:
     names = {e.number: e.name for e in exts}
     rooms = conferences.list_all(engine)
     qs = queues.list_all(engine)
+    all_trunks = trunks.list_all(engine)
     numbers = {("conference", r.name): r.number for r in rooms}
     numbers.update({("queue", q.name): q.number for q in qs})
     return {"prov": {
@@ -50,7 +51,8 @@ def provisioning_context(engine: Bind | None) -> dict[str, Any]:
                                           extensions.secret(engine, key, e.number))}
             for e in exts],
         "trunks": [{**t.to_dict(), "secret": trunks.secret(engine, key, t.name)}
-                   for t in trunks.list_all(engine)],
+                   for t in all_trunks],
+        "peer_trunks": [t.name for t in all_trunks if t.voco_peer],
         "inbound": [{**r.to_dict(), "number": numbers.get((r.target_kind, r.target), r.target)}
                     for r in routes.list_inbound(engine)],
         "outbound": [{**r.to_dict(), "pattern": r.pattern}  # keeps its DialPattern type

@@ -3,6 +3,10 @@
 The credentials are sealed with the master key. ``identify`` networks are validated CIDRs, stored
 and rendered in their normalised form (never the text typed), so a trunk can only match the
 addresses the admin named; a network that matches every address is refused.
+
+A trunk marked ``voco_peer`` leads to another Voco node sharing this store: calls out through it
+tell the other node which call they belong to, and calls in through it are believed when they
+say so (docs/multinode.md). Off by default: a provider's header is never trusted.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class Trunk(Spec):
     identify: tuple[str, ...] = ()
     transport: str = ""  # "" = udp, what providers offer; tls on request (encryption.py)
     media_encryption: str = ""
+    voco_peer: bool = False
 
     def __post_init__(self) -> None:
         self._norm("name", validate.name)
@@ -60,6 +65,7 @@ class Trunk(Spec):
         if self.username:
             self._norm("username", validate.name)
         self._flag("register")
+        self._flag("voco_peer")
         if self.register and not self.username:
             raise ValidationError("register: a registering trunk needs a username")
         object.__setattr__(self, "identify", tuple(dict.fromkeys(

@@ -37,6 +37,7 @@ PJSIP = (
     "res_pjsip_pubsub.so", "res_pjsip_transport_websocket.so", "res_pjsip_acl.so",
     "res_format_attr_opus.so", "codec_opus_open_source.so",  # what browsers speak (WebRTC)
     "res_pjsip_mwi.so", "res_pjsip_mwi_body_generator.so",
+    "res_pjsip_header_funcs.so",  # PJSIP_HEADER: X-Voco-Call over Voco peer trunks
 )
 
 ALL = CORE + ARI + PJSIP

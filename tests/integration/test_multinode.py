@@ -1,10 +1,11 @@
 """Three Asterisk nodes, each with its own bridge and node name, on one PostgreSQL.
 
-Calls run on all three at once, one of them crossing from node A to node B over a PJSIP trunk;
-node C's bridge is SIGKILLed mid-burst and started again. Every record each Asterisk wrote is
-stored once, under its own node (Asterisk's uniqueids can repeat between nodes), calls are
-grouped per node, and ``voco calls list`` / ``voco cdr list --node`` give the same answer from
-any node's config.
+Calls run on all three at once, one of them crossing from node A to node B over a Voco peer
+trunk (provisioned in the shared store and applied on every node); node C's bridge is SIGKILLed
+mid-burst and started again. Every record each Asterisk wrote is stored once, under its own node
+(Asterisk's uniqueids can repeat between nodes), calls are grouped per node and across the trunk
+(the crossing call is one call with both nodes' halves), and ``voco calls list`` / ``voco cdr
+list --node`` give the same answer from any node's config.
 """
 
 from __future__ import annotations
@@ -46,61 +47,24 @@ pytestmark = [pytest.mark.asterisk, pytest.mark.postgres]
 NODES = ("node-a", "node-b", "node-c")
 N = 12  # plain calls per node
 
-#: Node A's side of the trunk: calls to ``cross`` leave through it to node B's SIP port.
-TRUNK_OUT = """
-[to-b]
-type = endpoint
-context = cdrtest
-disallow = all
-allow = ulaw
-direct_media = no
-aors = to-b
-
-[to-b]
-type = aor
-contact = sip:127.0.0.1:{port}
-"""
-#: Node B's side: what arrives from loopback is node A's trunk, answered in ``trunkin``.
-TRUNK_IN = """
-[from-a]
-type = endpoint
-context = trunkin
-disallow = all
-allow = ulaw
-direct_media = no
-
-[from-a]
-type = identify
-endpoint = from-a
-match = 127.0.0.1
-"""
+#: Node A's test calls to ``cross`` take the provisioned outbound route to node B's DID.
 CROSS = """
 [cdrtest]
-exten => cross,1,Dial(PJSIP/cross@to-b,30)
- same => n,Hangup()
-"""
-ANSWER = """
-[trunkin]
-exten => cross,1,Answer()
- same => n,PlayTones(1200)
- same => n,Wait(30)
- same => n,Hangup()
+exten => cross,1,Goto(voco-internal,5550100,1)
 """
 
 
 @pytest.fixture
 def instances() -> Iterator[list[Instance]]:
-    """Three sandbox Asterisk instances; A has a trunk to B."""
+    """Three sandbox Asterisk instances (the trunk between A and B is provisioned later, in
+    the shared store, and applied on every node)."""
     tag = uuid.uuid4().hex[:6]
     insts = [Instance(f"mn{name[-1]}{tag}") for name in NODES]
     try:
-        for inst in insts:
-            inst.create()
-        b_port = insts[1].info().sip_port
         for i, inst in enumerate(insts):
+            inst.create()
             files = render_pbx(None, inst.node_context())
-            files["pjsip.conf"] += {0: TRUNK_OUT.format(port=b_port), 1: TRUNK_IN}.get(i, "")
-            files["extensions_test.conf"] = DIALPLAN + {0: CROSS, 1: ANSWER}.get(i, "")
+            files["extensions_test.conf"] = DIALPLAN + (CROSS if i == 0 else "")
             inst.start(files)
         yield insts
     finally:
@@ -127,6 +91,20 @@ def _node_configs(tmp_path: Path, insts: list[Instance], pg_url: str) -> list[Co
     return configs
 
 
+def _provision_trunk(configs: list[Config], b_port: int) -> None:
+    """A Voco peer trunk to node B (which knows node A by its address), a room behind DID
+    5550100, and a route to it through the trunk; applied on every node, as each would."""
+    for argv in (("trunk", "add", "ab", "--host", "127.0.0.1", "--port", str(b_port),
+                  "--identify", "127.0.0.1", "--voco-peer"),
+                 ("conference", "add", "room", "--number", "7001"),
+                 ("route", "inbound", "add", "5550100", "--to", "conference:room"),
+                 ("route", "outbound", "add", "to-b", "--pattern", "_555XXXX", "--trunk", "ab")):
+        _cli(configs[0], *argv)
+    for cfg in configs:
+        result = CliRunner().invoke(voco, ["--config", str(cfg.path), "apply"])
+        assert result.exit_code == 0, result.output
+
+
 def _bridge(cfg: Config, log: Path) -> subprocess.Popen[bytes]:
     out = log.open("ab")
     return subprocess.Popen([str(Path(sys.executable).with_name("voco")), "--config",
@@ -149,6 +127,7 @@ def _cli(cfg: Config, *args: str) -> Any:
 
 def test_three_nodes_one_store(instances: list[Instance], pg_url: str, tmp_path: Path) -> None:
     configs = _node_configs(tmp_path, instances, pg_url)
+    _provision_trunk(configs, instances[1].info().sip_port)
     app = App(configs[0])
     a = instances[0]
     bridges = [_bridge(cfg, tmp_path / f"{cfg.asterisk.node}.log") for cfg in configs]
@@ -202,18 +181,28 @@ def test_three_nodes_one_store(instances: list[Instance], pg_url: str, tmp_path:
             assert len(listed) == len(asterisk_records(inst, node))
         calls = _cli(cfg, "calls", "list", "--limit", "1000")
         per_node = {n: [x for x in calls if x["node"] == n] for n in NODES}
-        assert {n: len(v) for n, v in per_node.items()} == {"node-a": N + 1, "node-b": N + 1,
+        assert {n: len(v) for n, v in per_node.items()} == {"node-a": N + 1, "node-b": N,
                                                             "node-c": N}
         assert all(x["disposition"] == "answered" for x in calls)
-        # The trunk call: on A, alice's call answered through the trunk; on B, the trunk's
-        # inbound channel answered there (a record without a dialled leg). Each node groups
-        # its own half.
-        (out,) = [x for x in per_node["node-a"]
-                  if any(leg["dstchannel"].startswith("PJSIP/to-b-") for leg in x["legs"])]
-        assert out["answered_by"].startswith("PJSIP/to-b-")
+        # The trunk call is one call with both halves: A's caller answered through the peer
+        # trunk, and B's inbound channel (answered by the room) marked with A's node and call.
+        (cross,) = [x for x in calls if len(x["nodes"]) > 1]
+        assert cross["node"] == "node-a" and cross["nodes"] == ["node-a", "node-b"]
+        assert cross["answered_by"].startswith("PJSIP/trunk-ab-")
+        assert {leg["node"] for leg in cross["legs"]} == {"node-a"}  # B's half dials no one
         (inbound,) = [r for r in _cli(cfg, "cdr", "list", "--node", "node-b", "--limit", "1000")
-                      if r["channel"].startswith("PJSIP/from-a-")]
+                      if r["channel"].startswith("PJSIP/trunk-ab-")]
         assert inbound["disposition"] == "ANSWERED"
-        assert [x["records"] for x in per_node["node-b"]
-                if x["call_id"] == inbound["linkedid"]] == [1]
+        assert inbound["accountcode"] == f"voco:node-a/{cross['call_id']}"
+        a_records = [r for r in rows if r["node"] == "node-a" and r["linkedid"] ==
+                     cross["call_id"]]
+        b_records = [r for r in rows if r["node"] == "node-b" and r["linkedid"] ==
+                     inbound["linkedid"]]
+        assert cross["records"] == len(a_records) + len(b_records)
+        # Asked from B's side, it is the same call.
+        from_b = _cli(cfg, "calls", "list", "--node", "node-b", "--limit", "1000")
+        assert len(from_b) == N + 1 and cross in from_b
+    # Master.csv, the copy reconciliation reads, carries the mark too.
+    assert [r["accountcode"] for r in asterisk_records(instances[1], "node-b")
+            if r["channel"].startswith("PJSIP/trunk-ab-")] == [inbound["accountcode"]]
     app.engine.dispose()

@@ -64,3 +64,32 @@ def test_reused_channel_names_days_apart_do_not_merge_calls() -> None:
 def test_same_linkedid_on_two_nodes_is_two_calls() -> None:
     calls = group_calls(_records("cdr_no_answer.csv", "a") + _records("cdr_no_answer.csv", "b"))
     assert sorted(c.node for c in calls) == ["a", "b"]
+
+
+def _crossing(marks: dict[str, str]) -> list[Row]:
+    """The same call recorded on nodes a, b, c, one second apart; node n's records carry the
+    accountcode ``marks[n]`` (what a Voco peer trunk's dialplan sets)."""
+    out = []
+    for i, node in enumerate(("a", "b", "c")):
+        for r in _records("cdr_no_answer.csv", node):
+            for key in ("start", "answer", "end"):
+                if r[key]:
+                    r[key] += timedelta(seconds=i)
+            r["accountcode"] = marks.get(node, "")
+            out.append(r)
+    return out
+
+
+def test_a_call_across_voco_peer_trunks_is_one_call_on_every_node_it_crossed() -> None:
+    (call,) = group_calls(_crossing({"b": "voco:a/1795915404.0", "c": "voco:b/1795915404.0"}))
+    assert call.node == "a" and call.nodes == ["a", "b", "c"]
+    assert {leg["node"] for leg in call.summary()["legs"]} == {"a", "b", "c"}
+    assert call.summary()["nodes"] == ["a", "b", "c"]
+
+
+def test_an_accountcode_of_another_shape_or_naming_no_stored_call_links_nothing() -> None:
+    for mark in ("voco:a/1795915404.0;x", "voco:a/1795915404.0,b", "voco:z/1795915404.0",
+                 "a/1795915404.0", "voco:a/", "voco:/1795915404.0", " voco:a/1795915404.0"):
+        calls = group_calls(_crossing({"b": mark}))
+        assert sorted(c.node for c in calls) == ["a", "b", "c"], mark
+        assert all(len(c.nodes) == 1 for c in calls)

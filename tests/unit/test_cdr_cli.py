@@ -106,3 +106,26 @@ def test_retention_set_show_run(app: App, run_cli: CliCall) -> None:
     assert run_cli("retention", "set", "cdr", "off").output.strip() == "cdr: kept for ever"
     commands = [c for c, _, _ in _oplog(app)]
     assert commands.count("retention set") == 3 and "cdr tombstone" in commands
+
+
+def test_calls_list_joins_a_call_across_voco_peer_trunks_from_any_of_its_nodes(
+        app: App, run_cli: CliCall) -> None:
+    """Node a's call went over a peer trunk to b, and on from b to c: whichever node a filter
+    selects, the call is listed once with all three halves."""
+    for i, node in enumerate(("a", "b", "c")):
+        rows = csvsource.read_records(DATA / "cdr_no_answer.csv", node).rows
+        for r in rows:
+            for key in ("start", "answer", "end"):
+                if r[key]:
+                    r[key] += timedelta(seconds=i)
+            r["accountcode"] = {"b": "voco:a/1795915404.0", "c": "voco:b/1795915404.0"
+                                }.get(node, "")
+        insert_rows(app.engine, rows, CdrSealer(app.master_key))
+    _load(app)  # calls of node1 nobody links to stay apart
+    for node in ("a", "b", "c"):
+        (call,) = json.loads(run_cli("calls", "list", "--json", "--node", node).output)
+        assert (call["node"], call["nodes"], call["records"]) == ("a", ["a", "b", "c"], 12)
+    every = json.loads(run_cli("calls", "list", "--json").output)
+    assert sorted(c["nodes"] for c in every) == [["a", "b", "c"], ["node1"], ["node1"]]
+    table = run_cli("calls", "list", "--node", "c").output.splitlines()
+    assert "a→b→c" in table[1]

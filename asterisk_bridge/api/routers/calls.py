@@ -24,7 +24,8 @@ router = APIRouter(prefix="/v1/calls", tags=["calls"])
 class Call(BaseModel):
     """One call: its outcome, times (UTC), durations in seconds, and its dialled legs."""
 
-    node: str
+    node: str  # where the call began
+    nodes: list[str]  # every node it crossed over Voco peer trunks, in order (node first)
     call_id: str
     disposition: str
     start: UtcTime

@@ -34,7 +34,8 @@ class CdrRecord(Base):
     uniqueid: Mapped[str] = mapped_column(String(64))
     sequence: Mapped[int] = mapped_column(Integer)
     linkedid: Mapped[str] = mapped_column(String(64), index=True)
-    accountcode: Mapped[str] = mapped_column(String(80), default="")
+    # Also the link of a call that crossed a Voco peer trunk: ``voco:<node>/<linkedid>``.
+    accountcode: Mapped[str] = mapped_column(String(80), default="", index=True)
     src_subject: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True,
                                                     info=SUBJECT_REF)
     dst_subject: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True,

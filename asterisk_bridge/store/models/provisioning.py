@@ -55,6 +55,7 @@ class ProvTrunk(Base):
     identify: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of CIDR networks
     transport: Mapped[str] = mapped_column(String(8), default="udp")
     media_encryption: Mapped[str] = mapped_column(String(8), default="none")
+    voco_peer: Mapped[bool] = mapped_column(Boolean, default=False)  # leads to another Voco node
     sip_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True,
                                                       info=SEALED_BY_MASTER)
 
