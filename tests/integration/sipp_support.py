@@ -100,21 +100,28 @@ Content-Length: 0
 </scenario>
 """
 
-_CALL_AUTH = """
+
+def _invite(cseq: int, extra: str = "") -> str:
+    """An INVITE offering PCMU, with *extra* header lines (each ending in a newline)."""
+    return """
 <send retrans="500"><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
 To: <sip:[service]@[remote_ip]>
 Call-ID: [call_id]
-CSeq: 1 INVITE
+CSeq: @CSEQ@ INVITE
 Contact: <sip:@USER@@[local_ip]:[local_port]>
-Max-Forwards: 70
+@EXTRA@Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
 
-""" + _SDP + """
+""".replace("@CSEQ@", str(cseq)).replace("@EXTRA@", extra) + _SDP + """
 ]]></send>
+"""
+
+
+_CALL_AUTH = _invite(1) + """
 <recv response="100" optional="true"/>
 <recv response="401" auth="true"/>
 <send><![CDATA[
@@ -128,24 +135,12 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-<send retrans="500"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
-To: <sip:[service]@[remote_ip]>
-Call-ID: [call_id]
-CSeq: 2 INVITE
-Contact: <sip:@USER@@[local_ip]:[local_port]>
-[authentication username=@USER@ password=@SECRET@]
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
+""" + _invite(2, "[authentication username=@USER@ password=@SECRET@]\n")
 
-""" + _SDP + """
-]]></send>
-"""
 
-CALL = _HEAD.format(name="call") + _CALL_AUTH + """
+def _talk(invite_cseq: int) -> str:
+    """After an INVITE with CSeq *invite_cseq*: wait for 200, ACK, talk 4 s, hang up."""
+    return """
 <recv response="100" optional="true"/>
 <recv response="180" optional="true"/>
 <recv response="183" optional="true"/>
@@ -156,7 +151,7 @@ Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
 To: <sip:[service]@[remote_ip]>[peer_tag_param]
 Call-ID: [call_id]
-CSeq: 2 ACK
+CSeq: @INVITE_CSEQ@ ACK
 Max-Forwards: 70
 Content-Length: 0
 
@@ -168,14 +163,20 @@ Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:@USER@@[remote_ip]>;tag=[pid]SIPpTag[call_number]
 To: <sip:[service]@[remote_ip]>[peer_tag_param]
 Call-ID: [call_id]
-CSeq: 3 BYE
+CSeq: @BYE_CSEQ@ BYE
 Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
 <recv response="200"/>
 </scenario>
-"""
+""".replace("@INVITE_CSEQ@", str(invite_cseq)).replace("@BYE_CSEQ@", str(invite_cseq + 1))
+
+
+CALL = _HEAD.format(name="call") + _CALL_AUTH + _talk(2)
+
+#: A call from a trunk's address (no authentication), with one extra header line (@HEADER@).
+TRUNK_CALL = _HEAD.format(name="trunk-call") + _invite(1, "@HEADER@\n") + _talk(1)
 
 SUBSCRIBE_MWI = _HEAD.format(name="subscribe-mwi") + """
 <send retrans="500"><![CDATA[
@@ -281,6 +282,18 @@ class Phone:
     def call(self, number: str) -> subprocess.CompletedProcess[str]:
         """Call *number* (authenticating the INVITE), talk 4 s, hang up."""
         return subprocess.run(self._args("call", "-s", number), cwd=self.dir,
+                              capture_output=True, text=True, timeout=120)
+
+    def trunk_call(self, number: str, header: str = "",
+                   keys: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Call *number* as a trunk would (unauthenticated, from this phone's address), with
+        *header* as one extra header line; talk 4 s, hang up. ``[key]`` in *header* is sent as
+        ``keys[key]`` exactly (sipp drops a scenario line's leading whitespace, not a key's)."""
+        (self.dir / "trunk-call.xml").write_text(
+            TRUNK_CALL.replace("@USER@", self.user)
+            .replace("@HEADER@\n", header + "\n" if header else ""))
+        extra = [arg for key, value in (keys or {}).items() for arg in ("-key", key, value)]
+        return subprocess.run(self._args("trunk-call", "-s", number, *extra), cwd=self.dir,
                               capture_output=True, text=True, timeout=120)
 
     def refused(self, number: str, code: int) -> subprocess.CompletedProcess[str]:

@@ -11,17 +11,16 @@ marked as a Voco peer.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from asterisk_bridge.context import App
-from asterisk_bridge.sandbox import ports
 from asterisk_bridge.sandbox.instance import Instance
 from tests.conftest import CliCall
 from tests.integration.cdr_support import asterisk_records
 from tests.integration.provision_support import AmiListener, attach, ok
+from tests.integration.sipp_support import Phone
 
 pytestmark = pytest.mark.asterisk
 
@@ -39,76 +38,11 @@ BAD = {
     "7009": "",
 }
 
-SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="peer">
-<send retrans="500"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:@FROM@@[local_ip]>;tag=[pid]SIPpTag[call_number]
-To: <sip:[service]@[remote_ip]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:@FROM@@[local_ip]:[local_port]>
-Max-Forwards: 70
-@HEADER@
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=user1 53655765 2353687637 IN IP4 [local_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-
-]]></send>
-<recv response="100" optional="true"/>
-<recv response="180" optional="true"/>
-<recv response="183" optional="true"/>
-<recv response="200" rrs="true"/>
-<send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:@FROM@@[local_ip]>;tag=[pid]SIPpTag[call_number]
-To: <sip:[service]@[remote_ip]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<pause milliseconds="1000"/>
-<send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:@FROM@@[local_ip]>;tag=[pid]SIPpTag[call_number]
-To: <sip:[service]@[remote_ip]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<recv response="200"/>
-</scenario>
-"""
-
-
 def _call(workdir: Path, inst: Instance, sender: str, header: str) -> None:
     """One call from 127.0.0.1 (the trunk's address) to DID 5550100, answered by a room."""
-    path = workdir / f"peer-{sender}.xml"
-    text = SCENARIO.replace("@FROM@", sender)
-    path.write_text(text.replace("@HEADER@\n", header + "\n" if header else ""))
-    proc = subprocess.run(
-        ["sipp", f"127.0.0.1:{inst.info().sip_port}", "-sf", str(path), "-s", "5550100",
-         "-i", "127.0.0.1", "-p", str(ports.free_udp_port()),
-         "-mp", str(ports.free_udp_port()), "-m", "1", "-nostdin", "-trace_err",
-         "-timeout", "60s", "-timeout_error",
-         # a value sipp inserts as sent (a scenario line's leading space would be dropped)
-         "-key", "folded", "node-a/1795915404.12\r\n x"],
-        cwd=workdir, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, f"call from {sender}: {proc.stdout[-2000:]}{proc.stderr}"
+    phone = Phone(workdir, sender, "", inst.info().sip_port)
+    proc = phone.trunk_call("5550100", header, {"folded": "node-a/1795915404.12\r\n x"})
+    assert proc.returncode == 0, f"call from {sender}: {phone.errors()}"
 
 
 def _accountcodes(inst: Instance, ami: AmiListener, senders: list[str]) -> dict[str, set[str]]:
