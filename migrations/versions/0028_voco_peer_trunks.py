@@ -5,16 +5,16 @@ carry the call's node and linkedid in an ``X-Voco-Call`` header, and the receivi
 them in the inbound channel's accountcode (``voco:<node>/<linkedid>``), which ``voco calls
 list`` looks up through this index.
 
-Revision ID: 0027_voco_peer_trunks
-Revises: 0026_agent_events
+Revision ID: 0028_voco_peer_trunks
+Revises: 0027_grant_addresses
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027_voco_peer_trunks"
-down_revision = "0026_agent_events"
+revision = "0028_voco_peer_trunks"
+down_revision = "0027_grant_addresses"
 branch_labels = None
 depends_on = None
 
