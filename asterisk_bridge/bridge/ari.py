@@ -15,6 +15,7 @@ import base64
 import contextlib
 import json
 import os
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +51,13 @@ class AriAuthError(AsteriskError):
     """ARI refused the credentials: retrying cannot help."""
 
 
+def _no_tls() -> ssl.SSLContext:
+    """The TLS context of a plain ``http://`` ARI URL, which never uses it: httpx builds one
+    per client, and its default loads the whole CA bundle (about 6 MB resident for the life of
+    the bridge). This one trusts nothing, so a TLS connection through it would fail closed."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 class AriLink(ConnectionLifetime):
     """The event websocket (connect, read, report its loss) and REST requests."""
 
@@ -72,7 +80,8 @@ class AriLink(ConnectionLifetime):
         token = base64.b64encode(f"{user}:{secret}".encode()).decode()
         self._auth_header = {"Authorization": f"Basic {token}"}
         self.http = httpx.AsyncClient(base_url=f"{self.base}/ari", headers=self._auth_header,
-                                      timeout=REQUEST_TIMEOUT_S, trust_env=False)
+                                      timeout=REQUEST_TIMEOUT_S, trust_env=False,
+                                      verify=True if parts.scheme == "https" else _no_tls())
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self.channels_at_connect: int | None = None

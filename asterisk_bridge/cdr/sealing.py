@@ -14,16 +14,20 @@ The write path seals whole batches in the transaction that stores them. It keeps
 memory, which is what makes sealing cheap at Asterisk's top call rate: blind index -> subject
 and subject -> unwrapped key. Neither is trusted across transactions: every batch checks, in
 one query (a shared row lock on PostgreSQL, so an erasure waits for the batch or the batch
-sees it), that the cached subjects still exist, and forgets those erased meanwhile, so a new
-call from an erased number gets a new subject and nothing is ever sealed under a destroyed key.
+sees it), that the cached subjects it may use (:meth:`CdrSealer.candidates`) still exist, and
+forgets those erased meanwhile, so a new call from an erased number gets a new subject and
+nothing is ever sealed under a destroyed key. The caller runs that query and the one reading the
+provisioned extensions (:class:`Known`), so that on PostgreSQL both share one round trip.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, or_, select
 
 from asterisk_bridge.cdr.rows import Row
 from asterisk_bridge.store.models.cdr import CdrRecord
@@ -57,9 +61,33 @@ def natural_key(row: Mapping[str, Any]) -> str:
     return f"{row['node']}/{row['uniqueid']}/{row['sequence']}"
 
 
-def extensions(conn: Connection) -> set[str]:
-    """The provisioned extension numbers (one query)."""
-    return set(conn.execute(select(ProvExtension.number)).scalars())
+@dataclass(frozen=True)
+class Known:
+    """What a batch is sealed against, read in its transaction: the provisioned extension
+    numbers, and which of the cached subjects it may use still exist."""
+
+    extensions: set[str]
+    alive: set[str]
+
+
+@functools.cache
+def extensions_query() -> Select[Any]:
+    return select(ProvExtension.number)
+
+
+@functools.cache
+def alive_query(dialect: str) -> Select[Any]:
+    """Which of ``ids`` still exist; on PostgreSQL a shared lock on them, so that an erasure
+    waits for the batch (built once: SQLAlchemy then skips building it per batch)."""
+    query = select(Subject.id).where(Subject.id.in_(bindparam("ids", expanding=True)))
+    return query.with_for_update(read=True) if dialect == "postgresql" else query
+
+
+def read_known(conn: Connection, candidates: set[str]) -> Known:
+    """:class:`Known` through SQLAlchemy (two statements)."""
+    alive = set(conn.execute(alive_query(conn.dialect.name),
+                             {"ids": sorted(candidates)}).scalars()) if candidates else set()
+    return Known(set(conn.execute(extensions_query()).scalars()), alive)
 
 
 def party(number: str, exts: set[str], region: str) -> Identifier | None:
@@ -84,35 +112,55 @@ class CdrSealer:
         self._subjects: dict[Identifier, str] = {}
         self._keys: dict[str, bytes] = {}
 
-    def seal(self, conn: Connection, rows: Sequence[Row]) -> list[Row]:
-        """The rows as stored: personal values sealed, ``src_subject``/``dst_subject`` set."""
-        exts = extensions(conn)
-        who = [_parties(row, exts, self.region) for row in rows]
-        subjects = self._resolve(conn, {i for w in who for i in w.values() if i is not None})
+    def candidates(self, rows: Sequence[Row]) -> set[str]:
+        """The cached subjects *rows* may be sealed under, whichever party turns out to be an
+        extension: what :class:`Known` must confirm before :meth:`seal`."""
+        ids: set[str] = set()
+        for row in rows:
+            idents: list[Identifier | None] = [
+                identity.call(str(row["node"]), str(row["linkedid"]))]
+            for col in _PARTY.values():
+                text = str(row.get(col) or "").strip()
+                if text:
+                    idents += [identity.extension(text), identity.phone(text, self.region)]
+            ids.update(s for i in idents if i is not None and (s := self._subjects.get(i)))
+        return ids
+
+    def seal(self, conn: Connection, rows: Sequence[Row], known: Known | None = None
+             ) -> list[Row]:
+        """The rows as stored: personal values sealed, ``src_subject``/``dst_subject`` set.
+        *known* is what :func:`read_known` (or the PostgreSQL batch's pipeline) read for
+        :meth:`candidates` in this transaction; read here when not given."""
+        if known is None:
+            known = read_known(conn, self.candidates(rows))
+        who = [_parties(row, known.extensions, self.region) for row in rows]
+        subjects = self._resolve(conn, {i for w in who for i in w.values() if i is not None},
+                                 known.alive)
         ring = Keyring(self._keys)
         out = []
         for row, parties in zip(rows, who, strict=True):
             sealed: Row = dict(row)
             ids = {role: subjects[i] if i is not None else None for role, i in parties.items()}
+            ref = natural_key(row)
             for role, columns in ROLES.items():
                 sealed[role] = ids[role]
                 owner = ids[role] or ids[_OTHER[role]]
                 for column in columns:
                     value = str(row.get(column) or "")
-                    sealed[column] = ring.seal(FieldRef(TABLE, column, natural_key(row), owner),
+                    sealed[column] = ring.seal(FieldRef(TABLE, column, ref, owner),
                                                value) if value and owner else None
             out.append(sealed)
         return out
 
-    def _resolve(self, conn: Connection, idents: set[Identifier]) -> dict[Identifier, str]:
-        """Each identifier's subject, from the cache once confirmed to exist, else from the
-        store (creating new subjects); their keys land in the cache."""
+    def _resolve(self, conn: Connection, idents: set[Identifier],
+                 alive: set[str]) -> dict[Identifier, str]:
+        """Each identifier's subject, from the cache when *alive* confirms it still exists,
+        else from the store (creating new subjects); their keys land in the cache."""
         if len(self._subjects) > CACHE_MAX:
             self._subjects.clear()
             self._keys.clear()
-        cached = {i: self._subjects[i] for i in idents if i in self._subjects}
-        alive = _existing(conn, set(cached.values()))
-        for ident, subject in cached.items():
+        for ident in [i for i in idents if i in self._subjects]:
+            subject = self._subjects[ident]
             if subject not in alive:  # erased meanwhile: forget it, a new subject follows
                 del self._subjects[ident]
                 self._keys.pop(subject, None)
@@ -123,17 +171,9 @@ class CdrSealer:
         for kind, group in by_kind.items():
             self._subjects.update(self.vault.resolve(conn, group, kind))
         fresh = {self._subjects[i] for i in missing} - set(self._keys)
-        self._keys.update(self.vault.keys(conn, fresh).keys)
+        if fresh:
+            self._keys.update(self.vault.keys(conn, fresh).keys)
         return {i: self._subjects[i] for i in idents}
-
-
-def _existing(conn: Connection, subject_ids: set[str]) -> set[str]:
-    if not subject_ids:
-        return set()
-    query = select(Subject.id).where(Subject.id.in_(sorted(subject_ids)))
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(read=True)
-    return set(conn.execute(query).scalars())
 
 
 def open_rows(conn: Connection, vault: SubjectVault, rows: Iterable[Any],

@@ -29,7 +29,6 @@ from sqlalchemy import Connection, select, update
 from asterisk_bridge.cdr import tombstones
 from asterisk_bridge.cdr.rows import CSV_COLUMNS, VOCO_FIELDS, Row
 from asterisk_bridge.cdr.sealing import ROLES, CdrSealer, natural_key, open_row
-from asterisk_bridge.dbgrant import projection
 from asterisk_bridge.notifications import bus
 from asterisk_bridge.store.models.cdr import CdrRecord
 from asterisk_bridge.subjects.vault import SubjectVault
@@ -129,5 +128,7 @@ def correct(conn: Connection, sealer: CdrSealer, rows: Sequence[Row]
             log.warning("CDR %s differed from Asterisk's Master.csv in %s; Master.csv's copy "
                         "stored (an AMI Cdr event forged through caller-controlled text?)",
                         natural_key(row), ", ".join(cols))
+        from asterisk_bridge.dbgrant import projection  # psycopg: only once a row is corrected
+
         projection.replace(conn, sealer.vault, [row_id for row_id, _, _ in fixes])
     return fresh, [Correction(natural_key(row), tuple(cols)) for _, row, cols in fixes]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from asterisk_bridge.config import AsteriskSettings
-from asterisk_bridge.generator.pbx import QUIET_LOGGING
-from asterisk_bridge.generator.render import render
 from asterisk_bridge.provisioning import validate
 from asterisk_bridge.store.models.debuglog import DebugWindow
 
 PREFIX = "voco-debug-"
+#: logger.conf without a debug window: errors, warnings and security events only.
+QUIET_LOGGING: Mapping[str, Any] = {"debug_file": None}
 
 
 def debug_file(settings: AsteriskSettings, window_id: int) -> Path:
@@ -30,5 +31,8 @@ def context(settings: AsteriskSettings, window: DebugWindow | None) -> dict[str,
 
 
 def logger_conf(settings: AsteriskSettings, window: DebugWindow | None) -> str:
-    """The text of logger.conf for *window*."""
+    """The text of logger.conf for *window* (the template engine loads only here: a bridge
+    that merely finds debug logs to expire or purge never needs it)."""
+    from asterisk_bridge.generator.render import render
+
     return render("logger.conf.j2", {"logging": context(settings, window)})

@@ -19,6 +19,7 @@ from asterisk_bridge.bridge import eventmac
 from asterisk_bridge.bridge.listeners import ARI_DEFAULT_PORT, listener
 from asterisk_bridge.callerinfo.context import doors_context
 from asterisk_bridge.config import AsteriskSettings, read_secret
+from asterisk_bridge.debuglog.logcontext import QUIET_LOGGING
 from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.generator.render import render_set
 from asterisk_bridge.provisioning import validate
@@ -81,9 +82,6 @@ def node_context(settings: AsteriskSettings, sentinel: str,
 #: to 41 characters it fits the 74 the receiving dialplan accepts (accountcode ``voco:`` + it,
 #: within the 79 characters a CDR's accountcode keeps).
 MAX_PEER_NODE = 32
-
-#: logger.conf without a debug window: errors, warnings and security events only.
-QUIET_LOGGING: Mapping[str, Any] = {"debug_file": None}
 
 
 def pbx_context(engine: Engine | None, node: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,9 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from asterisk_bridge.amiusers.sessions import kick
 from asterisk_bridge.context import App
-from asterisk_bridge.dbgrant import grant as dbgrant
 from asterisk_bridge.errors import VocoError
-from asterisk_bridge.generator.apply import apply
 from asterisk_bridge.grants.register import GrantView
 
 #: ``cut(app, grant) -> what was done``, one line for the admin.
@@ -40,13 +38,18 @@ def _checked_per_request(_app: App, _grant: GrantView) -> str:
 
 def _ami(app: App, grant: GrantView) -> str:
     """manager.conf without the user (no new login), then its sessions kicked: Asterisk keeps
-    a session logged in after its user is gone."""
+    a session logged in after its user is gone. (The generator and the database grant code
+    load here, when a door is cut, not with the bridge's grant-expiry capability.)"""
+    from asterisk_bridge.generator.apply import apply
+
     apply(app)
     return f"removed from manager.conf; {asyncio.run(kick(app.config.asterisk, grant.name))} " \
            "live session(s) kicked"
 
 
 def _db(app: App, grant: GrantView) -> str:
+    from asterisk_bridge.dbgrant import grant as dbgrant  # psycopg
+
     return dbgrant.cut(app, grant)
 
 

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-import aiosmtplib
-
 from asterisk_bridge.notifications.smtp_settings import Door
 
 ATTEMPTS = 3
@@ -70,6 +68,8 @@ def compose(door: Door, to: str, subject: str, body: str,
 
 
 async def _send_once(door: Door, msg: EmailMessage, timeout: float) -> None:
+    import aiosmtplib  # loaded by the first message: an idle bridge never needs it
+
     try:
         await aiosmtplib.send(
             msg, hostname=door.host, port=door.port, timeout=timeout,
@@ -94,6 +94,8 @@ async def _send_once(door: Door, msg: EmailMessage, timeout: float) -> None:
 
 
 def _transient(exc: BaseException, door: Door) -> str:
+    import aiosmtplib
+
     if isinstance(exc, aiosmtplib.SMTPConnectError | ConnectionError | OSError):
         return f"cannot reach the relay {door.host}:{door.port}"
     if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
@@ -106,6 +108,8 @@ def _transient(exc: BaseException, door: Door) -> str:
 async def deliver(door: Door, msg: EmailMessage, attempts: int = ATTEMPTS,
                   pauses: Sequence[float] = PAUSES, timeout: float = TIMEOUT_S) -> Outcome:
     """Send *msg*, retrying transient failures up to *attempts* times in all."""
+    import aiosmtplib
+
     error = ""
     for attempt in range(1, attempts + 1):
         try:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-
-import phonenumbers
+from types import ModuleType
 
 from asterisk_bridge.errors import ValidationError
 
@@ -34,6 +33,14 @@ class Identifier:
         return f"{self.kind}:{self.value}"
 
 
+def _phonenumbers() -> ModuleType:
+    """The phone-number library, imported on first use: its code and metadata are a few MB
+    resident that an idle bridge, or a command that never meets a number, does not need."""
+    import phonenumbers
+
+    return phonenumbers
+
+
 @functools.lru_cache(maxsize=65_536)
 def phone(raw: str, region: str = "") -> Identifier | None:
     """An external number, or None when nothing number-like remains (``anonymous``, ``s``).
@@ -45,6 +52,7 @@ def phone(raw: str, region: str = "") -> Identifier | None:
     if not digits:
         return None
     digits = ("+" if text.startswith("+") else "") + digits
+    phonenumbers = _phonenumbers()
     try:
         parsed = phonenumbers.parse(text, region.upper() or None)
     except phonenumbers.NumberParseException:
@@ -79,7 +87,7 @@ def call(node: str, linkedid: str) -> Identifier:
 def check_region(region: str) -> str:
     """An ISO 3166 region phonenumbers knows (``GB``, ``US``, ``DE``), or empty for none."""
     code = region.strip().upper()
-    if code and code not in phonenumbers.SUPPORTED_REGIONS:
+    if code and code not in _phonenumbers().SUPPORTED_REGIONS:
         raise ValidationError(f"default region: {region!r} is not a region code like GB, US "
                               "or DE")
     return code

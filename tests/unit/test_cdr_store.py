@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from asterisk_bridge.cdr.erase import TOMBSTONE, delete_cdrs
 from asterisk_bridge.cdr.export import export
 from asterisk_bridge.cdr.journal import Journal
+from asterisk_bridge.cdr.pgbatch import COPY_MIN
 from asterisk_bridge.cdr.query import CdrFilter, count_cdrs, list_cdrs, resolved
 from asterisk_bridge.cdr.rows import Row
 from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.sink import CdrSink
-from asterisk_bridge.cdr.store import COPY_MIN, insert_rows
+from asterisk_bridge.cdr.store import insert_rows
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import ValidationError
 from asterisk_bridge.retention import policy as retention
@@ -251,3 +252,23 @@ def test_reconciliation_writes_only_what_the_store_lacks(store_app: App, tmp_pat
     kept = list_cdrs(store_app.engine, SubjectVault(store_app.master_key),
                      CdrFilter.build(node="node1"), 100)
     assert {r["origin"] for r in kept if r["rec_id"]} == {"ami"}
+
+
+@pytest.mark.parametrize("size", [1, COPY_MIN])  # the pipelined executemany, and COPY
+def test_postgresql_connection_killed_between_batches_journals_then_stores(
+        pg_url: str, tmp_path: Path, size: int) -> None:
+    """The sink's kept connection dies (server restart, failover): the batch in flight goes to
+    the journal, not lost, and reaches the store once the next batch reconnects."""
+    app = App(initialise(tmp_path / "voco.toml", tmp_path / "data", pg_url))
+    sink = CdrSink(app.engine, Journal(tmp_path / "journal.db", app.master_key),
+                   CdrSealer(app.master_key))
+    assert sink.write([row(i) for i in range(size)]) == "store"
+    with app.engine.connect() as admin:  # every other session of this database: the sink's
+        admin.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert sink.write([row(i) for i in range(size, 2 * size)]) == "journal"
+    assert sink.write([row(i) for i in range(2 * size, 3 * size)]) == "store"  # reconnected
+    assert sink.journal.pending() == 0
+    sink.close()
+    assert _count(app) == 3 * size
+    app.engine.dispose()
