@@ -6,7 +6,9 @@ Usage: .venv/bin/python bench/bench_voicemail.py [--repeat 1]
 - Transcription, pinned to one core: pocketsphinx's real-time factor (processing seconds per
   second of audio) on a fixed set of espeak-ng sentences stored as voicemail holds them (8 kHz),
   against the baseline of merely resampling them to 16 kHz with sox (the engine's first step);
-  and the word error rate of the same sentences at 8 kHz (telephone) and 16 kHz (wideband).
+  and the word error rate at 8 kHz (telephone) and 16 kHz (wideband), on the fixed set the
+  engine's settings were chosen on and on a held-out set they never saw, in the tests' voice
+  and in espeak-ng's default formant voice.
 - Hang-up to sealed: from a message appearing in the RAM spool (what app_voicemail does at
   hang-up) to "encrypted, registered, plaintext gone" by one sweep, against copying the same
   WAV and fsyncing it (the least any durable store costs). The bridge starts that sweep on
@@ -37,7 +39,7 @@ from asterisk_bridge.context import App  # noqa: E402
 from asterisk_bridge.services.init import initialise  # noqa: E402
 from asterisk_bridge.voicemail import sweep  # noqa: E402
 from asterisk_bridge.voicemail.transcribe.offline import OfflineEngine, to_16k_pcm  # noqa: E402
-from tests.integration.voicemail_support import seconds, speak  # noqa: E402
+from tests.integration.voicemail_support import SPEED, VOICE, seconds, speak  # noqa: E402
 from tests.unit.voicemail_support import leave  # noqa: E402
 
 SECTION = "## Voicemail"
@@ -49,6 +51,23 @@ SENTENCES = (
     "can you send me the report please",
     "we need to talk about the new project",
 )
+#: Never used to choose the engine's settings: the check that they are not fitted to SENTENCES.
+HELD_OUT = (
+    "hi this is john calling about your order",
+    "i am running late and will be there in twenty minutes",
+    "your appointment has been moved to friday afternoon",
+    "please give me a call when you get this message",
+    "the package was delivered to the front desk",
+    "i wanted to ask if you are free for lunch next week",
+    "call the office as soon as you can",
+    "we have a problem with the new server",
+    "the doctor will see you on monday at nine",
+    "let me know if you have any questions",
+    "i left the keys on the kitchen table",
+    "thanks again for your time and have a nice day",
+)
+#: (voice, words per minute, sample rate) of each WER row; the first is what the tests speak.
+SPEAKERS = ((VOICE, SPEED, 8000), (VOICE, SPEED, 16000), ("en-us+f3", 110, 8000))
 
 
 def wer(ref: str, hyp: str) -> tuple[int, int]:
@@ -62,41 +81,52 @@ def wer(ref: str, hyp: str) -> tuple[int, int]:
     return row[len(h)], len(r)
 
 
+def error_rate(engine: OfflineEngine, tmp: Path, sentences: tuple[str, ...], voice: str,
+               speed: int, rate: int) -> float:
+    """WER in percent of *engine* on *sentences* spoken by espeak-ng."""
+    edits = words = 0
+    for n, text in enumerate(sentences):
+        wav = speak(text, tmp / f"w{n}.wav", rate=rate, voice=voice, speed=speed).read_bytes()
+        e, w = wer(text, engine.transcribe(wav))
+        edits, words = edits + e, words + w
+    return 100 * edits / words
+
+
 def transcription(tmp: Path, repeat: int) -> list[str]:
     engine = OfflineEngine()
     audio_s = engine_s = resample_s = 0.0
-    errors = {8000: [0, 0], 16000: [0, 0]}
     for n, text in enumerate(SENTENCES):
-        for rate in (8000, 16000):
-            wav = speak(text, tmp / f"s{n}-{rate}.wav", rate=rate).read_bytes()
-            heard = engine.transcribe(wav)
-            e, w = wer(text, heard)
-            errors[rate][0] += e
-            errors[rate][1] += w
-            if rate == 8000:
-                audio_s += seconds(tmp / f"s{n}-{rate}.wav") * repeat
-                for _ in range(repeat):
-                    t = time.perf_counter()
-                    to_16k_pcm(wav)
-                    resample_s += time.perf_counter() - t
-                    t = time.perf_counter()
-                    engine.transcribe(wav)
-                    engine_s += time.perf_counter() - t
+        wav = speak(text, tmp / f"s{n}.wav").read_bytes()
+        audio_s += seconds(tmp / f"s{n}.wav") * repeat
+        for _ in range(repeat):
+            t = time.perf_counter()
+            to_16k_pcm(wav)
+            resample_s += time.perf_counter() - t
+            t = time.perf_counter()
+            engine.transcribe(wav)
+            engine_s += time.perf_counter() - t
     rtf, base = engine_s / audio_s, resample_s / audio_s
     print(f"offline RTF {rtf:.3f}, sox resample {base:.4f} ({rtf / base:.0f}x)")
+    rows = []
+    for voice, speed, rate in SPEAKERS:
+        tuned, held = (error_rate(engine, tmp, s, voice, speed, rate)
+                       for s in (SENTENCES, HELD_OUT))
+        print(f"WER {voice} {speed} {rate} Hz: {tuned:.0f} % fixed set, {held:.0f} % held out")
+        rows.append(f"| {voice}, {speed} words/min | {rate // 1000} kHz | {tuned:.0f} % | "
+                    f"{held:.0f} % |")
     return [
         "| what (one core) | seconds per second of audio | vs the baseline |",
         "|---|---:|---:|",
         f"| resample 8 → 16 kHz with sox (baseline) | {base:.4f} | 1x |",
         f"| pocketsphinx transcription (offline engine) | {rtf:.3f} | {rtf / base:.0f}x |",
         "",
-        f"Word error rate on {len(SENTENCES)} fixed sentences (espeak-ng, voice en-us+f3, "
-        "110 words/min):",
+        f"Word error rate on {len(SENTENCES)} fixed sentences (the engine's settings were chosen "
+        f"on them) and {len(HELD_OUT)} held-out ones (never used to choose anything), spoken "
+        "by espeak-ng; 8 kHz is what voicemail stores:",
         "",
-        "| audio | WER |",
-        "|---|---:|",
-        f"| 8 kHz, as voicemail stores it | {100 * errors[8000][0] / errors[8000][1]:.0f} % |",
-        f"| 16 kHz (wideband) | {100 * errors[16000][0] / errors[16000][1]:.0f} % |",
+        "| espeak-ng voice | audio | fixed set | held out |",
+        "|---|---|---:|---:|",
+        *rows,
     ]
 
 
@@ -134,6 +164,26 @@ def hangup_to_sealed(tmp: Path, repeat: int) -> list[str]:
     ]
 
 
+WHAT_IT_MEANS = [
+    "- The engine resamples to 16 kHz (the model's rate; it was trained on wideband speech), cuts "
+    "steady tones (ringback, beeps: seconds of a sine wave skew pocketsphinx's per-utterance "
+    "cepstral mean and the words around it are lost) and adds a fixed noise floor near -61 dBFS "
+    "(the empty band above 4 kHz and digital silence otherwise sit where the model never saw "
+    "speech). Decoding natively at 8 kHz with the filterbank cut to 3.5 kHz did worse when the "
+    "settings were chosen (95 % against 74 % resampled, voice en-us at 130 words/min): the "
+    "model's features assume the full band.",
+    "- The voice matters more than any setting: espeak-ng's default formant voices are far from "
+    "the human speech the model was trained on (third row), its Klatt voice at a normal speed "
+    "much less so. The tests speak with the Klatt voice; they show the pipeline from Asterisk to "
+    "the sealed transcript works, not how well a person will be understood.",
+    "- For real callers (not measured here: no recorded human speech ships with the project): "
+    "pocketsphinx's general English model on telephone audio is a rough index, likely to get "
+    "at least as many words wrong as above and more with accents, noise or a mobile codec; good "
+    "for finding a message, not a record of it. Google Cloud Speech-to-Text "
+    "('voco transcription set google') is the engine for transcripts people will read.",
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeat", type=int, default=1)
@@ -150,8 +200,7 @@ def main() -> None:
         f"{platform.python_version()}, one core, load average {os.getloadavg()[0]:.0f} on "
         f"{os.cpu_count()} cores (a shared machine: compare ratios, not seconds).",
         "", "### Offline transcription", "", *stt, "",
-        "pocketsphinx's model is trained on 16 kHz speech: on telephone-band audio its free "
-        "text is unreliable, so offline transcripts are a rough index, not a record.",
+        *WHAT_IT_MEANS,
         "", "### Hang-up to sealed", "", *latency, ""])
     print(f"wrote {replace_section(section)}")
 

@@ -80,7 +80,7 @@ async def leave_voicemail() -> None:
     lib = Path(load_config(CONFIG).asterisk.ast_lib_dir)
     (lib / "voco-demo").mkdir(parents=True, exist_ok=True)
     (lib / "voco-demo" / "message.wav").write_bytes(
-        notice.speak(VOICEMAIL, voice="en-us+f3", speed=110))
+        notice.speak(VOICEMAIL, voice="en-us+klatt", speed=165))
     with wave.open(str(lib / notice.NOTICE_DIR / "notice.wav")) as w:
         wait = int(w.getnframes() / w.getframerate()) + 15  # notice, "unavailable", beep
     async with ami_session(load_config(CONFIG).asterisk, timeout=60) as ami:

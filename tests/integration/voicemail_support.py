@@ -7,7 +7,6 @@ import subprocess
 import wave
 from pathlib import Path
 
-from asterisk_bridge.recording.prompts import convert
 from asterisk_bridge.sandbox.instance import Instance
 from asterisk_bridge.voicemail import notice
 from tests.audio_tones import BOB_HZ
@@ -29,17 +28,23 @@ exten => speak,1,Answer()
 """
 
 
-def speak(text: str, target: Path, *, rate: int = 8000, speed: int = 110,
-          voice: str = "en-us+f3") -> Path:
-    """*text* spoken slowly and clearly by espeak-ng, as a mono 16-bit WAV at *rate*."""
-    spoken = target.with_suffix(".espeak.wav")
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-g", "5", "-w", str(spoken),
-                    text], check=True, capture_output=True)
+#: The caller's voice: espeak-ng's Klatt voice at its usual speed. Its glottal source is closer
+#: to a person's than the default formant voices, which pocketsphinx's model hears poorly
+#: (docs/benchmarks.md, "Offline transcription", compares them).
+VOICE, SPEED = "en-us+klatt", 165
+
+
+def speak(text: str, target: Path, *, rate: int = 8000, speed: int = SPEED,
+          voice: str = VOICE) -> Path:
+    """*text* spoken by espeak-ng, as a mono 16-bit WAV at *rate* (8 kHz: as Asterisk plays it)."""
     if rate == 8000:
-        target.write_bytes(convert(spoken)[0])
-    else:
-        subprocess.run(["sox", "-V1", "-D", str(spoken), "-r", str(rate), "-c", "1", "-b", "16",
-                        str(target)], check=True)
+        target.write_bytes(notice.speak(text, voice=voice, speed=speed))
+        return target
+    spoken = target.with_suffix(".espeak.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(spoken), text],
+                   check=True, capture_output=True)
+    subprocess.run(["sox", "-V1", "-D", str(spoken), "-r", str(rate), "-c", "1", "-b", "16",
+                    str(target)], check=True)
     spoken.unlink()
     return target
 
