@@ -73,8 +73,10 @@ def convert(src: Path) -> tuple[bytes, int]:
         raise PromptError(f"prompt file {src} is larger than {MAX_UPLOAD_BYTES >> 20} MiB")
     with tempfile.TemporaryDirectory(prefix="voco-prompt-") as tmp:
         out = Path(tmp) / "out.wav"
+        # -R: repeatable dither, so the same source always gives the same bytes (a default
+        # notice is rewritten only when it changed; test speech is the same on every run)
         proc = subprocess.run(
-            ["sox", "-V1", str(src), "-t", "wav", "-r", "8000", "-c", "1", "-b", "16", "-e",
+            ["sox", "-V1", "-R", str(src), "-t", "wav", "-r", "8000", "-c", "1", "-b", "16", "-e",
              "signed-integer", str(out)], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise PromptError(f"prompt file {src} is not audio sox can read: "
