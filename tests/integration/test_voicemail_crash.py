@@ -22,9 +22,8 @@ from asterisk_bridge.sandbox.instance import Instance
 from asterisk_bridge.store.models.voicemail import VoicemailKey
 from asterisk_bridge.voicemail import query, vault
 from tests.conftest import CliCall
-from tests.integration.provision_support import attach, ok
 from tests.integration.test_voicemail_live import files_holding
-from tests.integration.voicemail_support import install_caller, leave_message_action
+from tests.integration.voicemail_support import leave_message_action, transcribed_mailbox
 from tests.polling import wait_for
 
 pytestmark = pytest.mark.asterisk
@@ -48,13 +47,7 @@ def spooled(asterisk: Instance) -> list[Path]:
 
 def test_bridge_killed_while_a_message_is_left_and_transcribed(
         app: App, asterisk: Instance, run_cli: CliCall) -> None:
-    attach(app.config.path, asterisk)
-    ok(run_cli("extension", "add", "1001", "--name", "Alice", "--voicemail", "--transport",
-               "udp"))
-    ok(run_cli("apply"))
-    ok(run_cli("transcription", "set", "offline"))
-    app = App.open(app.config.path)
-    install_caller(asterisk)
+    app = transcribed_mailbox(app, asterisk, run_cli)
     bridge = bridge_process(app)
     try:
         wait_for(lambda: "voco" in asterisk.rx("ari show apps"),

@@ -16,8 +16,11 @@ from asterisk_bridge.voicemail import query, vault
 from asterisk_bridge.voicemail.capability import VoicemailStore
 from asterisk_bridge.voicemail.transcribe.capability import TranscriptionCapability
 from tests.conftest import CliCall
-from tests.integration.provision_support import attach, ok
-from tests.integration.voicemail_support import PHRASE, install_caller, leave_message_action
+from tests.integration.voicemail_support import (
+    PHRASE,
+    leave_message_action,
+    transcribed_mailbox,
+)
 from tests.polling import await_for
 
 pytestmark = pytest.mark.asterisk
@@ -52,13 +55,7 @@ def test_in_order_counts_words_heard_in_sequence() -> None:
 
 def test_the_offline_transcript_holds_the_callers_words(app: App, asterisk: Instance,
                                                        run_cli: CliCall) -> None:
-    attach(app.config.path, asterisk)
-    ok(run_cli("extension", "add", "1001", "--name", "Alice", "--voicemail", "--transport",
-               "udp"))
-    ok(run_cli("apply"))
-    ok(run_cli("transcription", "set", "offline"))
-    app = App.open(app.config.path)
-    install_caller(asterisk)
+    app = transcribed_mailbox(app, asterisk, run_cli)
 
     async def leave_and_transcribe() -> None:
         async with Bridge(app, capabilities=[VoicemailStore(app, interval_s=1.0),

@@ -7,9 +7,12 @@ import subprocess
 import wave
 from pathlib import Path
 
+from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
 from asterisk_bridge.voicemail import notice
 from tests.audio_tones import BOB_HZ
+from tests.conftest import CliCall
+from tests.integration.provision_support import attach, ok
 
 CALLER = "Carol <+442079460000>"
 PHRASE = "please call me back about the meeting tomorrow morning"
@@ -73,3 +76,15 @@ def leave_message_action(mailbox: str, caller: str = CALLER) -> dict[str, str]:
     return {"Action": "Originate", "Channel": "Local/speak@vm-test-phone/n",
             "Context": "voco-ext", "Exten": mailbox, "Priority": "1", "CallerID": caller,
             "Variable": f"VOCO_KIND=inbound,VOCO_CALLER={number}", "Async": "true"}
+
+
+def transcribed_mailbox(app: App, asterisk: Instance, run_cli: CliCall) -> App:
+    """Extension 1001 with voicemail, applied; offline transcription on; the caller installed.
+    Returns the app reopened on the applied configuration."""
+    attach(app.config.path, asterisk)
+    ok(run_cli("extension", "add", "1001", "--name", "Alice", "--voicemail", "--transport",
+               "udp"))
+    ok(run_cli("apply"))
+    ok(run_cli("transcription", "set", "offline"))
+    install_caller(asterisk)
+    return App.open(app.config.path)
