@@ -8,8 +8,10 @@ Grouping (transitive, union-find):
   restart with Asterisk, so the same name can come back days later for an unrelated call;
 - a record whose accountcode is ``voco:<node>/<linkedid>`` belongs with that node's linkedid: a
   call that crossed a Voco peer trunk, whose receiving node's dialplan recorded the sending
-  node's X-Voco-Call header there (docs/multinode.md). So one call can span nodes: ``node`` is
-  where it began, ``nodes`` every node it crossed, in order.
+  node's X-Voco-Call header there (docs/multinode.md). So one call can span nodes: ``node`` and
+  ``call_id`` are where it began (followed back from mark to mark, not by the nodes' clocks),
+  ``nodes`` every node it has records on, that one first; ``answered_by`` is the answered leg
+  on the furthest of them.
 
 Figures, over the group's *dialled legs* (records with a destination channel: one per
 party A / party B pairing; records without one, such as the far half of a Local channel or the
@@ -78,6 +80,7 @@ class Call:
     answered_by: str
     legs: list[Leg] = field(default_factory=list)  # dialled legs, in start order
     records: list[Leg] = field(default_factory=list)  # every CDR record, in start order
+    nodes: list[str] = field(default_factory=list)  # where it began, then where it went
 
     @property
     def duration(self) -> int:
@@ -107,11 +110,6 @@ class Call:
         if cur_start is not None and cur_end is not None:
             total += cur_end - cur_start
         return round(total.total_seconds())
-
-    @property
-    def nodes(self) -> list[str]:
-        """Every node the call has records on, in the order it reached them."""
-        return list(dict.fromkeys(str(r["node"]) for r in self.records))
 
     @property
     def consent(self) -> str:
@@ -186,20 +184,45 @@ def group_calls(records: Sequence[Leg]) -> list[Call]:
     return sorted(calls, key=lambda c: (c.start, c.call_id))
 
 
+def _origin(recs: list[Leg]) -> tuple[str, str] | None:
+    """The (node, linkedid) a call that crossed Voco peer trunks began as: followed back from
+    mark to mark, so it does not depend on the nodes' clocks agreeing."""
+    keys = {(r["node"], r["linkedid"]) for r in recs}
+    back: dict[tuple[str, str], tuple[str, str]] = {}
+    for r in recs:
+        came_from = peer_link(r["accountcode"])
+        if came_from in keys and came_from != (r["node"], r["linkedid"]):
+            back[(r["node"], r["linkedid"])] = came_from
+    if not back:
+        return None
+    at, seen = next(iter(back)), set()
+    while at in back and at not in seen:
+        seen.add(at)
+        at = back[at]
+    return at
+
+
 def _build(recs: list[Leg]) -> Call:
     legs = [r for r in recs if r["dstchannel"]]
     basis = legs or recs
     outcomes = {LEG_TO_CALL.get(r["disposition"], "failed") for r in basis}
     disposition = next((d for d in CALL_DISPOSITIONS if d in outcomes), "failed")
     answered = [r for r in basis if r["disposition"] == "ANSWERED" and r["answer"]]
-    first = basis[0]
+    origin = _origin(recs)
+    first = next((r for r in basis if (r["node"], r["linkedid"]) == origin), basis[0])
+    nodes = list(dict.fromkeys([first["node"], *(str(r["node"]) for r in recs)]))
+    # Across nodes, who answered is on the furthest node with an answered leg (node A's leg
+    # to the peer trunk was answered because node B's phone was).
+    reach = {n: i for i, n in enumerate(nodes)}
+    by = min(answered, key=lambda r: -reach[r["node"]]) if answered and legs else None
     return Call(
-        node=first["node"], call_id=recs[0]["linkedid"], disposition=disposition,
+        node=first["node"], call_id=origin[1] if origin else recs[0]["linkedid"],
+        disposition=disposition,
         start=min(r["start"] for r in recs), end=max(r["end"] for r in recs),
         answer=min((r["answer"] for r in answered), default=None),
         caller=first["src"], dialled=first["dst"],
-        answered_by=answered[0]["dstchannel"] if answered and legs else "",
-        legs=legs, records=recs,
+        answered_by=by["dstchannel"] if by else "",
+        legs=legs, records=recs, nodes=nodes,
     )
 
 

@@ -93,3 +93,25 @@ def test_an_accountcode_of_another_shape_or_naming_no_stored_call_links_nothing(
         calls = group_calls(_crossing({"b": mark}))
         assert sorted(c.node for c in calls) == ["a", "b", "c"], mark
         assert all(len(c.nodes) == 1 for c in calls)
+
+
+def test_across_nodes_the_origin_follows_the_marks_not_the_clocks() -> None:
+    recs = _crossing({"b": "voco:a/1795915404.0"})
+    for r in recs:
+        if r["node"] == "b":  # node B's clock is 5 s behind node A's
+            for key in ("start", "answer", "end"):
+                if r[key]:
+                    r[key] -= timedelta(seconds=5)
+    joined = [c for c in group_calls(recs) if len(c.nodes) > 1]
+    assert [(c.node, c.call_id, c.nodes) for c in joined] == [
+        ("a", "1795915404.0", ["a", "b"])]
+
+
+def test_across_nodes_the_answering_party_is_the_one_on_the_furthest_node() -> None:
+    a = _records("cdr_attended_transfer.csv", "a")
+    b = _records("cdr_queue_ringall.csv", "b")
+    for r in b:
+        r["accountcode"] = f"voco:a/{a[0]['linkedid']}"
+    (call,) = group_calls(a + b)
+    assert call.nodes == ["a", "b"] and call.node == "a"
+    assert "slowagent" in call.answered_by  # b's agent, not a's party
