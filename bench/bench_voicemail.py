@@ -174,6 +174,12 @@ WHAT_IT_MEANS = [
     "model's features assume the full band. Noise floors of 15 and 120 steps did worse on "
     "the fixed set, 60 as well as 30; folding the band below 4 kHz into the empty one above it "
     "did worse.",
+    "- Language weight (how far the decoder trusts its general English language model over the "
+    "audio): 8 instead of pocketsphinx's 6.5 (the other passes scaled alike) gained 5 points on "
+    "both sets at 8 kHz, but 9 lost 21 on the fixed set (words dropped): a gain at the noise "
+    "level next to an edge, so the default stays. The decoder's feature extraction is reset for "
+    "every message: its noise estimate used to carry over, so a message's transcript depended "
+    "on the one before it.",
     "- Before the tone cut, the noise floor and the Klatt voice (2026-11-30, voice en-us+f3 at "
     "110 words/min with word gaps): 114 % at 8 kHz and 76 % at 16 kHz on the fixed set. In the "
     "Klatt voice but without the tone cut and the noise floor, the message left on Asterisk in "

@@ -103,6 +103,15 @@ def test_the_offline_engine_hears_the_spoken_words(tmp_path: Path) -> None:
     assert {"please", "call", "back", "tomorrow", "morning"} <= set(heard), heard
 
 
+def test_a_transcript_does_not_depend_on_the_message_before(tmp_path: Path) -> None:
+    first = speak("please call me back tomorrow morning", tmp_path / "a.wav").read_bytes()
+    other = speak("we need to talk about the new project", tmp_path / "b.wav").read_bytes()
+    engine = OfflineEngine()
+    alone = engine.transcribe(first)
+    assert [engine.transcribe(first), engine.transcribe(other), engine.transcribe(first)] == [
+        alone, OfflineEngine().transcribe(other), alone]
+
+
 def tone(hz: int, seconds: float, target: Path) -> bytes:
     subprocess.run(["sox", "-D", "-n", "-r", "16000", "-b", "16", "-c", "1", "-t", "raw",
                     str(target), "synth", str(seconds), "sine", str(hz), "vol", "0.3"],

@@ -61,6 +61,7 @@ class OfflineEngine:
         """The words pocketsphinx hears in *wav* (lower case, no punctuation)."""
         pcm = prepare(wav)
         decoder = self._decoder
+        decoder.reinit_feat()  # forget the last message's noise estimate: each stands alone
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)
         decoder.end_utt()
