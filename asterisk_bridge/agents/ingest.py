@@ -10,7 +10,6 @@ is named as a subject (its owner), so a person's find, export and erasure reach 
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -101,11 +100,3 @@ def ingest(app: App, reader: Reader) -> int:
     lines = [p for p in (parse(raw) for raw in reader.new_lines()) if p is not None]
     return store_lines(app, lines) if lines else 0
 
-
-def ingest_file(app: App) -> int:
-    """Read the whole queue_log once, and the files rotated away but not finished yet (a
-    command, or a reconciliation from scratch)."""
-    path = queue_log_path(app)
-    if path is None:
-        return 0
-    return sum(ingest(app, Reader(p)) for p in (*asides(path), path) if os.path.exists(p))
