@@ -30,8 +30,8 @@ Usage: .venv/bin/python bench/bench_cdr.py [--rates 60,120,180,240,300] [--secon
    instance (so its start-up reconciliation finds no earlier step's CDRs), as installed without
    the ``dev`` extra (:data:`DEV_ONLY` hidden): its resident memory (VmRSS) idle, then its peak
    while calls are placed at the highest sustained rate, and the AMI events its filtered
-   session received per call (its status file's event count); then idle once more with this
-   venv's packages as they are.
+   session received per call (its status file's event count); before that, idle only, with
+   this venv's packages as they are.
 
 5. The CLI start-up (``bench_cli.py``'s measure, fewer rounds), so that one run prints start-up,
    capacity, latency and memory side by side.
@@ -606,10 +606,10 @@ async def measure(rates: list[float], seconds: float) -> Results:
         fresh = Instance(f"benchcdr{uuid.uuid4().hex[:6]}")
         fresh.start()
         try:
+            with fresh_app(work, "sqlite", fresh) as app:  # idle only: Master.csv stays empty
+                dev = await bridge_process(app, fresh, 0, seconds, production=False)
             with fresh_app(work, "sqlite", fresh) as app:
                 proc = await bridge_process(app, fresh, best.rate, seconds)
-            with fresh_app(work, "sqlite", fresh) as app:
-                dev = await bridge_process(app, fresh, 0, seconds, production=False)
         finally:
             fresh.destroy()
         loads.append(load())
