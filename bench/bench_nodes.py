@@ -159,17 +159,19 @@ def render(args: argparse.Namespace, rows: list[dict[str, float]], offered: floa
     behind = next((r["nodes"] for r in rows if r["vs_offered"] < 0.95), None)
     flat = next((r["nodes"] for prev, r in itertools.pairwise(rows)
                  if r["rows_s"] <= prev["rows_s"] * 1.1), None)
+    kept = [r for r in rows if r["vs_offered"] >= 0.95]
+    knee = kept[-1] if kept else rows[0]
     peak = max(rows, key=lambda r: r["rows_s"])
     return f"""{SECTION}
 
 Measured {time.strftime("%Y-%m-%d")} with `.venv/bin/python bench/bench_nodes.py --calls-per-s \
-{args.calls_per_s:g} --seconds {args.seconds:g}` on {os.cpu_count()} cores shared with other \
-engineers' test runs (load average {os.getloadavg()[0]:.0f} at the end), PostgreSQL 15 on the \
-same machine. N node processes, each the bridge's CDR path (`CdrCapture`: bounded queue, writer, \
-one kept connection, COPY + upsert for large batches) with its own node name and uniqueids, \
-fed {args.calls_per_s:g} calls/s ({offered:,.0f} CDRs/s; 240 calls/s is the top rate \
-`bench_cdr.py` measured on a quieter day) each for {args.seconds:g} s, all into one database; \
-latency = commit - hand-over.
+{args.calls_per_s:g} --seconds {args.seconds:g}` on {os.cpu_count()} cores (load average \
+{os.getloadavg()[0]:.0f} at the end, the bench's own node processes included), PostgreSQL 15 on \
+the same machine. N node processes, each the bridge's CDR path (`CdrCapture`: bounded queue, \
+writer, one kept connection, COPY + upsert for large batches) with its own node name and \
+uniqueids, fed {args.calls_per_s:g} calls/s ({offered:,.0f} CDRs/s; pass the top rate \
+`bench_cdr.py` measured for this machine's Asterisk) each for {args.seconds:g} s, all into one \
+database; latency = commit - hand-over.
 
 | nodes | CDRs/s stored | of what the nodes offered | hang-up → commit p50 | p99 |
 |---:|---:|---:|---:|---:|
@@ -179,11 +181,13 @@ latency = commit - hand-over.
 The store first falls behind what the nodes offer (< 95 %) at N = \
 {behind or "none measured"}; throughput stops growing (< 10 % more) at N = \
 {flat or "none measured"}.
-- The knee: **{peak['nodes']:.0f} nodes**, {peak['rows_s']:,.0f} CDRs/s stored, as many as \
-{peak['rows_s'] / offered:.1f} nodes at Asterisk's top rate; beyond it the store falls behind \
-and latency grows without bound.
+- The knee (the most nodes whose CDRs the store still keeps up with, ≥ 95 % of what they \
+offer): **{knee['nodes']:.0f} nodes**, {knee['rows_s']:,.0f} CDRs/s stored; beyond it the store \
+falls behind and latency grows without bound. The most stored in any step: \
+{peak['rows_s']:,.0f} CDRs/s at N = {peak['nodes']:.0f}, as many as \
+{peak['rows_s'] / offered:.1f} nodes at that rate.
 - What it means: on this machine the N node processes, the bench and PostgreSQL share 2 \
-cores with everyone else's tests, so the figure is a floor. The nodes' own work (parsing, \
+cores, so the figure is a floor. The nodes' own work (parsing, \
 queueing) runs on their own machines in production, and a database server with its own cores \
 and disks takes each node's COPY + upsert (a few round trips per batch, batches growing with \
 load) in parallel: expect the knee to move with the server's cores until its WAL write rate \
