@@ -6,7 +6,6 @@ Asterisk's plaintext copy lives about that long."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from asterisk_bridge.agents import rotation
 from asterisk_bridge.agents.ingest import Reader, ingest, queue_log_path
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.bridge.logs import fields, get_logger
+from asterisk_bridge.bridge.sweeper import Sweeper
 from asterisk_bridge.context import App
 from asterisk_bridge.errors import VocoError
 
@@ -34,12 +34,10 @@ class AgentActivity:
     def __init__(self, app: App, every_s: float = 30.0,
                  rotate_every_s: float | None = ROTATE_EVERY_S) -> None:
         self.app = app
-        self.every_s = every_s
         self.rotate_every_s = rotate_every_s  # None: leave queue_log to the administrator
         path = queue_log_path(app)
         self._reader = Reader(path) if path is not None else None
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._sweeper = Sweeper(self._round, every_s)
         self._bridge: BridgeHandle | None = None
         self._rotate_at = 0.0  # monotonic; the first round rotates (and finishes leftovers)
 
@@ -50,39 +48,30 @@ class AgentActivity:
             bridge.on_ami(name, self._on_event)
 
     async def _on_event(self, _event: Event) -> None:
-        self._wake.set()
+        self._sweeper.kick()
 
     async def on_connected(self, link: str, gap: Gap | None) -> None:
         """Read everything new now (the gap's lines included), and start the rounds."""
-        if self._reader is None:
-            return
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="agents")
-        self._wake.set()
+        if self._reader is not None:
+            self._sweeper.start()
 
     async def close(self) -> None:
         """Stop reading (a read in progress finishes in its thread)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._sweeper.close()
 
-    async def _run(self) -> None:
+    async def _round(self) -> None:
+        """Store what queue_log gained, and rotate it away when due."""
         assert self._reader is not None
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.every_s)
-            await asyncio.sleep(SETTLE_S)
-            self._wake.clear()
-            try:
-                added = await asyncio.to_thread(ingest, self.app, self._reader)
-                if added:
-                    log.info("agents.stored", extra=fields(rows=added))
-                if self.rotate_every_s is not None and time.monotonic() >= self._rotate_at \
-                        and await self._rotate(self._reader.path):
-                    self._rotate_at = time.monotonic() + self.rotate_every_s
-            except Exception:  # keep the bridge running; the next round re-reads
-                log.exception("agents.ingest_failed")
+        await asyncio.sleep(SETTLE_S)
+        try:
+            added = await asyncio.to_thread(ingest, self.app, self._reader)
+            if added:
+                log.info("agents.stored", extra=fields(rows=added))
+            if self.rotate_every_s is not None and time.monotonic() >= self._rotate_at \
+                    and await self._rotate(self._reader.path):
+                self._rotate_at = time.monotonic() + self.rotate_every_s
+        except Exception:  # keep the bridge running; the next round re-reads
+            log.exception("agents.ingest_failed")
 
     async def _rotate(self, path: Path) -> bool:
         """Rename queue_log aside, have Asterisk reopen it, store and delete what was set

@@ -1,8 +1,9 @@
 """The loop of a capability that sweeps a spool: promptly when an event kicks it, and every
 interval whatever the events say (a crash, a dropped link or a failed store left something).
 
-Recordings and voicemail both keep their promise this way; the loop is theirs to share. A sweep
-that raises is logged by the capability itself; the loop only waits and runs the next one.
+Recordings, voicemail and agent activity (queue_log) keep their promise this way; the loop is
+theirs to share. A sweep that raises is logged by the capability itself; the loop only waits
+and runs the next one.
 """
 
 from __future__ import annotations
