@@ -5,6 +5,7 @@ config (``voco bridge status``) starts without loading SQLAlchemy."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -48,3 +49,7 @@ class App:
         from asterisk_bridge import oplog
 
         return oplog.append(self.engine, self.master_key, command, args, result, message, actor)
+
+    def tombstone(self, command: str, tomb: Mapping[str, Any], actor: str | None = None) -> int:
+        """Record what was deleted for good; the tombstone is the entry's arguments and message."""
+        return self.record(command, tomb, "ok", json.dumps(tomb, sort_keys=True), actor)

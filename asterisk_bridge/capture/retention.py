@@ -3,7 +3,6 @@ crypto-shredded (key, then file; the row stays as the tombstone), one oplog entr
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -29,7 +28,7 @@ def purge(app: App, cutoff: datetime, reason: str, actor: str | None) -> int:
         control.delete(app, capture_id, reason, who)
     if ids:
         tomb = {"kind": "captures", "deleted": len(ids), "ids": ids, "reason": reason}
-        app.record(TOMBSTONE, tomb, "ok", json.dumps(tomb, sort_keys=True), who)
+        app.tombstone(TOMBSTONE, tomb, who)
     return len(ids)
 
 

@@ -13,7 +13,6 @@ records and deletes the rest.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict
 from functools import partial
@@ -60,7 +59,7 @@ def delete_cdrs(app: App, flt: CdrFilter, reason: str, actor: str | None = None,
             break
     tomb = {"kind": "cdr", "deleted": deleted, "filter": flt.describe(), "reason": reason,
             "asterisk_files": scrub_asterisk_copies(app) if deleted else "nothing to scrub"}
-    app.record(TOMBSTONE, tomb, "ok", json.dumps(tomb, sort_keys=True), actor)
+    app.tombstone(TOMBSTONE, tomb, actor)
     return deleted
 
 

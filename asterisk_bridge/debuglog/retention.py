@@ -7,7 +7,6 @@ full log a crash left in RAM); an open window is left to its own expiry.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
@@ -34,7 +33,7 @@ def purge(app: App, cutoff: datetime, reason: str, actor: str | None) -> int:
         session.execute(delete(DebugWindow).where(DebugWindow.id.in_(ids)))
     who = actor or current_actor()
     tomb = {"kind": "debug-logs", "deleted": len(ids), "ids": ids, "reason": reason}
-    app.record(TOMBSTONE, tomb, "ok", json.dumps(tomb, sort_keys=True), who)
+    app.tombstone(TOMBSTONE, tomb, who)
     return len(ids)
 
 

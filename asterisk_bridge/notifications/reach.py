@@ -8,7 +8,6 @@ meaningless once the subject is a tombstone, until retention forgets them.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
@@ -50,7 +49,7 @@ def purge(app: App, cutoff: datetime, reason: str, actor: str | None) -> int:
             conn.execute(delete(NotificationSent).where(NotificationSent.id.in_(ids)))
     if ids:
         tomb = {"kind": "notifications", "deleted": len(ids), "reason": reason}
-        app.record(TOMBSTONE, tomb, "ok", json.dumps(tomb, sort_keys=True), actor)
+        app.tombstone(TOMBSTONE, tomb, actor)
     return len(ids)
 
 

@@ -8,7 +8,6 @@ node's bridge purges its own. A recording a legal hold covers is kept.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -43,7 +42,7 @@ def purge(app: App, cutoff: datetime, reason: str, actor: str | None) -> int:
     if deleted:
         tomb = {"kind": "recordings", "deleted": len(deleted), "ids": deleted,
                 "reason": reason}
-        app.record(TOMBSTONE, tomb, "ok", json.dumps(tomb, sort_keys=True), who)
+        app.tombstone(TOMBSTONE, tomb, who)
     return len(deleted)
 
 

@@ -7,7 +7,6 @@ are on this node's disk), and write one operation-log entry listing what they de
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -48,7 +47,7 @@ def _purge(kind: str, extra: Callable[[], object] | None,
             deleted.append(msg_id)
         if deleted:
             tomb = {"kind": kind, "deleted": len(deleted), "ids": deleted, "reason": reason}
-            app.record(TOMBSTONE, tomb, "ok", json.dumps(tomb, sort_keys=True), who)
+            app.tombstone(TOMBSTONE, tomb, who)
         return len(deleted)
 
     return purge
