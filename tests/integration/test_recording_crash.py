@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -17,6 +14,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.recording import check, pipeline
 from asterisk_bridge.sandbox.instance import Instance
 from tests.audio_tones import ALICE_HZ, BOB_HZ, has_both_parties, tone_windows
+from tests.integration import bridge_process
 from tests.integration.test_recording_store import (
     assert_no_plaintext,
     audio,
@@ -29,33 +27,25 @@ from tests.integration.test_recording_store import (
 )
 
 pytestmark = pytest.mark.asterisk
-VOCO = str(Path(sys.executable).with_name("voco"))
-
-
-def bridge_process(app: App) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([VOCO, "--config", str(app.config.path), "bridge", "run"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
 
 
 def test_bridge_killed_during_calls_loses_no_recording(rec_app: App) -> None:  # noqa: F811
     app = rec_app
-    bridge = bridge_process(app)
+    bridge = bridge_process.start(app)
     try:
         originate(app, 1)
         wait_for(lambda: len(rows(app)) == 1, "the running bridge to store the first call")
         for talk in (2, 3, 4):
             originate(app, talk)
         time.sleep(0.5)
-        os.killpg(bridge.pid, signal.SIGKILL)  # mid-calls, no chance to clean up
-        bridge.wait()
+        bridge_process.kill(bridge)  # mid-calls
         originate(app, 12)  # still talking when the bridge comes back
         wait_for(lambda: len(list(spool_of(app).glob("*.wav.done"))) >= 3,
                  "the calls made while the bridge was dead to finish")
         originals = [p.read_bytes() for p in spool_wavs(app)]
         assert len(rows(app)) == 1 and len(originals) == 4  # plaintext waits in RAM
 
-        bridge = bridge_process(app)
+        bridge = bridge_process.start(app)
         wait_for(lambda: len(rows(app)) == 4, "the restarted bridge to store what it missed")
         assert len(spool_wavs(app)) == 1  # the live call is not mistaken for a partial one
         wait_for(lambda: len(rows(app)) == 5, "the call in progress at restart")

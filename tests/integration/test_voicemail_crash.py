@@ -6,10 +6,7 @@ gets exactly one transcript, and its audio is nowhere on persistent disk in clea
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,23 +19,12 @@ from asterisk_bridge.sandbox.instance import Instance
 from asterisk_bridge.store.models.voicemail import VoicemailKey
 from asterisk_bridge.voicemail import query, vault
 from tests.conftest import CliCall
+from tests.integration import bridge_process
 from tests.integration.test_voicemail_live import files_holding
 from tests.integration.voicemail_support import leave_message_action, transcribed_mailbox
 from tests.polling import wait_for
 
 pytestmark = pytest.mark.asterisk
-VOCO = str(Path(sys.executable).with_name("voco"))
-
-
-def bridge_process(app: App) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([VOCO, "--config", str(app.config.path), "bridge", "run"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-
-
-def kill(bridge: subprocess.Popen[bytes]) -> None:
-    os.killpg(bridge.pid, signal.SIGKILL)  # no chance to clean up
-    bridge.wait()
 
 
 def spooled(asterisk: Instance) -> list[Path]:
@@ -48,7 +34,7 @@ def spooled(asterisk: Instance) -> list[Path]:
 def test_bridge_killed_while_a_message_is_left_and_transcribed(
         app: App, asterisk: Instance, run_cli: CliCall) -> None:
     app = transcribed_mailbox(app, asterisk, run_cli)
-    bridge = bridge_process(app)
+    bridge = bridge_process.start(app)
     try:
         wait_for(lambda: "voco" in asterisk.rx("ari show apps"),
                  "the bridge's Stasis app", timeout=60)
@@ -59,21 +45,21 @@ def test_bridge_killed_while_a_message_is_left_and_transcribed(
 
         asyncio.run(call())
         time.sleep(8)  # the caller is hearing the notice
-        kill(bridge)
+        bridge_process.kill(bridge)
         wait_for(lambda: len(spooled(asterisk)) >= 2, "the message left while the bridge was dead",
                  timeout=120)
         time.sleep(1)
         originals = [p.read_bytes() for p in spooled(asterisk) if p.suffix == ".wav"]
         assert query.messages(app) == [] and len(originals) == 1  # it waits, in RAM only
 
-        bridge = bridge_process(app)
+        bridge = bridge_process.start(app)
         wait_for(lambda: query.messages(app), "the restarted bridge to seal it", timeout=120)
         [msg] = query.messages(app)
         assert msg.transcript_status in ("pending", "done")
         if msg.transcript_status == "pending":
             time.sleep(1.0)  # the bridge's transcription round is at work on it now
-        kill(bridge)
-        bridge = bridge_process(app)
+        bridge_process.kill(bridge)
+        bridge = bridge_process.start(app)
         wait_for(lambda: query.messages(app)[0].transcript_status == "done",
                  "the transcript after the second restart", timeout=180)
     finally:
