@@ -27,7 +27,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.recording.capability_store import RecordingStore
 from asterisk_bridge.store.models.recording import Recording
 from tests.conftest import CliCall
-from tests.integration.test_recording_crash import VOCO
+from tests.integration.bridge_process import VOCO
 from tests.integration.test_recording_store import (
     audio,
     originate,

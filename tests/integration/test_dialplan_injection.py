@@ -23,9 +23,9 @@ from asterisk_bridge.context import App
 from asterisk_bridge.recording import evidence
 from asterisk_bridge.sandbox.instance import Instance
 from tests.conftest import CliCall
+from tests.integration.bridge_process import VOCO
 from tests.integration.provision_support import AmiListener, Event, attach, ok
 from tests.integration.sipp_support import Phone
-from tests.integration.test_recording_crash import VOCO
 from tests.polling import wait_for
 
 pytestmark = pytest.mark.asterisk

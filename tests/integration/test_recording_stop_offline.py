@@ -24,8 +24,8 @@ from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
 from tests.audio_tones import ALICE_HZ, BOB_HZ, tone_sets
 from tests.conftest import CliCall
+from tests.integration.bridge_process import VOCO
 from tests.integration.consent_harness import Pbx
-from tests.integration.test_recording_crash import VOCO
 from tests.integration.test_recording_store import audio, rows
 from tests.polling import wait_for
 
