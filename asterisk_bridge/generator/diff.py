@@ -14,14 +14,21 @@ import hmac
 import re
 from collections.abc import Mapping
 
+_SECRET_GLOBAL = r"VOCO_[A-Z_]*SECRET"
 _SECRET_LINE = re.compile(
-    r"^(\s*(?:password|password_digest|pin|secret|VOCO_EVENT_SECRET)\s*=\s*)(\S.*)$",
+    rf"^(\s*(?:password|password_digest|pin|secret|{_SECRET_GLOBAL})\s*=\s*)(\S.*)$",
     re.MULTILINE)
 
 
+def secret_global(name: str) -> bool:
+    """Whether dialplan global *name* holds a secret (``VOCO_EVENT_SECRET``, the peer MAC
+    secrets): its value is masked wherever Voco shows a global."""
+    return re.fullmatch(_SECRET_GLOBAL, name) is not None
+
+
 def mask(text: str, fingerprint_key: bytes) -> str:
-    """Replace every ``password|password_digest|pin|secret = value`` (and the dialplan's event
-    secret) by ``<secret:hmac8>``."""
+    """Replace every ``password|password_digest|pin|secret = value`` (and the dialplan's
+    ``VOCO_*SECRET`` globals) by ``<secret:hmac8>``."""
     def repl(m: re.Match[str]) -> str:
         tag = hmac.new(fingerprint_key, m.group(2).encode(), hashlib.sha256).hexdigest()[:8]
         return f"{m.group(1)}<secret:{tag}>"

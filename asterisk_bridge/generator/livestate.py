@@ -26,9 +26,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from asterisk_bridge.bridge import eventmac
 from asterisk_bridge.bridge.amiclient import AmiSession
 from asterisk_bridge.generator.conffile import Section, first_field, sections
+from asterisk_bridge.generator.diff import secret_global
 
 Files = Mapping[str, str]
 State = dict[str, str]
@@ -219,9 +219,10 @@ def _compare(kind: Kind, expected: State, live: State) -> list[str]:
         if have is None:
             problems.append(f"{kind.name}: {key} is rendered but missing in Asterisk")
         elif want is None:
+            shown = "" if secret_global(key) else f" ({have})"
             problems.append(f"{kind.name}: {key} is still live in Asterisk but no longer "
-                            f"rendered ({have})")
-        elif key == eventmac.GLOBAL:
+                            f"rendered{shown}")
+        elif secret_global(key):
             problems.append(f"{kind.name}: {key} in Asterisk is not the rendered secret")
         else:
             problems.append(f"{kind.name}: {key} is {have!r} in Asterisk but {want!r} in "

@@ -12,6 +12,7 @@ from typing import Any
 from asterisk_bridge.provisioning import (
     conferences,
     extensions,
+    peermac,
     queues,
     routes,
     secrets,
@@ -28,7 +29,8 @@ def empty() -> dict[str, Any]:
     """The context with nothing provisioned (a bare sandbox)."""
     return {"prov": {"realm": SIP_REALM, "extensions": [], "trunks": [], "inbound": [],
                      "outbound": [], "speed_dials": [], "conferences": [], "queues": [],
-                     "queue_members": [], "peer_trunks": []}}
+                     "queue_members": [], "peer_trunks": [],
+                     "peer_secrets": {}, "peer_window": peermac.WINDOW}}
 
 
 def provisioning_context(engine: Bind | None) -> dict[str, Any]:
@@ -41,6 +43,7 @@ def provisioning_context(engine: Bind | None) -> dict[str, Any]:
     rooms = conferences.list_all(engine)
     qs = queues.list_all(engine)
     all_trunks = trunks.list_all(engine)
+    peers = [t.name for t in all_trunks if t.voco_peer]
     numbers = {("conference", r.name): r.number for r in rooms}
     numbers.update({("queue", q.name): q.number for q in qs})
     return {"prov": {
@@ -52,7 +55,10 @@ def provisioning_context(engine: Bind | None) -> dict[str, Any]:
             for e in exts],
         "trunks": [{**t.to_dict(), "secret": trunks.secret(engine, key, t.name)}
                    for t in all_trunks],
-        "peer_trunks": [t.name for t in all_trunks if t.voco_peer],
+        "peer_trunks": peers,
+        # Only a node with peer trunks signs or checks X-Voco-Call, so only it holds the secrets.
+        "peer_secrets": peermac.secrets(key) if peers else {},
+        "peer_window": peermac.WINDOW,
         "inbound": [{**r.to_dict(), "number": numbers.get((r.target_kind, r.target), r.target)}
                     for r in routes.list_inbound(engine)],
         "outbound": [{**r.to_dict(), "pattern": r.pattern}  # keeps its DialPattern type

@@ -57,3 +57,13 @@ def test_comparison_names_missing_stale_and_changed_state() -> None:
     dialplan = next(k for k in livestate.KINDS if k.name == "dialplan")
     assert livestate._compare(dialplan, {}, {"pinphone": "x", "voco-old": "y"}) == [
         "dialplan: voco-old is still live in Asterisk but no longer rendered (y)"]
+
+
+def test_comparison_never_shows_a_secret_global() -> None:
+    globals_ = next(k for k in livestate.KINDS if k.name == "globals")
+    problems = livestate._compare(
+        globals_, {"VOCO_EVENT_SECRET": "rendered-secret"},
+        {"VOCO_EVENT_SECRET": "live-secret", "VOCO_PEER_INNER_SECRET": "old-peer-secret"})
+    assert problems == [
+        "globals: VOCO_EVENT_SECRET in Asterisk is not the rendered secret",
+        "globals: VOCO_PEER_INNER_SECRET is still live in Asterisk but no longer rendered"]

@@ -1,13 +1,15 @@
 """Trunks to other Voco nodes: what the rendered PBX files do with the X-Voco-Call header.
 
-Only a trunk marked ``--voco-peer`` sends it (through voco-dial's pre-dial handler) and only
-such a trunk's endpoint enters a context that reads it: a header sent by a provider's trunk or a
-phone reaches no dialplan that looks at it. The live checks (the header's shape, the crossing
-call listed once) are tests/integration/test_peer_link_live.py and test_multinode.py.
+Only a trunk marked ``--voco-peer`` sends it (through voco-dial's pre-dial handler, signed) and
+only such a trunk's endpoint enters a context that reads it: a header sent by a provider's trunk
+or a phone reaches no dialplan that looks at it. The live checks (the header's shape, its MAC and
+age, the crossing call listed once) are tests/integration/test_peer_link_live.py and
+test_multinode.py.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import replace
@@ -18,6 +20,9 @@ from asterisk_bridge.context import App
 from asterisk_bridge.errors import ConfigError
 from asterisk_bridge.generator.apply import render
 from asterisk_bridge.generator.conffile import Section, sections
+from asterisk_bridge.generator.diff import mask
+from asterisk_bridge.masterkey.keyfile import load_master_key
+from asterisk_bridge.provisioning import peermac
 from tests.conftest import CliCall
 
 
@@ -81,15 +86,30 @@ def test_only_a_peer_trunks_endpoint_reaches_the_header(provisioned: App) -> Non
     assert "voco-peer-link" not in _reachable(dialplan, "voco-secure-inbound")
 
 
-def test_the_header_is_believed_only_in_its_strict_shape(provisioned: App) -> None:
+def test_the_header_is_believed_only_in_its_strict_shape_and_signed(provisioned: App) -> None:
     link = _by_name(render(provisioned)["extensions.conf"])["voco-peer-link"]
     lines = [v for _, v in link.options]
-    # FILTER removed nothing (no ; , space, quote or line break), at most 74 characters ...
-    assert r"FILTER(0-9A-Za-z._/\x2d,${PJSIP_HEADER(read,X-Voco-Call)})" in lines[1]
-    assert "${LEN(${LOCAL(call)})} != ${LOCAL(sent)}" in lines[2] and "> 74" in lines[2]
-    # ... and node/linkedid, before it becomes the accountcode the CDR carries.
-    assert "^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9._-]*$" in lines[3]
-    assert lines[4] == "n,Set(CHANNEL(accountcode)=voco:${LOCAL(call)})"
+    # The raw header reaches LEN() and FILTER() only: FILTER removed nothing (no ; , space,
+    # quote or line break), and it holds node/linkedid, the time and the MAC: at most 74 + 52 ...
+    raw = [v for v in lines if "PJSIP_HEADER" in v]
+    assert raw == ["s,1,Set(LOCAL(sent)=${LEN(${PJSIP_HEADER(read,X-Voco-Call)})})",
+                   r"n,Set(LOCAL(signed)=${FILTER(0-9A-Za-z._/\x2d,"
+                   "${PJSIP_HEADER(read,X-Voco-Call)})})"]
+    assert "${LEN(${LOCAL(signed)})} != ${LOCAL(sent)}" in lines[2] and "> 126" in lines[2]
+    assert ("^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9._-]*/[1-9][0-9]{9}/[0-9a-f]{40}$"
+            in lines[3])
+    assert lines[4:6] == ["n,Set(LOCAL(call)=${signed:0:-52})", "n,Set(LOCAL(at)=${signed:-51:10})"]
+    # ... signed within the window either way, with secrets that are there ...
+    window = peermac.WINDOW
+    assert lines[6] == (f"n,GotoIf($[${{EPOCH}} - ${{at}} > {window} "
+                        f"| ${{at}} - ${{EPOCH}} > {window}]?done)")
+    assert lines[7] == ("n,GotoIf($[${LEN(${VOCO_PEER_INNER_SECRET}${VOCO_PEER_OUTER_SECRET})} "
+                        "!= 128]?done)")
+    # ... and MAC'd by a node holding them, before node/linkedid becomes the accountcode.
+    assert lines[8] == ("n,GotoIf($[\"${SHA1(${VOCO_PEER_OUTER_SECRET}"
+                        "${SHA1(${VOCO_PEER_INNER_SECRET}${signed:0:-41})})}\" "
+                        "!= \"${signed:-40}\"]?done)")
+    assert lines[9] == "n,Set(CHANNEL(accountcode)=voco:${call})"
 
 
 def test_calls_out_through_a_peer_trunk_name_this_node_and_call(provisioned: App) -> None:
@@ -99,11 +119,38 @@ def test_calls_out_through_a_peer_trunk_name_this_node_and_call(provisioned: App
     assert out[at - 1] == "n,Set(VOCO_PEER_LINK=1)" and out[at + 1] == "n,Set(VOCO_PEER_LINK=)"
     carrier = next(i for i, v in enumerate(out) if "@trunk-carrier," in v)
     assert "VOCO_PEER_LINK" not in out[carrier - 1]
-    handler = dialplan["voco-peer-out"].options[0][1]
-    assert handler == ("s,1,Set(PJSIP_HEADER(add,X-Voco-Call)=node1/"
-                       r"${FILTER(0-9A-Za-z._\x2d,${CHANNEL(linkedid)})})")
+    handler = [v for _, v in dialplan["voco-peer-out"].options]
+    assert handler[:2] == [
+        r"s,1,Set(LOCAL(call)=node1/${FILTER(0-9A-Za-z._\x2d,${CHANNEL(linkedid)})}/${EPOCH})",
+        "n,Set(PJSIP_HEADER(add,X-Voco-Call)=${call}/${SHA1(${VOCO_PEER_OUTER_SECRET}"
+        "${SHA1(${VOCO_PEER_INNER_SECRET}${call})})})"]
     dials = [v for _, v in dialplan["voco-dial"].options if ",Dial(" in v]
     assert len(dials) == 3 and all(v.endswith("${LOCAL(link)})") for v in dials)
+
+
+def test_the_mac_secrets_come_from_the_master_key_and_are_masked(provisioned: App,
+                                                                 run_cli: CliCall) -> None:
+    text = render(provisioned)["extensions.conf"]
+    keys = peermac.secrets(load_master_key(provisioned.config.master_key_file))
+    assert set(keys) == {peermac.INNER_GLOBAL, peermac.OUTER_GLOBAL}
+    assert len(set(keys.values())) == 2 and all(len(v) == 64 for v in keys.values())
+    globals_ = dict(opt for s in sections(text) if s.name == "globals" for opt in s.options)
+    assert {k: globals_[k] for k in keys} == keys
+    masked = mask(text, b"k" * 32)
+    assert not any(v in masked for v in keys.values())
+    # A node without peer trunks holds no secret it does not use.
+    ok = run_cli("trunk", "set", "node-b", "--no-voco-peer")
+    assert ok.exit_code == 0, ok.output
+    assert not any(v in render(provisioned)["extensions.conf"] for v in keys.values())
+
+
+def test_the_mac_is_the_nested_sha1_of_the_payload() -> None:
+    keys = {peermac.INNER_GLOBAL: "1" * 64, peermac.OUTER_GLOBAL: "2" * 64}
+    header = peermac.header(keys, "node-a/1796062085.12", 1796062090)
+    payload, mac = header.rsplit("/", 1)
+    assert payload == "node-a/1796062085.12/1796062090"
+    inner = hashlib.sha1(("1" * 64 + payload).encode()).hexdigest()
+    assert mac == hashlib.sha1(("2" * 64 + inner).encode()).hexdigest()
 
 
 def test_a_node_name_too_long_for_the_header_fails_the_render(provisioned: App) -> None:
