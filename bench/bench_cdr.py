@@ -418,21 +418,22 @@ def load() -> str:
 DEV_ONLY = ("rich", "pygments", "trio")
 
 
-def voco_argv(production: bool) -> list[str]:
+def voco_argv(production: bool, prelude: str = "") -> list[str]:
     """``voco`` as a user runs it; *production*: with the dev-only packages hidden, as in an
-    installation without the ``dev`` extra."""
-    if not production:
+    installation without the ``dev`` extra. *prelude*: Python run before the CLI (a probe)."""
+    if not production and not prelude:
         return [str(Path(sys.executable).parent / "voco")]
-    hide = ", ".join(f"{name}=None" for name in DEV_ONLY)
-    return [sys.executable, "-c", f"import sys; sys.modules.update({hide}); "
+    hide = ", ".join(f"{name}=None" for name in DEV_ONLY) if production else ""
+    return [sys.executable, "-c", f"import sys; sys.modules.update({hide}); {prelude}\n"
             "sys.argv[0] = 'voco'; from cli.main import main; main()"]
 
 
 async def bridge_process(app: App, inst: Instance, rate: float, seconds: float,
-                         production: bool = True) -> Process:
+                         production: bool = True, prelude: str = "",
+                         at_idle: Callable[[int], object] | None = None) -> Process:
     """Run ``voco bridge run`` (every capability) against ``inst``; idle, then under calls
-    (``rate`` 0: idle only)."""
-    proc = subprocess.Popen([*voco_argv(production), "--config", str(app.config.path),
+    (``rate`` 0: idle only). ``at_idle`` is called with its pid once idle is measured."""
+    proc = subprocess.Popen([*voco_argv(production, prelude), "--config", str(app.config.path),
                              "bridge", "run"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -449,6 +450,8 @@ async def bridge_process(app: App, inst: Instance, rate: float, seconds: float,
             await asyncio.sleep(0.25)
         await asyncio.sleep(5)  # start-up reconciliation and imports done: idle
         idle = rss_mb(proc.pid)
+        if at_idle:
+            at_idle(proc.pid)
         events0 = ami().events
         peak = idle
         if not rate:

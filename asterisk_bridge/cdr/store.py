@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from asterisk_bridge.cdr import pgbatch, sqlitebatch, truth
+from asterisk_bridge.cdr import sqlitebatch, truth
 from asterisk_bridge.cdr.rows import VOCO_FIELDS, Row
 from asterisk_bridge.cdr.sealing import CdrSealer
 from asterisk_bridge.cdr.upsert import KEY
@@ -77,8 +77,12 @@ def insert_rows(bind: Bind, rows: Sequence[Row], sealer: CdrSealer) -> int:
     with _transaction(bind) as conn:
         values, corrected = truth.correct(conn, sealer, values)
         if values:
-            batch = pgbatch if conn.dialect.name == "postgresql" else sqlitebatch
-            stored, refused = batch.write(conn, values, sealer)
+            if conn.dialect.name == "postgresql":
+                # Imported here: its SQLAlchemy dialect is MBs resident a SQLite store never uses.
+                from asterisk_bridge.cdr import pgbatch
+                stored, refused = pgbatch.write(conn, values, sealer)
+            else:
+                stored, refused = sqlitebatch.write(conn, values, sealer)
     truth.tell(corrected)
     if refused:
         log.info("%d copies of deleted CDRs were not stored again (tombstone or retention)",

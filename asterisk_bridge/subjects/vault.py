@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from asterisk_bridge.crypto import keywrap
@@ -37,7 +37,15 @@ from asterisk_bridge.subjects.identity import Identifier
 
 BLIND_INDEX_KEY = "blind-index"
 _BIDX_LABEL = b"voco-blind-index-v1\x00"
-_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def _insert(conn: Connection) -> Any:
+    """The store's dialect INSERT (with ``on_conflict_do_nothing``); PostgreSQL's dialect (some
+    MB resident) is imported on a PostgreSQL store only."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+        return insert
+    return sqlite.insert
 
 
 def _now() -> str:
@@ -101,7 +109,7 @@ class SubjectVault:
     def _load_index_key(self, conn: Connection) -> bytes:
         row = conn.execute(select(StoreKey).where(StoreKey.name == BLIND_INDEX_KEY)).first()
         if row is None:
-            conn.execute(_INSERTS[conn.dialect.name](StoreKey).values(
+            conn.execute(_insert(conn)(StoreKey).values(
                 name=BLIND_INDEX_KEY, master_key_id=keywrap.master_key_id(self._master),
                 wrapped=keywrap.wrap_key(self._master, keywrap.new_data_key(), BLIND_INDEX_KEY,
                                          "store"),
@@ -174,7 +182,7 @@ class SubjectVault:
         values = [{"bidx": self.blind(conn, i), "subject_id": subject_id, "kind": i.kind}
                   for i in idents]
         if values:
-            conn.execute(_INSERTS[conn.dialect.name](SubjectIdentifier).on_conflict_do_nothing(),
+            conn.execute(_insert(conn)(SubjectIdentifier).on_conflict_do_nothing(),
                          values)
 
     @staticmethod

@@ -1,6 +1,7 @@
 """An idle bridge on a SQLite store stays small: what only a rare path needs (rendering
 logger.conf, database grants on PostgreSQL, capture export, the first e-mail, the first external
-number) is imported when that path runs, not when the bridge and its capabilities load."""
+number) and what only a PostgreSQL store needs (its SQLAlchemy dialect, the pipelined CDR
+writer) is imported when that path runs, not when the bridge and its capabilities load."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 
 #: Imported on first use only (each a few hundred KB to several MB resident).
 LATER = ("jinja2", "asterisk_bridge.generator.apply", "psycopg", "pyrage", "aiosmtplib",
-         "phonenumbers")
+         "phonenumbers", "sqlalchemy.dialects.postgresql", "asterisk_bridge.cdr.pgbatch")
 
 
 def test_loading_the_bridge_imports_no_rare_path() -> None:
