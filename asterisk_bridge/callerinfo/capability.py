@@ -36,9 +36,18 @@ class InboundDoors:
     def __init__(self, app: App) -> None:
         self.app = app
         self.bridge: BridgeHandle | None = None
-        self.client = httpx.AsyncClient(follow_redirects=False)
+        self._client: httpx.AsyncClient | None = None
         self.lookups: dict[int, CrmLookup] = {}  # by grant: each keeps its in-memory cache
         self.tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The popups' and CRMs' HTTP client, made when the first call finds a door open: its
+        TLS context loads the CA bundle (over 2 MB resident) that a bridge with no door open,
+        or idle, never needs."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(follow_redirects=False)
+        return self._client
 
     def register(self, bridge: BridgeHandle) -> None:
         """The dialplan's announcement of a ringing inbound call."""
@@ -107,4 +116,5 @@ class InboundDoors:
         if self.tasks:
             with contextlib.suppress(Exception):
                 await asyncio.gather(*self.tasks, return_exceptions=True)
-        await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
