@@ -117,7 +117,7 @@ async def probe(work: Path, inst: Instance, trace: bool) -> None:
         while not out.exists():
             assert time.monotonic() < deadline, "the probe wrote nothing"
             time.sleep(0.1)
-        time.sleep(2)  # a SIGTERM sent right after the dump went unheeded (see the report)
+        time.sleep(2)  # a SIGTERM sent the moment the file appeared was once left unheeded
 
     prelude = f"sys.path.insert(0, {str(BENCH)!r}); import idle_probe"
     with fresh_app(work, "sqlite", inst) as app:
