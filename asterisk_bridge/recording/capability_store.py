@@ -89,6 +89,11 @@ class RecordingStore:
             spool_dir = spool.spool_path(self.app.config.asterisk)
         except VocoError:
             return None  # no spool configured: this node does not record
+        if self._started and not await asyncio.to_thread(spool.occupied, spool_dir):
+            # Nothing recorded on this node since the last sweep. Each hang-up kicks a sweep,
+            # and Asterisk's channel list costs it one event per live channel: at a busy
+            # PBX's rate that flooded the bridge's own AMI session and delayed its CDRs.
+            return None
         try:
             active: set[str] | None = await pipeline.active_uniqueids(self._bridge.ami_action)
         except (VocoError, OSError, TimeoutError) as exc:

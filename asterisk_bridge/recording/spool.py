@@ -12,6 +12,7 @@ plaintext audio never reaches persistent disk: a spool on a disk filesystem is r
 from __future__ import annotations
 
 import glob
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -105,6 +106,13 @@ def scan(spool: Path) -> list[SpoolFile]:
 def companions_of(wav: Path) -> list[Path]:
     """The files named ``<wav>.<something>`` beside ``wav``."""
     return sorted(wav.parent.glob(f"{glob.escape(wav.name)}.*"))
+
+
+def occupied(spool: Path) -> bool:
+    """Whether *spool* holds any Voco file (recording, marker or trail): one directory read,
+    so a sweep can skip asking Asterisk for its channels when there is nothing to sweep."""
+    with os.scandir(spool) as entries:
+        return any(entry.name.startswith(PREFIX) for entry in entries)
 
 
 def strays(spool: Path) -> list[Path]:

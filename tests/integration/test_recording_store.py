@@ -12,6 +12,7 @@ import asyncio
 import os
 import stat
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,3 +220,52 @@ def test_full_or_unwritable_store_keeps_plaintext_and_retries(
     assert report.stored == [rec_id] and not report.failed
     assert audio(app, rec_id) == original
     assert_no_plaintext(app, original)
+
+
+def test_sweeps_ask_asterisk_for_channels_only_when_something_was_recorded(
+        rec_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every hang-up kicks a sweep. With nothing in the spool it must not ask Asterisk for its
+    channel list (one event per live channel: at a busy PBX's call rate that flooded the
+    bridge's own AMI session and delayed its CDRs by seconds). A recorded call still is."""
+    app = rec_app
+    listed_with_files: list[bool] = []  # per channel listing: was anything in the spool?
+    empty_looks: list[float] = []  # when a sweep found the spool empty
+    real_listing, real_look = pipeline.active_uniqueids, spool.occupied
+
+    async def listing(ami_action: pipeline.AmiAction) -> set[str]:
+        listed_with_files.append(real_look(spool_of(app)))
+        return await real_listing(ami_action)
+
+    def look(path: Path) -> bool:
+        occupied = real_look(path)
+        if not occupied:
+            empty_looks.append(time.monotonic())
+        return occupied
+
+    monkeypatch.setattr(pipeline, "active_uniqueids", listing)
+    monkeypatch.setattr(spool, "occupied", look)
+
+    async def unrecorded_calls(count: int) -> None:
+        async with ami_session(app.config.asterisk) as ami:
+            for _ in range(count):
+                resp = await ami.action({
+                    "Action": "Originate", "Channel": "Local/alice-n-0-1@phone/n",
+                    "Context": "sandbox-calls", "Exten": "talk-1", "Priority": "1",
+                    "Async": "false"})
+                assert resp.get("Response") == "Success", resp
+
+    async def main() -> None:
+        async with Bridge(app, capabilities=[RecordingStore(app, interval_s=3600)]):
+            await asyncio.to_thread(wait_for, lambda: listed_with_files, "the start-up sweep")
+            calls = time.monotonic()
+            await unrecorded_calls(5)
+            await asyncio.to_thread(wait_for, lambda: empty_looks and empty_looks[-1] > calls,
+                                    "a sweep kicked by the calls' hang-ups")
+            await asyncio.to_thread(originate, app, 2)
+            await asyncio.to_thread(wait_for, lambda: rows(app), "the recording's row")
+
+    asyncio.run(main())
+    [row] = rows(app)
+    assert row.partial == 0 and spool_wavs(app) == []
+    _startup, *later = listed_with_files
+    assert later and all(later), "a sweep asked for Asterisk's channels with an empty spool"
