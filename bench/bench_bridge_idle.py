@@ -9,9 +9,11 @@ VmRSS 5 s after its AMI link connected (:func:`bench_cdr.bridge_process`). Print
 round's idle MB (10^6 bytes) and their median; for the last round, where the resident pages are
 (``/proc/PID/smaps``: anonymous memory, each shared library) and its threads.
 
-``--detail`` adds one more round with :mod:`idle_probe` loaded before the CLI: Python
-allocations still held at idle grouped by package (tracemalloc, so that round's own RSS is
-inflated and not reported), and the modules imported, per package. Nothing is written to docs.
+``--detail`` adds two rounds with :mod:`idle_probe` loaded before the CLI: one reads glibc
+malloc's in-use and free bytes, and VmRSS before and after ``malloc_trim(0)``; one traces
+Python allocations from the first import and prints those held at idle grouped by package
+(its own RSS, inflated by tracemalloc, is not reported) and the modules imported, per package.
+Nothing is written to docs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import sys
@@ -102,6 +105,7 @@ async def measure(rounds: int, detail: bool) -> None:
             await probe(work, inst, trace=True)
     finally:
         inst.destroy()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 async def probe(work: Path, inst: Instance, trace: bool) -> None:
@@ -123,11 +127,11 @@ async def probe(work: Path, inst: Instance, trace: bool) -> None:
     with fresh_app(work, "sqlite", inst) as app:
         await bridge_process(app, inst, 0, 0, prelude=prelude, at_idle=dump)
     report = json.loads(out.read_text())
-    heap = report["malloc"]
-    print(f"glibc malloc (main arena + mmapped): {heap['in_use'] / 1e6:.1f} MB in use, "
-          f"{heap['free'] / 1e6:.1f} MB free; VmRSS {report['rss_kb'] * 1024 / 1e6:.1f} MB, "
-          f"{report['rss_after_trim_kb'] * 1024 / 1e6:.1f} MB after malloc_trim(0)")
     if not trace:
+        heap = report["malloc"]
+        print(f"glibc malloc (main arena + mmapped): {heap['in_use'] / 1e6:.1f} MB in use, "
+              f"{heap['free'] / 1e6:.1f} MB free; VmRSS {report['rss_kb'] * 1024 / 1e6:.1f} "
+              f"MB, {report['rss_after_trim_kb'] * 1024 / 1e6:.1f} MB after malloc_trim(0)")
         return
     held: Counter[str] = Counter()
     for filename, size, _count in report["by_file"]:
