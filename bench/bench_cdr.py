@@ -667,16 +667,16 @@ NOTES = """\
   configuration generator and Jinja2 (only to end a debug window), psycopg (database grants,
   PostgreSQL only), SQLAlchemy's PostgreSQL dialect and the pipelined CDR writer (a PostgreSQL
   store only; 2.4 MB), pyrage (capture export), aiosmtplib (the first e-mail), phonenumbers
-  (the first external number), httpx with the CA bundle its clients load (the first call that
-  finds a popup or CRM door open). ARI's few REST calls go over HTTP/1.1 on asyncio streams
-  (`asterisk_bridge/bridge/arihttp.py`) instead of httpx, whose httpcore, anyio and h11 came
-  with it: together 4.6 MB less idle. `tests/unit/test_bridge_lazy.py` fails if loading the
-  bridge imports any of them. `bench/bench_bridge_idle.py --detail` measures the idle bridge
-  alone and shows what it holds: about 49 MB of anonymous memory, nearly all the Python objects
-  of the modules it runs (SQLAlchemy core and ORM with the store's models, asyncio and ssl,
-  websockets, cryptography, Voco's capabilities), and about 25 MB of mapped files, nearly all
-  shared libraries (cryptography's Rust extension with its own OpenSSL 8 MB, libpython 5 MB,
-  the system's libcrypto 4 MB). `malloc_trim(0)` returns nothing (glibc holds
+  (the first external number), the inbound doors' popup and CRM HTTP client (the first call
+  that finds a door open: its TLS context loads the CA bundle, 1.1 MB); ARI over plain
+  `http://` gets a TLS context without that bundle (about 6 MB resident).
+  `tests/unit/test_bridge_lazy.py` fails if loading the bridge imports any of them.
+  `bench/bench_bridge_idle.py --detail` measures the idle bridge alone and shows what it holds:
+  about 53 MB of anonymous memory, nearly all the Python objects of the modules it runs
+  (SQLAlchemy core and ORM with the store's models, asyncio and ssl, httpx with httpcore, anyio
+  and h11 for ARI's REST calls, websockets, cryptography, Voco's capabilities), and about
+  22 MB of shared libraries (cryptography's Rust extension with its own OpenSSL 8 MB,
+  libpython 5 MB, the system's libcrypto 4 MB). `malloc_trim(0)` returns nothing (glibc holds
   about 1 MB free), the executor's six threads and the pooled SQLite connections hold about
   1 MB in all, and byte-compiled sources (as a wheel installs them) save 0.3 MB.
 - *Live, not replayed*: the replay cannot show what only a live Asterisk costs. Until the

@@ -1,4 +1,4 @@
-"""The ARI link: REST calls (:mod:`~asterisk_bridge.bridge.arihttp`) and the event websocket.
+"""The ARI link: REST over httpx and the event websocket over websockets.
 
 Third-party ARI clients either do not import on Python 3, spin on a dropped websocket, or never
 reconnect (see dependencies.md), hence this thin client. The websocket subscribes the bridge's
@@ -15,15 +15,16 @@ import base64
 import contextlib
 import json
 import os
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from asterisk_bridge.bridge.arihttp import HttpError, RestClient
 from asterisk_bridge.bridge.capability import Event
 from asterisk_bridge.bridge.lifetime import ConnectionLifetime
 from asterisk_bridge.errors import AsteriskError
@@ -50,6 +51,13 @@ class AriAuthError(AsteriskError):
     """ARI refused the credentials: retrying cannot help."""
 
 
+def _no_tls() -> ssl.SSLContext:
+    """The TLS context of a plain ``http://`` ARI URL, which never uses it: httpx builds one
+    per client, and its default loads the whole CA bundle (about 6 MB resident for the life of
+    the bridge). This one trusts nothing, so a TLS connection through it would fail closed."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 class AriLink(ConnectionLifetime):
     """The event websocket (connect, read, report its loss) and REST requests."""
 
@@ -71,7 +79,9 @@ class AriLink(ConnectionLifetime):
                         f"?app={quote(app)}&subscribeAll=false")
         token = base64.b64encode(f"{user}:{secret}".encode()).decode()
         self._auth_header = {"Authorization": f"Basic {token}"}
-        self.http = RestClient(f"{self.base}/ari", self._auth_header, REQUEST_TIMEOUT_S)
+        self.http = httpx.AsyncClient(base_url=f"{self.base}/ari", headers=self._auth_header,
+                                      timeout=REQUEST_TIMEOUT_S, trust_env=False,
+                                      verify=True if parts.scheme == "https" else _no_tls())
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self.channels_at_connect: int | None = None
@@ -138,16 +148,16 @@ class AriLink(ConnectionLifetime):
         query = {k: _query_value(v) for k, v in params.items() if not isinstance(v, dict)}
         body = {k: v for k, v in params.items() if isinstance(v, dict)} or None
         try:
-            resp = await self.http.request(method, path, query, body)
-        except HttpError as exc:
+            resp = await self.http.request(method, path, params=query, json=body)
+        except httpx.HTTPError as exc:
             raise AsteriskError(f"ARI {method} {path} failed: {exc}") from None
-        if resp.status >= 300:
+        if resp.status_code >= 300:
             try:
                 message = resp.json().get("message", resp.text)
-            except (ValueError, AttributeError):
+            except ValueError:
                 message = resp.text
-            raise AsteriskError(f"ARI {method} {path} answered HTTP {resp.status}: {message}")
-        if not resp.body:
+            raise AsteriskError(f"ARI {method} {path} answered HTTP {resp.status_code}: {message}")
+        if not resp.content:
             return None
         return resp.json()
 
@@ -182,8 +192,7 @@ class AriLink(ConnectionLifetime):
             self._ws.transport.close()
 
     async def aclose(self) -> None:
-        """Close the websocket with a close handshake (each REST call closes its own
-        connection)."""
+        """Close the websocket with a close handshake, then the HTTP client."""
         self.end("closed by the bridge")
         if self._reader is not None:
             self._reader.cancel()
@@ -191,6 +200,7 @@ class AriLink(ConnectionLifetime):
                 await self._reader
         if self._ws is not None:
             await self._ws.close()
+        await self.http.aclose()
 
 
 def decode_event(raw: str | bytes) -> tuple[str, dict[str, Any]] | None:

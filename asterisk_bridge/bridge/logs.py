@@ -59,8 +59,8 @@ QUIET = ("httpx", "httpcore", "websockets", "panoramisk", "asyncio")
 
 def configure(level: int = logging.INFO) -> None:
     """Send every log of the ``voco bridge run`` process (capabilities' too) to stderr as JSON
-    lines. Libraries are held at WARNING: httpx would log every popup and CRM request (with its
-    URL, which may hold the number), and panoramisk logs whole actions."""
+    lines. Libraries are held at WARNING: httpx would log every ARI request, and panoramisk logs
+    whole actions."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(redactor())

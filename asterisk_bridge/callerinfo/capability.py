@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import httpx
 
 from asterisk_bridge.bridge.capability import BridgeHandle, Event, Gap
 from asterisk_bridge.bridge.logs import fields, get_logger
@@ -21,9 +23,6 @@ from asterisk_bridge.callerinfo import popup
 from asterisk_bridge.callerinfo.doors import Open, open_doors
 from asterisk_bridge.callerinfo.lookup import CrmLookup
 from asterisk_bridge.context import App
-
-if TYPE_CHECKING:
-    import httpx
 
 EVENT = "VocoInbound"
 log = get_logger("callerinfo")
@@ -43,12 +42,10 @@ class InboundDoors:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """The popups' and CRMs' HTTP client, made when the first call finds a door open:
-        httpx with what it loads, and its TLS context with the CA bundle, hold some MB that a
-        bridge with no door open, or idle, never needs."""
+        """The popups' and CRMs' HTTP client, made when the first call finds a door open: its
+        TLS context loads the CA bundle (over 2 MB resident) that a bridge with no door open,
+        or idle, never needs."""
         if self._client is None:
-            import httpx
-
             self._client = httpx.AsyncClient(follow_redirects=False)
         return self._client
 

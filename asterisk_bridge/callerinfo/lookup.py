@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import httpx
+import httpx
 
 CACHE_S = 300.0
 MAX_NAME = 80
@@ -57,7 +56,6 @@ class CrmLookup:
         if self.auth_header:
             key, _, value = self.auth_header.partition(":")
             headers[key.strip()] = value.strip()
-        import httpx  # with the client: only once a call meets an open door
         try:
             resp = await client.get(url, headers=headers, timeout=self.deadline_s)
         except httpx.HTTPError:

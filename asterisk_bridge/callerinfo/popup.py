@@ -13,10 +13,8 @@ import hashlib
 import hmac
 import json
 import time
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import httpx
+import httpx
 
 TIMEOUT_S = 2.0
 RETRIES = 2
@@ -30,8 +28,6 @@ def signature(key: str, timestamp: str, body: bytes) -> str:
 
 async def send(client: httpx.AsyncClient, url: str, key: str, facts: dict[str, str]) -> bool:
     """POST *facts*; True once the receiver answered 2xx (at most 1 + RETRIES attempts)."""
-    import httpx  # with the client: only once a call meets an open door
-
     body = json.dumps(facts, sort_keys=True).encode()
     for attempt in range(1 + RETRIES):
         stamp = str(int(time.time()))
