@@ -37,6 +37,7 @@ from asterisk_bridge.context import App
 from asterisk_bridge.sandbox.instance import Instance
 
 POLL_S = 0.002  # the commit watcher's resolution: a row is seen at most this late
+SETTLE_S = 3.0  # after the bridge connected, before calls start
 Key = tuple[str, int]  # (uniqueid, sequence): a CDR's identity on one node
 
 
@@ -163,11 +164,14 @@ class Timed:
 async def measure(app: App, inst: Instance, argv: list[str], rate: float, seconds: float,
                   records_per_call: int) -> Timed:
     """Place calls at ``rate`` for ``seconds`` against a running bridge; time every CDR."""
+    for earlier in (inst.log_dir / "cdr-csv").glob("Master.csv*"):
+        earlier.unlink()  # an earlier step's records: the fresh store would import them now
     watcher, commits = CdrWatcher(), CommitWatcher(app)
     await watcher.start(inst)
     commits.start()
     try:
         async with running_bridge(app, argv):
+            await asyncio.sleep(SETTLE_S)  # its start-up rounds (reconciliation) are done
             calls = placer(inst, rate, seconds)
             expected = int(rate * seconds) * records_per_call
             deadline = time.perf_counter() + seconds + 60
