@@ -679,6 +679,11 @@ NOTES = """\
   libpython 5 MB, the system's libcrypto 4 MB). `malloc_trim(0)` returns nothing (glibc holds
   about 1 MB free), the executor's six threads and the pooled SQLite connections hold about
   1 MB in all, and byte-compiled sources (as a wheel installs them) save 0.3 MB.
+- *Collector*: `voco bridge run` moves every object it holds once started (about 90,000:
+  modules, models, capabilities) out of the garbage collector's reach (`gc.freeze()`). A full
+  collection used to walk them all, 25-40 ms with the event loop stopped, often enough to set
+  the p99: at 60 calls/s that took hang-up → committed p99 from 41 to 10 ms on SQLite and from
+  80 to 26 ms on PostgreSQL.
 - *Live, not replayed*: the replay cannot show what only a live Asterisk costs. Until the
   recording sweep learned to look into its spool first, every hang-up made it ask Asterisk for
   its channel list (one event per live channel, about 1,400 at the top rate); the answers
