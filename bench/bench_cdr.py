@@ -26,7 +26,8 @@ Usage: .venv/bin/python bench/bench_cdr.py [--rates 60,120,180,240,300] [--secon
    calls at the highest sustained rate, then at lighter steps (:data:`LATENCY_SHARES`); each
    CDR is timed from hang-up (Asterisk's ``EndEpoch``) to posted (its Cdr event at an
    independent AMI session: Asterisk's own part) to committed (visible in the store):
-   :mod:`live_latency`.
+   :mod:`live_latency`. The same steps run first with no bridge at all (Asterisk's own
+   posting, the baseline), and each step notes the CPU Asterisk and the bridge used.
 4. ``voco bridge run`` as its own process (every capability, SQLite store) against a fresh
    instance (so its start-up reconciliation finds no earlier step's CDRs), as installed without
    the ``dev`` extra (:data:`DEV_ONLY` hidden): its resident memory (VmRSS) idle, then its peak
@@ -487,6 +488,18 @@ async def measure(rates: list[float], seconds: float) -> Results:
         cdr_alone: list[str] = []
         latency_rows: list[str] = []
         headline: list[str] = []
+        for share in LATENCY_SHARES:  # Asterisk alone: its own posting with no bridge running
+            await asyncio.sleep(3)
+            t = await timed_calls(None, inst, [], best.rate * share, seconds, RECORDS_PER_CALL)
+            latency_rows.append(
+                f"| none (Asterisk alone) | {best.rate * share:.0f} | | | {ms(t.asterisk, 50)} | "
+                f"{ms(t.asterisk, 99)} | | | {t.asterisk_cpu:.2f} | {len(t.asterisk):,} of "
+                f"{t.expected:,} |")
+            print(latency_rows[-1], flush=True)
+            if share == 1.0:
+                headline.append(f"Asterisk alone (no bridge) at {best.rate:.0f} calls/s: its own "
+                                f"posting (hang-up → Cdr event) p99 {ms(t.asterisk, 99)}, "
+                                f"{t.asterisk_cpu:.2f} cores")
         for backend in ("sqlite", "postgresql"):
             store = STORES[backend]
             for sealed in (True, False):
@@ -530,8 +543,8 @@ async def measure(rates: list[float], seconds: float) -> Results:
                 latency_rows.append(
                     f"| {store} | {rate:.0f} | {ms(t.total, 50)} | **{ms(t.total, 99)}** | "
                     f"{ms(t.asterisk, 50)} | {ms(t.asterisk, 99)} | {ms(t.bridge, 50)} | "
-                    f"{ms(t.bridge, 99)} | {len(t.total):,} of {t.expected:,} | "
-                    f"{loads[-1].split()[2]} |")
+                    f"{ms(t.bridge, 99)} | {t.asterisk_cpu:.2f} + {t.bridge_cpu:.2f} | "
+                    f"{len(t.total):,} of {t.expected:,} |")
                 print(latency_rows[-1], flush=True)
                 if pct(t.total, 99) <= LATENCY_GOAL_S:
                     within.append(rate)
@@ -540,7 +553,8 @@ async def measure(rates: list[float], seconds: float) -> Results:
             headline.append(
                 f"{store}: hang-up → committed p99 **{ms(top.total, 99)}** at {best.rate:.0f} "
                 f"calls/s, of which Asterisk's own posting p99 {ms(top.asterisk, 99)} and the "
-                f"bridge's part p99 {ms(top.bridge, 99)}; p99 within 50 ms up to "
+                f"bridge's part p99 {ms(top.bridge, 99)} (Asterisk {top.asterisk_cpu:.2f} + "
+                f"bridge {top.bridge_cpu:.2f} cores); p99 within 50 ms up to "
                 f"**{max(within, default=0):.0f} calls/s**")
         fresh = Instance(f"benchcdr{uuid.uuid4().hex[:6]}")
         fresh.start()
@@ -621,10 +635,12 @@ then at lighter steps. Each CDR is timed on three clocks: its hang-up (Asterisk'
 the moment its `Cdr` event reached a second AMI session filtered to Cdr events (*posted*: \
 Asterisk's own part, the same whatever reads it), and the moment its row became visible to a \
 reader of the store polling every {POLL_S * 1000:.0f} ms (*committed*). *Bridge's part* = \
-committed - posted.
+committed - posted. *none (Asterisk alone)*: the same calls with no bridge running, the \
+baseline of Asterisk's own posting. CPU: cores each process used from the first call until \
+the last CDR was committed (posted, alone); PostgreSQL's and the bench's own are not counted.
 
 | store | calls/s | hang-up → committed p50 | p99 | Asterisk's own posting p50 | p99 | \
-bridge's part p50 | p99 | CDRs timed | load average |
+bridge's part p50 | p99 | CPU: Asterisk + bridge (cores of {os.cpu_count()}) | CDRs timed |
 |---|---:|---:|---:|---:|---:|---:|---:|---|---|
 {chr(10).join(res.latency)}
 

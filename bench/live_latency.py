@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -153,35 +154,65 @@ def ami_link(app: App) -> Any:
 
 @dataclass
 class Timed:
-    """Per CDR (in seconds): hang-up → committed, hang-up → posted, posted → committed."""
+    """One step: per CDR (in seconds) hang-up → committed, hang-up → posted, posted →
+    committed; and the CPU Asterisk and the bridge used meanwhile, in cores."""
 
     total: list[float]
     asterisk: list[float]
     bridge: list[float]
     expected: int
+    asterisk_cpu: float = 0.0
+    bridge_cpu: float = 0.0
 
 
-async def measure(app: App, inst: Instance, argv: list[str], rate: float, seconds: float,
-                  records_per_call: int) -> Timed:
-    """Place calls at ``rate`` for ``seconds`` against a running bridge; time every CDR."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _clear_csv(inst: Instance) -> None:
     for earlier in (inst.log_dir / "cdr-csv").glob("Master.csv*"):
-        earlier.unlink()  # an earlier step's records: the fresh store would import them now
-    watcher, commits = CdrWatcher(), CommitWatcher(app)
+        earlier.unlink()  # an earlier step's records: a fresh store's bridge would import them
+
+
+async def measure(app: App | None, inst: Instance, argv: list[str], rate: float,
+                  seconds: float, records_per_call: int) -> Timed:
+    """Place calls at ``rate`` for ``seconds`` against a running bridge on *app* (None:
+    Asterisk alone, timed to posted only); time every CDR."""
+    _clear_csv(inst)
+    asterisk_pid = inst.info().pid
+    watcher = CdrWatcher()
+    commits = CommitWatcher(app) if app is not None else None
+    expected = int(rate * seconds) * records_per_call
+
+    def done() -> int:
+        return len(commits.seen) if commits is not None else len(watcher.posted)
+
     await watcher.start(inst)
-    commits.start()
+    if commits is not None:
+        commits.start()
     try:
-        async with running_bridge(app, argv):
-            await asyncio.sleep(SETTLE_S)  # its start-up rounds (reconciliation) are done
+        async with (running_bridge(app, argv) if app is not None
+                    else contextlib.nullcontext()) as bridge:
+            await asyncio.sleep(SETTLE_S)  # the bridge's start-up rounds are done
+            pids = [asterisk_pid] + ([bridge.pid] if bridge is not None else [])
+            cpu0, wall0 = [cpu_seconds(pid) for pid in pids], time.perf_counter()
             calls = placer(inst, rate, seconds)
-            expected = int(rate * seconds) * records_per_call
-            deadline = time.perf_counter() + seconds + 60
-            while len(commits.seen) < expected and time.perf_counter() < deadline:
+            deadline = wall0 + seconds + 60
+            while done() < expected and time.perf_counter() < deadline:
                 await asyncio.sleep(0.2)
+            wall = time.perf_counter() - wall0
+            cores = [(cpu_seconds(pid) - c) / wall for pid, c in zip(pids, cpu0, strict=True)]
             calls.wait(30)
     finally:
-        commits.stop()
+        if commits is not None:
+            commits.stop()
         await watcher.stop()
-    timed = Timed([], [], [], expected)
+    timed = Timed([], [], [], expected, *cores)
+    if commits is None:
+        timed.asterisk = [posted - hangup for posted, hangup in watcher.posted.values()]
+        return timed
     for key, committed in commits.seen.items():
         if key in watcher.posted:
             posted, hangup = watcher.posted[key]
