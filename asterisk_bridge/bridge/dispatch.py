@@ -26,8 +26,8 @@ from asterisk_bridge.bridge.logs import fields, get_logger
 
 HANDLER_TIMEOUT_S = 30.0
 MAX_BACKLOG = 10_000
-"""Events queued per handler: ~35 s of Cdr events at the machine's ceiling (90 calls/s), tens of
-MiB at most; a handler further behind than that sheds (see the module docstring)."""
+"""Events queued per handler: ~18 s of Cdr events at a 2-core machine's ceiling (180 calls/s),
+tens of MiB at most; a handler further behind than that sheds (see the module docstring)."""
 
 log = get_logger("dispatch")
 
