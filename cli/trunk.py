@@ -23,7 +23,8 @@ _TRANSPORT = click.option(
     help="SIP signalling to and from the provider: udp (the default) or tls; with tls, calls "
          "arriving in clear are refused.")
 _PEER_HELP = ("The trunk leads to another Voco node sharing this store: calls crossing it are "
-              "listed as one call (its X-Voco-Call header is believed only on such a trunk).")
+              "listed as one call (its X-Voco-Call header is believed only on such a trunk, "
+              "signed with a key derived from the shared master key, and fresh within 30 s).")
 _MEDIA = click.option(
     "--media-encryption", type=click.Choice(MEDIA),
     help="sdes (the default over TLS) or dtls require SRTP; none allows plain RTP.")
