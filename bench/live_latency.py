@@ -200,10 +200,15 @@ async def measure(app: App | None, inst: Instance, argv: list[str], rate: float,
             cpu0, wall0 = [cpu_seconds(pid) for pid in pids], time.perf_counter()
             calls = placer(inst, rate, seconds)
             deadline = wall0 + seconds + 60
+            # CPU up to the last record's arrival, not up to the deadline when one never comes
+            last = (done(), wall0, cpu0)
             while done() < expected and time.perf_counter() < deadline:
                 await asyncio.sleep(0.2)
-            wall = time.perf_counter() - wall0
-            cores = [(cpu_seconds(pid) - c) / wall for pid, c in zip(pids, cpu0, strict=True)]
+                if done() > last[0]:
+                    last = (done(), time.perf_counter(), [cpu_seconds(pid) for pid in pids])
+            _, wall_end, cpu_end = last
+            cores = [(end - start) / max(wall_end - wall0, 1e-3)
+                     for start, end in zip(cpu0, cpu_end, strict=True)]
             calls.wait(30)
     finally:
         if commits is not None:
