@@ -25,12 +25,11 @@ from datetime import datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from asterisk_bridge.cdr.rows import Row
 from asterisk_bridge.crypto.keywrap import master_key_id
+from asterisk_bridge.crypto.subkey import subkey
 from asterisk_bridge.errors import CryptoError
 from asterisk_bridge.safewrite import create_private
 
@@ -57,8 +56,7 @@ class Journal:
 
     def __init__(self, path: Path, master_key: bytes) -> None:
         self.path = path
-        self._aead = AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                                 info=_LABEL).derive(master_key))
+        self._aead = AESGCM(subkey(master_key, _LABEL))
         self._key_id = master_key_id(master_key)
         path.parent.mkdir(parents=True, exist_ok=True)
         create_private(path)  # it holds CDRs: 0600 from the start, and so its -wal and -shm

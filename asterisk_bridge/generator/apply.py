@@ -30,11 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from asterisk_bridge.config import AsteriskSettings
 from asterisk_bridge.context import App
+from asterisk_bridge.crypto.subkey import subkey
 from asterisk_bridge.debuglog import logcontext, window
 from asterisk_bridge.errors import ApplyError, AsteriskError, ConfigError, RenderError
 from asterisk_bridge.generator import diff, reload
@@ -101,8 +100,7 @@ def _etc_dir(settings: AsteriskSettings) -> Path:
 
 
 def _fingerprint_key(master_key: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"voco-apply-diff-mask-v1").derive(master_key)
+    return subkey(master_key, b"voco-apply-diff-mask-v1")
 
 
 def _tls(app: App) -> tuple[Current, AsteriskTls] | None:

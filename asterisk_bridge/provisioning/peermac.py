@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import hashlib
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from asterisk_bridge.crypto.subkey import subkey
 
 #: The dialplan globals holding the secrets (apply masks them in diffs, backups and messages).
 INNER_GLOBAL = "VOCO_PEER_INNER_SECRET"
@@ -32,8 +31,7 @@ WINDOW = 30
 def secrets(master_key: bytes) -> dict[str, str]:
     """The two secrets as dialplan globals: 64 hex digits each (printable, no config
     metacharacters, and a fixed length, so ``secret . value`` splits one way only)."""
-    return {name: HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label)
-            .derive(master_key).hex() for name, label in _LABELS.items()}
+    return {name: subkey(master_key, label).hex() for name, label in _LABELS.items()}
 
 
 def mac(keys: dict[str, str], payload: str) -> str:

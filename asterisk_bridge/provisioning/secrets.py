@@ -20,12 +20,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from asterisk_bridge.crypto.subkey import subkey
 from asterisk_bridge.errors import CryptoError, VocoError
 from asterisk_bridge.masterkey.registry import SealedKind, sealed
 
@@ -36,7 +35,7 @@ _RENDER_KEY: ContextVar[bytes | None] = ContextVar("voco_render_master_key", def
 
 
 def _key(master_key: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_LABEL).derive(master_key)
+    return subkey(master_key, _LABEL)
 
 
 def generate() -> str:
