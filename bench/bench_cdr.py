@@ -64,7 +64,7 @@ from typing import Any
 import bench_cli
 import psycopg
 from benchdoc import replace_section
-from live_latency import POLL_S, ami_link, place_calls, running_bridge
+from live_latency import POLL_S, ami_link, place_calls, raw_session, running_bridge
 from live_latency import measure as timed_calls
 
 from asterisk_bridge.bridge.amiframes import FRAME_END, FrameParser
@@ -104,11 +104,7 @@ class Recorder:
 
     async def start(self, inst: Instance) -> None:
         """Log in and start recording."""
-        info = inst.info()
-        reader, writer = await asyncio.open_connection("127.0.0.1", info.ami_port)
-        writer.write(f"Action: Login\r\nUsername: {info.ami_user}\r\nSecret: {info.ami_secret}"
-                     "\r\nEvents: on\r\n\r\n".encode())
-        self._writer = writer
+        reader, self._writer = await raw_session(inst, "on")
 
         async def read() -> None:
             carry = b""

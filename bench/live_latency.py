@@ -42,6 +42,17 @@ SETTLE_S = 3.0  # after the bridge connected, before calls start
 Key = tuple[str, int]  # (uniqueid, sequence): a CDR's identity on one node
 
 
+async def raw_session(inst: Instance, events: str, then: str = ""
+                      ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A plain AMI connection to *inst*, logged in with ``Events: <events>`` and *then* (more
+    actions, already framed) sent: the bench reads its bytes itself, without any client."""
+    info = inst.info()
+    reader, writer = await asyncio.open_connection("127.0.0.1", info.ami_port)
+    writer.write(f"Action: Login\r\nUsername: {info.ami_user}\r\nSecret: {info.ami_secret}"
+                 f"\r\nEvents: {events}\r\n\r\n{then}".encode())
+    return reader, writer
+
+
 class CdrWatcher:
     """An AMI session filtered to ``Cdr`` events, noting when each arrived and its hang-up."""
 
@@ -52,12 +63,8 @@ class CdrWatcher:
 
     async def start(self, inst: Instance) -> None:
         """Log in (events on, filtered by Asterisk to Cdr) and start reading."""
-        info = inst.info()
-        reader, writer = await asyncio.open_connection("127.0.0.1", info.ami_port)
-        writer.write(f"Action: Login\r\nUsername: {info.ami_user}\r\nSecret: {info.ami_secret}"
-                     "\r\nEvents: on\r\n\r\nAction: Filter\r\nOperation: Add\r\n"
-                     "Filter: Event: Cdr\r\n\r\n".encode())
-        self._writer = writer
+        reader, self._writer = await raw_session(
+            inst, "on", "Action: Filter\r\nOperation: Add\r\nFilter: Event: Cdr\r\n\r\n")
         self._task = asyncio.create_task(self._read(reader))
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
@@ -230,10 +237,7 @@ async def measure(app: App | None, inst: Instance, argv: list[str], rate: float,
 async def place_calls(inst: Instance, rate: float, seconds: float) -> int:
     """Originate at ``rate`` calls/s for ``seconds`` on an ``Events: off`` AMI connection (so
     the driver never slows Asterisk down); return how many were placed."""
-    info = inst.info()
-    reader, writer = await asyncio.open_connection("127.0.0.1", info.ami_port)
-    writer.write(f"Action: Login\r\nUsername: {info.ami_user}\r\nSecret: {info.ami_secret}"
-                 "\r\nEvents: off\r\n\r\n".encode())
+    reader, writer = await raw_session(inst, "off")
 
     async def discard() -> None:
         while await reader.read(1 << 16):
